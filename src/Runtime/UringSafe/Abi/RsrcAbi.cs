@@ -14,6 +14,16 @@ public struct RsrcRegister
 #pragma warning restore CS1591
 }
 
+/// <summary><c>struct io_uring_rsrc_update</c> (16 bytes), for IORING_REGISTER_FILES_UPDATE and RING_FDS.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct RsrcUpdate
+{
+#pragma warning disable CS1591
+    public uint Offset, Resv;
+    public ulong Data;
+#pragma warning restore CS1591
+}
+
 /// <summary><c>struct io_uring_rsrc_update2</c> (32 bytes), for IORING_REGISTER_FILES_UPDATE2.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct RsrcUpdate2

@@ -1,0 +1,57 @@
+using UringSafe.Abi;
+
+namespace UringSafe;
+
+/// <summary>
+/// An io_uring operation failed: the kernel returned a negated errno in its completion
+/// (or a setup/registration call failed). Carries the errno, the operation and the fd.
+/// </summary>
+public class UringException : IOException
+{
+    /// <summary>Creates the exception for a failed operation.</summary>
+    /// <param name="errno">The positive errno value.</param>
+    /// <param name="operation">What was attempted, e.g. "Read" or "io_uring_register(REGISTER_FILES)".</param>
+    /// <param name="fd">The file descriptor involved, or -1.</param>
+    /// <param name="hint">An optional sentence on what to do.</param>
+    public UringException(int errno, string operation, int fd = -1, string? hint = null)
+        : base(Format(errno, operation, fd, hint), unchecked((int)0x80070000 | errno))
+    {
+        Errno = errno;
+        Operation = operation;
+        Fd = fd;
+    }
+
+    /// <summary>The positive errno value.</summary>
+    public int Errno { get; }
+    /// <summary>The symbolic errno name, such as EBADF.</summary>
+    public string ErrnoName => UringSafe.Errno.Name(Errno);
+    /// <summary>The operation that failed.</summary>
+    public string Operation { get; }
+    /// <summary>The file descriptor involved, or -1.</summary>
+    public int Fd { get; }
+
+    /// <summary>Creates the exception for a completion's negative result.</summary>
+    public static UringException FromResult(int result, IoUringOpcode opcode, int fd)
+        => new(-result, opcode.ToString(), fd, HintFor(-result));
+
+    /// <summary>Throws for a negative completion result; returns it otherwise.</summary>
+    public static int ThrowIfError(int result, IoUringOpcode opcode, int fd)
+        => result < 0 ? throw FromResult(result, opcode, fd) : result;
+
+    private static string? HintFor(int errno) => errno switch
+    {
+        UringSafe.Errno.EBADF => "The descriptor is not open (closed already, or never valid) or not open for this access.",
+        UringSafe.Errno.EINVAL => "The kernel rejected a field of the request; check the opcode's flags against the running kernel (Ring.Probe()).",
+        UringSafe.Errno.ECANCELED => "The operation was cancelled (explicitly, by a link failure, or by a timeout).",
+        UringSafe.Errno.EMFILE => "The process has too many open files; raise RLIMIT_NOFILE (ulimit -n) or close descriptors.",
+        UringSafe.Errno.ENFILE => "The system-wide file table is full.",
+        _ => null,
+    };
+
+    private static string Format(int errno, string operation, int fd, string? hint)
+    {
+        string target = fd >= 0 ? $" on fd {fd}" : "";
+        string text = $"{operation}{target} failed: {UringSafe.Errno.Describe(errno)} ({UringSafe.Errno.Name(errno)}, errno {errno}).";
+        return hint is null ? text : $"{text} {hint}";
+    }
+}
