@@ -2,6 +2,7 @@ using UringSafe.Abi;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 using UringSafe.Tests.Support;
+using Timeout = UringSafe.Raw.Ops.Timeout;
 
 namespace UringSafe.Tests.Raw;
 

@@ -83,7 +83,7 @@ public sealed unsafe class RingRegistrationTests
                 bufs.Add((nint)(pool + i * Size), Size, (ushort)i, i);
             bufs.Advance(Count);
 
-            new RecvMultishot(a).BufferGroup(3).UserData(10).WriteTo(ref ring.GetSqe());
+            new RecvMultishot(a, 3).UserData(10).WriteTo(ref ring.GetSqe());
             ring.Submit();
             var got = new List<string>();
             for (int m = 0; m < 3; m++)

@@ -30,6 +30,12 @@ public class UringException : IOException
     /// <summary>The file descriptor involved, or -1.</summary>
     public int Fd { get; }
 
+    /// <summary>
+    /// The buffer the failed operation had borrowed, handed back: the kernel is done with it.
+    /// Take it back in your <c>catch</c> (<c>buf = (IoBuffer)e.Buffer!</c>) or dispose it. Null for operations without one.
+    /// </summary>
+    public object? Buffer { get; init; }
+
     /// <summary>Creates the exception for a completion's negative result.</summary>
     public static UringException FromResult(int result, IoUringOpcode opcode, int fd)
         => new(-result, opcode.ToString(), fd, HintFor(-result));
@@ -38,7 +44,7 @@ public class UringException : IOException
     public static int ThrowIfError(int result, IoUringOpcode opcode, int fd)
         => result < 0 ? throw FromResult(result, opcode, fd) : result;
 
-    private static string? HintFor(int errno) => errno switch
+    internal static string? HintFor(int errno) => errno switch
     {
         UringSafe.Errno.EBADF => "The descriptor is not open (closed already, or never valid) or not open for this access.",
         UringSafe.Errno.EINVAL => "The kernel rejected a field of the request; check the opcode's flags against the running kernel (Ring.Probe()).",

@@ -30,6 +30,12 @@ public sealed class UringOpAttribute : Attribute
     public string Since { get; }
     /// <summary>liburing man page name.</summary>
     public string ManPage { get; }
+    /// <summary>
+    /// IOSQE_* flags the builder always sets, for variants the kernel accepts only with one
+    /// (IOSQE_BUFFER_SELECT for a multishot or bundle receive, IOSQE_FIXED_FILE for FIXED_FD_INSTALL).
+    /// They are OR-ed with whatever the caller passes to the builder's <c>Flags</c> setter.
+    /// </summary>
+    public SqeFlags SqeFlags { get; set; }
 }
 
 /// <summary>A constructor argument of the builder, written into <see cref="Slot"/>.</summary>

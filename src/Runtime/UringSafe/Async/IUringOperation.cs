@@ -1,0 +1,21 @@
+using UringSafe.Abi;
+
+namespace UringSafe.Async;
+
+/// <summary>
+/// One lend-and-return operation, as a struct the reactor stores in a pooled completion source.
+/// The generator emits these for <see cref="UringOperationAttribute"/> methods; they can be written by hand too.
+/// </summary>
+/// <typeparam name="TResult">What awaiting the operation yields.</typeparam>
+public interface IUringOperation<TResult>
+{
+    /// <summary>Lends the operation's buffers and fills <paramref name="sqe"/> (zeroed). Runs on the reactor thread.</summary>
+    void Prepare(ref Sqe sqe, in OperationContext context);
+
+    /// <summary>The final completion arrived with a non-negative result: release the buffers and build the result.</summary>
+    TResult Complete(int result, CqeFlags flags);
+
+    /// <summary>The final completion arrived with an error (or after cancellation): release the buffers and return the
+    /// buffer to hand back on the exception, or null. <paramref name="result"/> is the kernel's result.</summary>
+    object? Release(int result);
+}

@@ -1,0 +1,35 @@
+using UringSafe.Raw;
+
+namespace UringSafe.Async;
+
+/// <summary>
+/// What an operation may use while preparing its SQE: the ring (to test registered buffers and files) and a
+/// per-operation scratch area of native memory that stays valid until the operation's final completion, for the
+/// timespecs, iovecs, sockaddrs and msghdrs the kernel reads asynchronously.
+/// </summary>
+public readonly unsafe struct OperationContext
+{
+    internal OperationContext(Ring ring, byte* scratch, int scratchSize)
+    {
+        Ring = ring;
+        Scratch = (nint)scratch;
+        ScratchSize = scratchSize;
+    }
+
+    /// <summary>The reactor's ring.</summary>
+    public Ring Ring { get; }
+
+    /// <summary>Start of the scratch area (zeroed, 8-byte aligned).</summary>
+    public nint Scratch { get; }
+
+    /// <summary>Size of the scratch area in bytes.</summary>
+    public int ScratchSize { get; }
+
+    /// <summary>A typed pointer into the scratch area, checked against its size.</summary>
+    public T* ScratchAs<T>(int offset = 0) where T : unmanaged
+    {
+        if (offset < 0 || offset + sizeof(T) > ScratchSize)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"The per-operation scratch area holds {ScratchSize} bytes.");
+        return (T*)((byte*)Scratch + offset);
+    }
+}

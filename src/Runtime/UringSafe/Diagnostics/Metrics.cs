@@ -1,0 +1,48 @@
+using System.Diagnostics.Metrics;
+using UringSafe.Abi;
+
+namespace UringSafe;
+
+/// <summary>
+/// The <c>UringSafe</c> meter (System.Diagnostics.Metrics), visible with <c>dotnet-counters monitor --counters UringSafe</c>.
+/// Instruments are no-ops until something listens.
+/// </summary>
+internal static class Metrics
+{
+    public const string MeterName = "UringSafe";
+
+    private static readonly Meter s_meter = new(MeterName, "0.1.0");
+    private static readonly Counter<long> s_submitted = s_meter.CreateCounter<long>("uringsafe.operations.submitted", "{operation}", "Operations submitted, by opcode.");
+    private static readonly Counter<long> s_completed = s_meter.CreateCounter<long>("uringsafe.operations.completed", "{operation}", "Operations whose final completion arrived.");
+    private static readonly UpDownCounter<long> s_inFlight = s_meter.CreateUpDownCounter<long>("uringsafe.operations.in_flight", "{operation}", "Operations submitted and not yet completed.");
+    private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
+    private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
+    private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
+    private static readonly UpDownCounter<long> s_buffersInUse = s_meter.CreateUpDownCounter<long>("uringsafe.buffers.in_use", "{buffer}", "Pooled IoBuffers rented out.");
+
+    // Pre-boxed tag values, so recording with a listener attached does not allocate.
+    private static readonly object[] s_opcodeNames = Enumerable.Range(0, 256).Select(i => (object)((IoUringOpcode)i).ToString()).ToArray();
+
+    public static void OperationSubmitted(IoUringOpcode opcode)
+    {
+        if (s_submitted.Enabled)
+            s_submitted.Add(1, new KeyValuePair<string, object?>("opcode", s_opcodeNames[(int)opcode]));
+        s_inFlight.Add(1);
+    }
+
+    public static void OperationCompleted()
+    {
+        s_completed.Add(1);
+        s_inFlight.Add(-1);
+    }
+
+    public static void Cancelled() => s_cancelled.Add(1);
+
+    public static void SqFullWait() => s_sqFull.Add(1);
+
+    public static void CqOverflowFlush() => s_cqOverflow.Add(1);
+
+    public static void BufferRented() => s_buffersInUse.Add(1);
+
+    public static void BufferReturned() => s_buffersInUse.Add(-1);
+}
