@@ -131,7 +131,7 @@ public partial struct RecvMultishot
 {
     [Required(SqeSlot.Fd, "The socket to receive from.")] private FileRef _fd;
     [Required(SqeSlot.BufIndex, "The provided-buffer group to take buffers from.")] private ushort _bufferGroup;
-    [Optional(SqeSlot.Len, "Bytes to receive at most per completion; 0 uses the size of each picked buffer.")] private uint _length;
+    [Optional(SqeSlot.Len, "Bytes to receive at most per completion; 0 uses the size of each picked buffer (older kernels reject anything else).")] private uint _length;
     [Optional(SqeSlot.OpFlags, "MSG_* flags, as for recv(2).")] private uint _msgFlags;
     [Optional(SqeSlot.IoPrio, "Further IORING_RECVSEND_* bits, such as PollFirst or Bundle.")] private RecvSendIoPrio _ioPrio;
 }

@@ -1,0 +1,336 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace UringSafe.Analyzers
+{
+    /// <summary>How the task of a lending call is consumed.</summary>
+    public enum TaskConsumption
+    {
+        /// <summary>Stored, passed on, returned or otherwise handed elsewhere.</summary>
+        HandedOff,
+        /// <summary>Discarded without being awaited (UR0003).</summary>
+        Dropped,
+        /// <summary>Awaited and the buffer in its result is taken (or at least kept).</summary>
+        AwaitedKept,
+        /// <summary>Awaited and the buffer in its result is discarded (UR0002).</summary>
+        AwaitedDropped,
+    }
+
+    /// <summary>Recognises [Lends] parameters, lending calls and what happens to their tasks.</summary>
+    public static class LendingModel
+    {
+        public const string LendsAttributeName = "LendsAttribute";
+        public const string LendsNamespace = "UringSafe";
+
+        public static bool IsLendsAttribute(INamedTypeSymbol? type)
+        {
+            if (type == null || type.Name != LendsAttributeName)
+            {
+                return false;
+            }
+
+            var ns = type.ContainingNamespace;
+            return ns != null && ns.Name == LendsNamespace && ns.ContainingNamespace != null && ns.ContainingNamespace.IsGlobalNamespace;
+        }
+
+        public static bool IsLendingParameter(IParameterSymbol? parameter)
+        {
+            if (parameter == null)
+            {
+                return false;
+            }
+
+            foreach (var attribute in parameter.OriginalDefinition.GetAttributes())
+            {
+                if (IsLendsAttribute(attribute.AttributeClass))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public static bool IsLendingInvocation(IInvocationOperation invocation)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (IsLendingParameter(argument.Parameter))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>The argument values passed to [Lends] parameters.</summary>
+        public static ImmutableArray<IOperation> GetLentValues(IInvocationOperation invocation)
+        {
+            var builder = ImmutableArray.CreateBuilder<IOperation>();
+            foreach (var argument in invocation.Arguments)
+            {
+                if (IsLendingParameter(argument.Parameter))
+                {
+                    builder.Add(argument.Value);
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
+        public static IOperation StripConversions(IOperation operation)
+        {
+            while (true)
+            {
+                switch (operation)
+                {
+                    case IConversionOperation conversion:
+                        operation = conversion.Operand;
+                        continue;
+                    case IParenthesizedOperation parenthesized:
+                        operation = parenthesized.Operand;
+                        continue;
+                    default:
+                        return operation;
+                }
+            }
+        }
+
+        /// <summary>True for pointers and native integers: memory that is not taken back through a result.</summary>
+        public static bool IsRawMemoryType(ITypeSymbol? type)
+        {
+            if (type == null)
+            {
+                return false;
+            }
+
+            return type.TypeKind == TypeKind.Pointer
+                || type.TypeKind == TypeKind.FunctionPointer
+                || type.SpecialType == SpecialType.System_IntPtr
+                || type.SpecialType == SpecialType.System_UIntPtr;
+        }
+
+        /// <summary>Whether any lent value of the call is managed (something that has to be taken back).</summary>
+        public static bool LendsManagedBuffer(IInvocationOperation invocation)
+        {
+            foreach (var value in GetLentValues(invocation))
+            {
+                if (!IsRawMemoryType(StripConversions(value).Type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Names of methods and properties that wrap a task without changing who owns it.</summary>
+        public static bool IsTaskWrapper(IInvocationOperation invocation)
+        {
+            var name = invocation.TargetMethod.Name;
+            return invocation.Instance != null && (name == "ConfigureAwait" || name == "AsTask" || name == "Preserve");
+        }
+
+        /// <summary>Walks up from a task-valued operation through conversions and wrappers such as ConfigureAwait.</summary>
+        public static IOperation SkipTaskWrappersUpward(IOperation operation)
+        {
+            while (true)
+            {
+                var parent = operation.Parent;
+                if (parent is IConversionOperation || parent is IParenthesizedOperation)
+                {
+                    operation = parent;
+                    continue;
+                }
+
+                if (parent is IInvocationOperation wrapper && IsTaskWrapper(wrapper) && wrapper.Instance == operation)
+                {
+                    operation = parent;
+                    continue;
+                }
+
+                return operation;
+            }
+        }
+
+        /// <summary>Classifies how the task of the lending call is consumed, returning the await (or synchronous wait) when there is one.</summary>
+        public static TaskConsumption Classify(IInvocationOperation invocation, out IOperation? completion)
+        {
+            completion = null;
+            var top = SkipTaskWrappersUpward(invocation);
+            var parent = top.Parent;
+            switch (parent)
+            {
+                case IExpressionStatementOperation:
+                    return TaskConsumption.Dropped;
+                case ISimpleAssignmentOperation assignment when assignment.Value == top && assignment.Target is IDiscardOperation:
+                    return TaskConsumption.Dropped;
+                case IAwaitOperation awaitOperation:
+                    completion = awaitOperation;
+                    return ClassifyResult(awaitOperation, invocation);
+                case IInvocationOperation getAwaiter when getAwaiter.Instance == top && getAwaiter.TargetMethod.Name == "GetAwaiter"
+                    && getAwaiter.Parent is IInvocationOperation getResult && getResult.TargetMethod.Name == "GetResult":
+                    completion = getResult;
+                    return ClassifyResult(getResult, invocation);
+                case IPropertyReferenceOperation result when result.Instance == top && result.Property.Name == "Result":
+                    completion = result;
+                    return ClassifyResult(result, invocation);
+                case IInvocationOperation wait when wait.Instance == top && wait.TargetMethod.Name == "Wait":
+                    completion = wait;
+                    return TaskConsumption.AwaitedDropped;
+                default:
+                    return TaskConsumption.HandedOff;
+            }
+        }
+
+        private static TaskConsumption ClassifyResult(IOperation completion, IInvocationOperation invocation)
+        {
+            var top = completion;
+            while (top.Parent is IConversionOperation || top.Parent is IParenthesizedOperation)
+            {
+                top = top.Parent;
+            }
+
+            var parent = top.Parent;
+            switch (parent)
+            {
+                case IExpressionStatementOperation:
+                    return TaskConsumption.AwaitedDropped;
+                case ISimpleAssignmentOperation assignment when assignment.Value == top && assignment.Target is IDiscardOperation:
+                    return TaskConsumption.AwaitedDropped;
+                case IDeconstructionAssignmentOperation deconstruction when deconstruction.Value == top:
+                    {
+                        var target = deconstruction.Target;
+                        if (target is IDeclarationExpressionOperation declaration)
+                        {
+                            target = declaration.Expression;
+                        }
+
+                        if (target is ITupleOperation tuple && tuple.Elements.Length > 0)
+                        {
+                            var index = GetBufferElementIndex(completion.Type, tuple.Elements.Length, invocation);
+                            var element = tuple.Elements[index];
+                            if (element is IDeclarationExpressionOperation elementDeclaration)
+                            {
+                                element = elementDeclaration.Expression;
+                            }
+
+                            if (element is IDiscardOperation)
+                            {
+                                return TaskConsumption.AwaitedDropped;
+                            }
+                        }
+
+                        return TaskConsumption.AwaitedKept;
+                    }
+
+                default:
+                    return TaskConsumption.AwaitedKept;
+            }
+        }
+
+        /// <summary>Whether the awaited result of the call carries a buffer (a Buffer property or a deconstruction).</summary>
+        public static bool ResultCarriesBuffer(ITypeSymbol? resultType)
+        {
+            if (resultType == null)
+            {
+                return false;
+            }
+
+            if (resultType.IsTupleType)
+            {
+                return true;
+            }
+
+            foreach (var type in SelfAndBaseTypes(resultType))
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IPropertySymbol property && property.Name == "Buffer" && !property.IsStatic)
+                    {
+                        return true;
+                    }
+
+                    if (member is IMethodSymbol method && method.Name == "Deconstruct" && method.Parameters.Length >= 2)
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Finds which element of a deconstructed result holds the buffer.</summary>
+        public static int GetBufferElementIndex(ITypeSymbol? resultType, int arity, IInvocationOperation? invocation)
+        {
+            ITypeSymbol? lentType = null;
+            if (invocation != null)
+            {
+                foreach (var value in GetLentValues(invocation))
+                {
+                    lentType = StripConversions(value).Type;
+                    break;
+                }
+            }
+
+            var names = new List<(string? Name, ITypeSymbol? Type)>();
+            if (resultType is INamedTypeSymbol named && named.IsTupleType && named.TupleElements.Length == arity)
+            {
+                foreach (var element in named.TupleElements)
+                {
+                    names.Add((element.Name, element.Type));
+                }
+            }
+            else if (resultType != null)
+            {
+                foreach (var type in SelfAndBaseTypes(resultType))
+                {
+                    foreach (var member in type.GetMembers("Deconstruct"))
+                    {
+                        if (member is IMethodSymbol method && method.Parameters.Length == arity && names.Count == 0)
+                        {
+                            foreach (var parameter in method.Parameters)
+                            {
+                                names.Add((parameter.Name, parameter.Type));
+                            }
+                        }
+                    }
+                }
+            }
+
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (string.Equals(names[i].Name, "buffer", StringComparison.OrdinalIgnoreCase))
+                {
+                    return i;
+                }
+            }
+
+            if (lentType != null)
+            {
+                for (var i = 0; i < names.Count; i++)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(names[i].Type, lentType))
+                    {
+                        return i;
+                    }
+                }
+            }
+
+            return arity == 2 ? 1 : arity - 1;
+        }
+
+        private static IEnumerable<ITypeSymbol> SelfAndBaseTypes(ITypeSymbol type)
+        {
+            for (ITypeSymbol? current = type; current != null; current = current.BaseType)
+            {
+                yield return current;
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using UringSafe.Abi;
+using UringSafe.Async;
+using UringSafe.Buffers;
+using UringSafe.Raw;
+using UringSafe.Raw.Ops;
+
+namespace UringSafe.Files;
+
+/// <summary>
+/// A file driven by the current reactor's io_uring. Reads and writes are lend-and-return:
+/// <c>(n, buf) = await file.ReadAtAsync(buf, 0);</c> — the buffer belongs to the kernel until it comes back.
+/// Use it from the reactor thread that opened it.
+/// </summary>
+public sealed partial class UringFile : IAsyncDisposable, IDisposable
+{
+    private int _fd;
+    private int _fixedIndex = -1;
+    private Ring? _fixedRing;
+
+    private UringFile(int fd, string path)
+    {
+        _fd = fd;
+        Path = path;
+    }
+
+    /// <summary>The file descriptor (-1 once closed).</summary>
+    public int Fd => _fd;
+
+    /// <summary>The path it was opened with.</summary>
+    public string Path { get; }
+
+    /// <summary>What SQEs name: the registered index on the ring it is registered with, else the fd.</summary>
+    internal FileRef FileRef
+    {
+        get
+        {
+            if (_fd < 0)
+                throw new ObjectDisposedException(nameof(UringFile), $"The file '{Path}' is closed.");
+            return _fixedIndex >= 0 && ReferenceEquals(_fixedRing, UringReactor.CurrentOrNull?.Ring) ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
+        }
+    }
+
+    /// <summary>Opens a file (IORING_OP_OPENAT). O_CLOEXEC is always added. A missing file throws <see cref="UringException"/> with ENOENT.</summary>
+    public static async ValueTask<UringFile> OpenAsync(string path, OpenFlags flags = OpenFlags.ReadOnly, UnixFileMode mode = (UnixFileMode)0x1a4 /* 0644 */, CancellationToken cancellationToken = default)
+    {
+        byte[] p = PathBuffer.Create(path);
+        Sqe sqe = new OpenAt(PathBuffer.Address(p), (int)(flags | OpenFlags.CloseOnExec)).Mode((uint)mode).Build();
+        int fd;
+        try
+        {
+            fd = await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(sqe, p), cancellationToken);
+        }
+        catch (UringException e)
+        {
+            throw new UringException(e.Errno, $"Open('{path}')", -1, OpenHint(e.Errno));
+        }
+        return new UringFile(fd, path);
+    }
+
+    /// <summary>Creates (or truncates) a file for reading and writing.</summary>
+    public static ValueTask<UringFile> CreateAsync(string path, UnixFileMode mode = (UnixFileMode)0x1a4, CancellationToken cancellationToken = default)
+        => OpenAsync(path, OpenFlags.ReadWrite | OpenFlags.Create | OpenFlags.Truncate, mode, cancellationToken);
+
+    private static string? OpenHint(int errno) => errno switch
+    {
+        Errno.ENOENT => "The file does not exist (or a directory on its path doesn't).",
+        Errno.EACCES => "Permission denied by the file's mode or a directory's.",
+        Errno.EMFILE => "The process has too many open files; raise RLIMIT_NOFILE (ulimit -n) or close some.",
+        Errno.EISDIR => "The path is a directory.",
+        Errno.EINVAL => "The flags are not valid here (O_DIRECT on a file system without it?).",
+        _ => null,
+    };
+
+    // ---- lend-and-return reads and writes (generated from these declarations) ----
+
+    /// <summary>Reads up to <see cref="IoBuffer.Capacity"/> bytes at <paramref name="offset"/> into <paramref name="buffer"/>,
+    /// whose <see cref="IoBuffer.Length"/> becomes the count. Uses READ_FIXED when the buffer's pool is registered with this ring.</summary>
+    [UringOperation(nameof(PrepareRead), FillsBuffer = true)]
+    public partial ValueTask<IoResult<IoBuffer>> ReadAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/> into a (pinned for the duration) array.</summary>
+    [UringOperation(nameof(PrepareRead))]
+    public partial ValueTask<IoResult<byte[]>> ReadAtAsync([Lends] byte[] buffer, long offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/> into memory pinned for the duration.</summary>
+    [UringOperation(nameof(PrepareRead))]
+    public partial ValueTask<IoResult<Memory<byte>>> ReadAtAsync([Lends] Memory<byte> buffer, long offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the buffer's <see cref="IoBuffer.Length"/> initialized bytes at <paramref name="offset"/>. Uses WRITE_FIXED when registered.</summary>
+    [UringOperation(nameof(PrepareWrite))]
+    public partial ValueTask<IoResult<IoBuffer>> WriteAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the whole array at <paramref name="offset"/>.</summary>
+    [UringOperation(nameof(PrepareWrite))]
+    public partial ValueTask<IoResult<byte[]>> WriteAtAsync([Lends] byte[] buffer, long offset, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the memory at <paramref name="offset"/>.</summary>
+    [UringOperation(nameof(PrepareWrite))]
+    public partial ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAtAsync([Lends] ReadOnlyMemory<byte> buffer, long offset, CancellationToken cancellationToken = default);
+
+    private Sqe PrepareRead(in LentRegion buffer, long offset)
+        => buffer.IsFixed
+            ? new ReadFixed(FileRef, buffer.Address, (uint)buffer.Capacity, (ushort)buffer.FixedIndex).Offset((ulong)offset).Build()
+            : new Read(FileRef, buffer.Address, (uint)buffer.Capacity).Offset((ulong)offset).Build();
+
+    private Sqe PrepareWrite(in LentRegion buffer, long offset)
+        => buffer.IsFixed
+            ? new WriteFixed(FileRef, buffer.Address, (uint)buffer.Length, (ushort)buffer.FixedIndex).Offset((ulong)offset).Build()
+            : new Write(FileRef, buffer.Address, (uint)buffer.Length).Offset((ulong)offset).Build();
+
+    /// <summary>Writes all of <paramref name="buffer"/>'s initialized bytes, continuing after short writes.</summary>
+    public async ValueTask<IoResult<IoBuffer>> WriteAllAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default)
+    {
+        int total;
+        (total, buffer) = await WriteAtAsync(buffer, offset, cancellationToken);
+        int length = buffer.Length;
+        while (total < length)
+        {
+            // Short write: send the rest from a copy-free slice of the same memory.
+            byte[] rest = buffer.Span[total..].ToArray();
+            (int n, _) = await WriteAtAsync(rest, offset + total, cancellationToken);
+            if (n == 0)
+                throw new UringException(Errno.EIO, "WriteAll", _fd, "The kernel accepted zero bytes.");
+            total += n;
+        }
+        return new IoResult<IoBuffer>(total, buffer);
+    }
+
+    // ---- operations without a lent buffer ----
+
+    /// <summary>Flushes data and metadata to storage (IORING_OP_FSYNC).</summary>
+    public ValueTask<int> FsyncAsync(CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).Build(), null), cancellationToken);
+
+    /// <summary>Flushes data (and only the metadata needed to read it back) to storage.</summary>
+    public ValueTask<int> FdatasyncAsync(CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).FsyncFlags(FsyncFlags.Datasync).Build(), null), cancellationToken);
+
+    /// <summary>Allocates (or with <paramref name="mode"/>, punches or zeroes) a byte range (IORING_OP_FALLOCATE).</summary>
+    public ValueTask<int> FallocateAsync(long offset, long length, int mode = 0, CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fallocate(FileRef, (ulong)offset, (ulong)length).Mode(mode).Build(), null), cancellationToken);
+
+    /// <summary>Sets the file's size (IORING_OP_FTRUNCATE, kernel 6.9+).</summary>
+    public ValueTask<int> TruncateAsync(long length, CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Ftruncate(FileRef, length).Build(), null), cancellationToken);
+
+    /// <summary>Reads the file's attributes (IORING_OP_STATX).</summary>
+    public async ValueTask<FileStatus> StatxAsync(CancellationToken cancellationToken = default)
+    {
+        byte[] empty = PathBuffer.Create(" ")[1..]; // "" — AT_EMPTY_PATH with the fd itself
+        byte[] emptyPinned = GC.AllocateArray<byte>(1, pinned: true);
+        byte[] statx = GC.AllocateArray<byte>(FileStatus.StatxSize, pinned: true);
+        _ = empty;
+        const int AtEmptyPath = 0x1000;
+        const uint StatxBasicStats = 0x7ff;
+        Sqe sqe = new Statx(PathBuffer.Address(emptyPinned), StatxBasicStats, PathBuffer.Address(statx))
+            .DirFd(_fd).StatxFlags(AtEmptyPath).Build();
+        await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(sqe, new object[] { emptyPinned, statx }), cancellationToken);
+        return FileStatus.FromStatx(statx);
+    }
+
+    /// <summary>
+    /// Registers the fd in the current reactor's ring file table, so operations on that ring use the fixed index
+    /// (IOSQE_FIXED_FILE) and skip the per-operation fd lookup.
+    /// </summary>
+    public void Register()
+    {
+        UringReactor reactor = UringReactor.Current;
+        _fixedIndex = reactor.RegisterFile(_fd);
+        _fixedRing = reactor.Ring;
+    }
+
+    /// <summary>Closes the file (IORING_OP_CLOSE).</summary>
+    public async ValueTask CloseAsync()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd < 0)
+            return;
+        UnregisterFixed();
+        await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Close(fd).Build(), null));
+    }
+
+    private void UnregisterFixed()
+    {
+        if (_fixedIndex >= 0 && _fixedRing is { IsDisposed: false })
+            UringReactor.CurrentOrNull?.UnregisterFile(_fixedIndex);
+        _fixedIndex = -1;
+        _fixedRing = null;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    /// <summary>Closes the file synchronously (close(2)); use <see cref="CloseAsync"/> on a reactor.</summary>
+    public void Dispose()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            UnregisterFixed();
+            Tmds.Linux.LibC.close(fd);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using UringSafe.Analyzers.CodeFixes;
+
+namespace UringSafe.Analyzers.Tests;
+
+public class CodeFixTests
+{
+    [Fact]
+    public Task UR0002_AwaitStatementBecomesDeconstruction() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0002_DiscardAssignmentBecomesDeconstruction() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                _ = {|UR0002:await f.WriteAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                (_, buf) = await f.WriteAtAsync(buf, 0);
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0002_NotDeconstructibleUsesBufferProperty() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                {|UR0002:await f.FillAsync(buf)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                buf = (await f.FillAsync(buf)).Buffer;
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0002_DeclarationKeepsOtherVariables() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                var (n, _) = {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                return n;
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                (var n, buf) = await f.ReadAtAsync(buf, 0);
+                return n;
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0001_TakesBackAtTheAwait() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                Sink.Use({|UR0001:buf|});
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Sink.Use(buf);
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_AddsAwait() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                {|UR0003:f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_NoFixOutsideAsyncMethods() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            void M(UringFile f, byte[] buf)
+            {
+                {|UR0003:f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            void M(UringFile f, byte[] buf)
+            {
+                {|UR0003:f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider(),
+        iterations: 0);
+}

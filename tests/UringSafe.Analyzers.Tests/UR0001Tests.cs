@@ -1,0 +1,334 @@
+namespace UringSafe.Analyzers.Tests;
+
+public class UR0001Tests
+{
+    [Fact]
+    public Task UseAfterAwaitWithoutTakeBack() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                {|UR0001:buf|}[0] = 1;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseWhileInFlight() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var task = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0001:buf|});
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseAfterDiscardedResult() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                _ = {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                Pool.Return({|UR0001:buf|});
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseAfterDeconstructionIntoOtherVariable() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                var (n, other) = await f.ReadAtAsync(buf, 0);
+                return n + other.Length + {|UR0001:buf|}.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LendAgainAfterAwaitWithoutTakeBack() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                var (n, _) = {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                (n, buf) = await f.ReadAtAsync({|UR0001:buf|}, n);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseInOneBranchLentInOther() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, bool flag)
+            {
+                var buf = new byte[16];
+                if (flag)
+                {
+                    {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                }
+                else
+                {
+                    buf[0] = 1;
+                }
+
+                Sink.Use({|UR0001:buf|});
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TakenBackOnBothBranchesIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, bool flag)
+            {
+                var buf = new byte[16];
+                int n;
+                if (flag)
+                {
+                    (n, buf) = await f.ReadAtAsync(buf, 0);
+                }
+                else
+                {
+                    (n, buf) = await f.WriteAtAsync(buf, 0);
+                }
+
+                Sink.Use(buf);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseInSwitchCase() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, int mode)
+            {
+                var buf = new byte[16];
+                switch (mode)
+                {
+                    case 0:
+                        {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                        break;
+                    case 1:
+                        (_, buf) = await f.ReadAtAsync(buf, 0);
+                        break;
+                    default:
+                        return;
+                }
+
+                Sink.Use({|UR0001:buf|});
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseInCatchAfterException() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = Pool.Rent();
+                try
+                {
+                    (_, buf) = await f.ReadAtAsync(buf, 0);
+                }
+                catch (Exception)
+                {
+                    Pool.Return({|UR0001:buf|});
+                    throw;
+                }
+
+                Pool.Return(buf);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseInFinally() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = Pool.Rent();
+                try
+                {
+                    (_, buf) = await f.ReadAtAsync(buf, 0);
+                }
+                finally
+                {
+                    Pool.Return({|UR0001:buf|});
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task UseInCatchBeforeLendingIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = Pool.Rent();
+                try
+                {
+                    buf[0] = 1;
+                }
+                catch (Exception)
+                {
+                    Pool.Return(buf);
+                    throw;
+                }
+
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Pool.Return(buf);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LambdaCapturingLentBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var task = f.ReadAtAsync(buf, 0);
+                Action log = () => Console.WriteLine({|UR0001:buf|}.Length);
+                (_, buf) = await task;
+                log();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LocalFunctionReadingLentBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var task = f.ReadAtAsync(buf, 0);
+                Log();
+                (_, buf) = await task;
+
+                void Log() => Console.WriteLine({|UR0001:buf|}.Length);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LocalFunctionCalledAfterTakeBackIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Log();
+
+                void Log() => Console.WriteLine(buf.Length);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LendingInsideLocalFunctionIsAnalyzed() => Verify.AnalyzerAsync("""
+        class C
+        {
+            Task M(UringFile f) => Inner();
+
+            async Task Inner()
+            {
+                await Local(new UringFile());
+
+                async Task Local(UringFile g)
+                {
+                    var buf = new byte[16];
+                    {|UR0002:await g.ReadAtAsync(buf, 0)|};
+                    Sink.Use({|UR0001:buf|});
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LendingInsideLambdaIsAnalyzed() => Verify.AnalyzerAsync("""
+        class C
+        {
+            Func<Task> M(UringFile f) => async () =>
+            {
+                var buf = new byte[16];
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                Sink.Use({|UR0001:buf|});
+            };
+        }
+        """);
+
+    [Fact]
+    public Task FieldOfThis() => Verify.AnalyzerAsync("""
+        class C
+        {
+            private byte[] _buf = new byte[16];
+
+            async Task M(UringFile f)
+            {
+                {|UR0002:await f.ReadAtAsync(this._buf, 0)|};
+                Sink.Use({|UR0001:_buf|});
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FieldOfThisTakenBack() => Verify.AnalyzerAsync("""
+        class C
+        {
+            private byte[] _buf = new byte[16];
+
+            async Task M(UringFile f)
+            {
+                (_, _buf) = await f.ReadAtAsync(_buf, 0);
+                Sink.Use(this._buf);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FieldReachedThroughParameter() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Connection conn)
+            {
+                var r = await conn.File.ReadAtAsync(conn.Buffer, 0);
+                Sink.Use({|UR0001:conn.Buffer|});
+                conn.Buffer = r.Buffer;
+                Sink.Use(conn.Buffer);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DisposeWhileLent() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var task = f.ReadAtAsync(buf, 0);
+                Array.Clear({|UR0001:buf|});
+                (_, buf) = await task;
+            }
+        }
+        """);
+}

@@ -1,0 +1,86 @@
+namespace UringSafe.Analyzers.Tests;
+
+public class UR0005Tests
+{
+    [Fact]
+    public Task StackallocPointerReturnedInFlight() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            ValueTask<int> M(UringFile f)
+            {
+                byte* p = stackalloc byte[64];
+                return f.ReadRawAsync({|UR0005:p|}, 64);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AddressOfLocalStoredInFlight() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            private ValueTask<int> _pending;
+
+            void M(UringFile f)
+            {
+                long value = 0;
+                _pending = f.ReadNativeAsync((nint)({|UR0005:&value|}), sizeof(long));
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FixedPointerEscapesFixedBlock() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            ValueTask<int> M(UringFile f, byte[] array)
+            {
+                ValueTask<int> task;
+                fixed (byte* p = array)
+                {
+                    task = f.ReadRawAsync({|UR0005:p|}, array.Length);
+                }
+
+                return task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CompletedInsideFixedIsFine() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            int M(UringFile f, byte[] array)
+            {
+                fixed (byte* p = array)
+                {
+                    return f.ReadRawAsync(p, array.Length).GetAwaiter().GetResult();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StackMemoryCompletedBeforeReturnIsFine() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            int M(UringFile f)
+            {
+                byte* p = stackalloc byte[64];
+                var task = f.ReadRawAsync(p, 64);
+                return task.GetAwaiter().GetResult();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task NativeMemoryIsFine() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            ValueTask<int> M(UringFile f)
+            {
+                byte* p = (byte*)System.Runtime.InteropServices.NativeMemory.Alloc(64);
+                return f.ReadRawAsync(p, 64);
+            }
+        }
+        """);
+}

@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace UringSafe.Analyzers.Tests;
+
+/// <summary>Runs every UringSafe analyzer (and optionally one code fix) over test code, fully offline.</summary>
+internal sealed class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, EmptyCodeFixProvider, DefaultVerifier>
+{
+    public const string Usings = "using System;\nusing System.Threading.Tasks;\nusing Lib;\n";
+
+    public UringTest()
+    {
+        // A framework moniker without a package: nothing is resolved from NuGet; references come from the local SDK.
+        ReferenceAssemblies = new ReferenceAssemblies("net10.0");
+        TestState.AdditionalReferences.AddRange(TestReferences.Net);
+        SolutionTransforms.Add((solution, projectId) =>
+        {
+            var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
+            return solution.WithProjectCompilationOptions(projectId, options.WithAllowUnsafe(true));
+        });
+    }
+
+    public CodeFixProvider? Fix { get; set; }
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
+        [new OwnershipAnalyzer(), new LendingResultAnalyzer()];
+
+    protected override IEnumerable<CodeFixProvider> GetCodeFixProviders() =>
+        Fix is null ? [] : [Fix];
+}
+
+internal static class Verify
+{
+    public static Task AnalyzerAsync(string source)
+    {
+        var test = new UringTest();
+        test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + source));
+        test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        return test.RunAsync();
+    }
+
+    public static Task CodeFixAsync(string source, string fixedSource, CodeFixProvider fix, int iterations = 1)
+    {
+        var test = new UringTest { Fix = fix, NumberOfFixAllIterations = iterations, NumberOfIncrementalIterations = iterations };
+        test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + source));
+        test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        test.FixedState.Sources.Add(("/0/Test0.cs", UringTest.Usings + fixedSource));
+        test.FixedState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        return test.RunAsync();
+    }
+}
