@@ -1,8 +1,8 @@
 namespace UringSafe.Generators
 {
     /// <summary>
-    /// The names given with <c>WithTrackingName</c> to each step of <see cref="UringOpGenerator"/>'s pipeline,
-    /// so tests can assert that a step's outputs were cached.
+    /// The names given with <c>WithTrackingName</c> to each step of <see cref="UringOpGenerator"/>'s and
+    /// <see cref="UringOperationGenerator"/>'s pipelines, so tests can assert that a step's outputs were cached.
     /// </summary>
     public static class TrackingNames
     {
@@ -24,10 +24,25 @@ namespace UringSafe.Generators
         /// <summary>The collected rows as an equatable, sorted array.</summary>
         public const string Catalog = nameof(Catalog);
 
-        /// <summary>Every tracking name, for tests.</summary>
+        /// <summary>The model (or null for a declaration the generator skips) of each <c>[UringOperation]</c> method.</summary>
+        public const string OperationDeclarations = nameof(OperationDeclarations);
+
+        /// <summary>The valid <c>[UringOperation]</c> models only.</summary>
+        public const string OperationModels = nameof(OperationModels);
+
+        /// <summary>The generated method body and operation struct of each <c>[UringOperation]</c> model.</summary>
+        public const string OperationSources = nameof(OperationSources);
+
+        /// <summary>Every tracking name of <see cref="UringOpGenerator"/>, for tests.</summary>
         public static readonly string[] All =
         {
             Declarations, Models, BuilderSources, CatalogEntries, CollectedCatalogEntries, Catalog,
+        };
+
+        /// <summary>Every tracking name of <see cref="UringOperationGenerator"/>, for tests.</summary>
+        public static readonly string[] Operation =
+        {
+            OperationDeclarations, OperationModels, OperationSources,
         };
     }
 }

@@ -61,7 +61,20 @@ internal sealed unsafe class Fds : IDisposable
         if (_open.Remove(fd)) close(fd);
     }
 
-    public static int OpenFdCount() => Directory.GetFiles("/proc/self/fd").Length;
+    /// <summary>Hands ownership of <paramref name="fd"/> to someone else (who will close it).</summary>
+    public int Forget(int fd)
+    {
+        _open.Remove(fd);
+        return fd;
+    }
+
+    /// <summary>Open fds of this process, after finalizers of earlier tests' garbage have closed theirs.</summary>
+    public static int OpenFdCount()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return Directory.GetFiles("/proc/self/fd").Length;
+    }
 
     public void Dispose()
     {

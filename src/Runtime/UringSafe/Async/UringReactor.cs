@@ -217,12 +217,13 @@ public sealed unsafe partial class UringReactor : IDisposable
     private void ArmWake() => new Read(_wakeFd, (nint)_wakeBuffer, 8).UserData(WakeTag).WriteTo(ref _ring.GetSqeOrSubmit());
 
     /// <summary>Runs posted work, submits, waits (if <paramref name="mayBlock"/> and idle) and dispatches completions.</summary>
-    internal void RunOnce(bool mayBlock)
+    internal void RunOnce(bool mayBlock, Task? until = null)
     {
         while (_remote.TryDequeue(out WorkItem item))
             _local.Enqueue(item);
         RunLocal();
-        if (mayBlock && _local.Count == 0)
+        // Never block once the awaited task is done: nothing else may ever complete to wake us.
+        if (mayBlock && _local.Count == 0 && until is not { IsCompleted: true })
         {
             Interlocked.Exchange(ref _sleeping, 1);
             if (_remote.IsEmpty)
@@ -298,9 +299,12 @@ public sealed unsafe partial class UringReactor : IDisposable
         SynchronizationContext.SetSynchronizationContext(SynchronizationContext);
         try
         {
+            // A task completed by some other thread must wake the loop, or it could sleep in io_uring_enter forever.
+            if (!task.IsCompleted)
+                task.ContinueWith(static (_, s) => ((UringReactor)s!).Post(static _ => { }, null), this, TaskContinuationOptions.ExecuteSynchronously);
             while (!task.IsCompleted)
             {
-                RunOnce(mayBlock: true);
+                RunOnce(mayBlock: true, until: task);
                 if (_unhandled is { } e)
                 {
                     _unhandled = null;

@@ -57,6 +57,14 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
         return new UringFile(fd, path);
     }
 
+    /// <summary>Wraps an open descriptor (a pipe, a socket, stdin...); the <see cref="UringFile"/> owns and closes it.
+    /// Use <see cref="IoUringConstants.CurrentPosition"/> as the offset for non-seekable files.</summary>
+    public static UringFile FromFd(int fd, string description = "fd")
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        return new UringFile(fd, description);
+    }
+
     /// <summary>Creates (or truncates) a file for reading and writing.</summary>
     public static ValueTask<UringFile> CreateAsync(string path, UnixFileMode mode = (UnixFileMode)0x1a4, CancellationToken cancellationToken = default)
         => OpenAsync(path, OpenFlags.ReadWrite | OpenFlags.Create | OpenFlags.Truncate, mode, cancellationToken);
@@ -111,20 +119,25 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     /// <summary>Writes all of <paramref name="buffer"/>'s initialized bytes, continuing after short writes.</summary>
     public async ValueTask<IoResult<IoBuffer>> WriteAllAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default)
     {
-        int total;
-        (total, buffer) = await WriteAtAsync(buffer, offset, cancellationToken);
-        int length = buffer.Length;
-        while (total < length)
+        int total = 0;
+        while (true)
         {
-            // Short write: send the rest from a copy-free slice of the same memory.
-            byte[] rest = buffer.Span[total..].ToArray();
-            (int n, _) = await WriteAtAsync(rest, offset + total, cancellationToken);
-            if (n == 0)
-                throw new UringException(Errno.EIO, "WriteAll", _fd, "The kernel accepted zero bytes.");
+            int n;
+            (n, buffer) = await WriteRestAtAsync(buffer, total, offset + total, cancellationToken);
             total += n;
+            if (total >= buffer.Length)
+                return new IoResult<IoBuffer>(total, buffer);
+            if (n == 0)
+                throw new UringException(Errno.EIO, "WriteAll", _fd, "The kernel accepted zero bytes.") { Buffer = buffer };
         }
-        return new IoResult<IoBuffer>(total, buffer);
     }
+
+    /// <summary>Writes the buffer's initialized bytes from <paramref name="start"/> on (the rest after a short write).</summary>
+    [UringOperation(nameof(PrepareWriteRest))]
+    private partial ValueTask<IoResult<IoBuffer>> WriteRestAtAsync([Lends] IoBuffer buffer, int start, long offset, CancellationToken cancellationToken);
+
+    private Sqe PrepareWriteRest(in LentRegion buffer, int start, long offset)
+        => new Write(FileRef, buffer.Address + start, (uint)(buffer.Length - start)).Offset((ulong)offset).Build();
 
     // ---- operations without a lent buffer ----
 
@@ -147,10 +160,8 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     /// <summary>Reads the file's attributes (IORING_OP_STATX).</summary>
     public async ValueTask<FileStatus> StatxAsync(CancellationToken cancellationToken = default)
     {
-        byte[] empty = PathBuffer.Create(" ")[1..]; // "" — AT_EMPTY_PATH with the fd itself
-        byte[] emptyPinned = GC.AllocateArray<byte>(1, pinned: true);
+        byte[] emptyPinned = GC.AllocateArray<byte>(1, pinned: true); // "": with AT_EMPTY_PATH, the fd itself
         byte[] statx = GC.AllocateArray<byte>(FileStatus.StatxSize, pinned: true);
-        _ = empty;
         const int AtEmptyPath = 0x1000;
         const uint StatxBasicStats = 0x7ff;
         Sqe sqe = new Statx(PathBuffer.Address(emptyPinned), StatxBasicStats, PathBuffer.Address(statx))

@@ -1,0 +1,36 @@
+using Microsoft.CodeAnalysis;
+
+namespace UringSafe.Generators
+{
+    /// <summary>
+    /// Implements every <c>partial</c> method marked <c>[UringSafe.Async.UringOperation]</c>: the body runs the operation on
+    /// the current reactor, and a private operation struct lends the <c>[Lends]</c> buffer, fills the SQE through the named
+    /// prepare method and hands the buffer back in the <c>IoResult</c> (or on the exception). Reports nothing: the companion
+    /// <see cref="Diagnostics.UringOperationAnalyzer"/> explains declarations it skips (UR1001–UR1005).
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class UringOperationGenerator : IIncrementalGenerator
+    {
+        /// <inheritdoc/>
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            IncrementalValuesProvider<OperationModel?> declarations = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    OperationKnownNames.UringOperationAttributeMetadataName,
+                    static (node, ct) => OperationParser.IsCandidate(node, ct),
+                    static (ctx, ct) => OperationParser.Parse(ctx, ct))
+                .WithTrackingName(TrackingNames.OperationDeclarations);
+
+            IncrementalValuesProvider<OperationModel> models = declarations
+                .Where(static model => model is not null)
+                .Select(static (model, _) => model!)
+                .WithTrackingName(TrackingNames.OperationModels);
+
+            IncrementalValuesProvider<GeneratedSource> sources = models
+                .Select(static (model, ct) => OperationEmitter.Emit(model, ct))
+                .WithTrackingName(TrackingNames.OperationSources);
+
+            context.RegisterSourceOutput(sources, static (spc, source) => spc.AddSource(source.HintName, source.Source));
+        }
+    }
+}

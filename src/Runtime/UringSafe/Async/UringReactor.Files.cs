@@ -1,0 +1,45 @@
+namespace UringSafe.Async;
+
+public sealed partial class UringReactor
+{
+    private const int FileTableSize = 1024;
+    private Stack<int>? _freeFileSlots;
+
+    /// <summary>
+    /// Puts <paramref name="fd"/> into this ring's registered file table (a sparse table created on first use) and
+    /// returns its index, for IOSQE_FIXED_FILE operations. The fd stays owned by the caller.
+    /// </summary>
+    public int RegisterFile(int fd)
+    {
+        ThrowIfNotOwner();
+        if (_freeFileSlots is null)
+        {
+            _ring.RegisterFilesSparse(FileTableSize);
+            _freeFileSlots = new Stack<int>(FileTableSize);
+            for (int i = FileTableSize - 1; i >= 0; i--)
+                _freeFileSlots.Push(i);
+        }
+        if (!_freeFileSlots.TryPop(out int index))
+            throw new InvalidOperationException($"The reactor's registered file table is full ({FileTableSize} files). Unregister some first.");
+        try
+        {
+            _ring.UpdateFiles((uint)index, [fd]);
+        }
+        catch
+        {
+            _freeFileSlots.Push(index);
+            throw;
+        }
+        return index;
+    }
+
+    /// <summary>Empties a registered file slot (the fd itself is not closed).</summary>
+    public void UnregisterFile(int index)
+    {
+        ThrowIfNotOwner();
+        if (_freeFileSlots is null)
+            return;
+        _ring.UpdateFiles((uint)index, [-1]);
+        _freeFileSlots.Push(index);
+    }
+}
