@@ -21,6 +21,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     private TimeSpan _timeout;
     private IoUringOpcode _opcode;
     private int _fd;
+    private bool _producesFd;
 
     public static OperationSource<TOp, TResult> Rent(UringReactor reactor)
     {
@@ -38,6 +39,9 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _opcode = sqe.Opcode;
         _fd = (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd;
         _timeout = timeout;
+        // open/accept/socket return a new fd unless they target a direct (registered) slot.
+        _producesFd = sqe.Opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
+            && sqe.SpliceFdIn == 0;
         CancelRequested = false;
         _token = token;
         if (token.CanBeCanceled)
@@ -59,6 +63,14 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _registration = default;
         if (result == -Errno.ETIME && _opcode == IoUringOpcode.Timeout)
             result = 0; // an expired timeout is the success of a Delay
+        if (result >= 0 && _producesFd && CancelRequested && _token.IsCancellationRequested)
+        {
+            // The fd arrived after the caller cancelled: nobody will own it, so close it instead of leaking it.
+            Tmds.Linux.LibC.close(result);
+            _op.Release(-Errno.ECANCELED);
+            _core.SetException(new UringOperationCanceledException(_opcode.ToString(), null, _token));
+            return;
+        }
         if (result >= 0)
         {
             TResult value;

@@ -26,38 +26,39 @@ public readonly ref struct CompletionBatch
     public Enumerator GetEnumerator() => new(_ring, _head, _tail);
 
     /// <summary>Walks the batch by reference and advances the CQ head on <see cref="Dispose"/>.</summary>
-    public ref struct Enumerator
+    public unsafe ref struct Enumerator
     {
         private readonly Ring _ring;
+        // The ring's geometry, copied so the loop touches only locals (the JIT keeps them in registers).
+        private readonly byte* _cqes;
+        private readonly uint _mask;
+        private readonly int _shift;
         private readonly uint _tail;
         private uint _next;
-        private uint _current;
 
         internal Enumerator(Ring ring, uint head, uint tail)
         {
             _ring = ring;
+            _cqes = ring.CqeBase;
+            _mask = ring.CqMask;
+            _shift = ring.CqeShift;
             _tail = tail;
             _next = head;
-            _current = head;
         }
 
         /// <summary>The current completion.</summary>
-        public readonly ref readonly Cqe Current => ref _ring.CqeAt(_current);
+        public readonly ref readonly Cqe Current => ref *(Cqe*)(_cqes + ((nuint)((_next - 1) & _mask) << _shift));
 
         /// <summary>Moves to the next completion.</summary>
         public bool MoveNext()
         {
             if (_next == _tail)
                 return false;
-            _current = _next++;
+            _next++;
             return true;
         }
 
         /// <summary>Consumes every completion visited so far.</summary>
-        public readonly void Dispose()
-        {
-            if (_ring is not null)
-                _ring.SetCqHead(_next);
-        }
+        public readonly void Dispose() => _ring?.SetCqHead(_next);
     }
 }

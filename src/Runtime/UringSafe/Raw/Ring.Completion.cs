@@ -111,4 +111,8 @@ public sealed unsafe partial class Ring
     }
 
     internal void SetCqHead(uint head) => Volatile.Write(ref *_cqKHead, head);
+
+    internal byte* CqeBase => _cqes;
+    internal uint CqMask => _cqMask;
+    internal int CqeShift => _cqeShift;
 }

@@ -15,6 +15,7 @@ public sealed unsafe partial class Ring
     private uint _sqMask;
     private int _sqeShift;   // 1 with SQE128: each logical entry spans two 64-byte slots
     private uint _sqeTail;   // our tail: SQEs handed out, not all published yet
+    private bool _sqPolled;  // SQPOLL: the kernel thread moves the SQ head concurrently
 
     private void InitSubmission(in RingParams p)
     {
@@ -26,6 +27,7 @@ public sealed unsafe partial class Ring
         _sqMask = *(uint*)(sq + p.SqOff.RingMask);
         _sqes = (Sqe*)_sqesPtr;
         _sqeShift = (p.Flags & SetupFlags.Sqe128) != 0 ? 1 : 0;
+        _sqPolled = (p.Flags & SetupFlags.SqPoll) != 0;
         _sqeTail = *_sqKTail;
         if ((p.Flags & SetupFlags.NoSqArray) == 0)
         {
@@ -36,7 +38,7 @@ public sealed unsafe partial class Ring
         }
     }
 
-    private bool SqPolled => (_flags & SetupFlags.SqPoll) != 0;
+    private bool SqPolled => _sqPolled;
 
     /// <summary>Free SQ entries right now.</summary>
     public uint SqSpaceLeft
