@@ -82,7 +82,7 @@ public static class Program
         if (names.Contains("list"))
         {
             foreach (Workload w in WorkloadRegistry.All)
-                Console.WriteLine($"{w.Name,-8} {w.Description}");
+                Console.WriteLine($"{w.Name,-12} {w.Description}");
             return 0;
         }
         List<Workload> workloads = names.Contains("all")

@@ -9,6 +9,8 @@ public static class WorkloadRegistry
     public static IReadOnlyList<Workload> All { get; } =
     [
         new NopWorkload(),
+        new AwaitedNopWorkload(),
+        new FileReadWorkload(),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive).</summary>

@@ -1,0 +1,24 @@
+// Kestrel on UringSafe: a minimal API app whose connections are served by io_uring reactors (thread per core).
+// usage: KestrelOnUring [url=http://127.0.0.1:5080] [--reactors N]
+// Same app as the peers' stock Kestrel Plaintext, plus one line: builder.WebHost.UseUringSafe(...).
+using System.Globalization;
+
+string url = "http://127.0.0.1:5080";
+int reactors = Environment.ProcessorCount;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--reactors" && i + 1 < args.Length)
+        reactors = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else
+        url = args[i];
+}
+
+var builder = WebApplication.CreateSlimBuilder();
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.WebHost.UseUringSafe(options => options.ReactorCount = reactors);
+var app = builder.Build();
+
+app.MapGet("/plaintext", () => "Hello, World!");
+
+Console.Error.WriteLine($"KestrelOnUring listening on {url} with {reactors} io_uring reactor(s)");
+app.Run(url);

@@ -1,0 +1,68 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using UringSafe.Async;
+using UringSafe.Buffers;
+using UringSafe.Net;
+
+namespace UringSafe.AspNetCore;
+
+/// <summary>Per-reactor state of a transport: buffer pools and pipe options. Created and used on the reactor thread.</summary>
+internal sealed class ReactorContext : IDisposable
+{
+    private readonly IoBufferPool _pool;
+    private ProvidedBufferPool? _provided;
+
+    public ReactorContext(int index, UringReactor reactor, UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
+    {
+        Index = index;
+        Reactor = reactor;
+        Options = options;
+        Logger = logger;
+        BufferSize = Math.Max(1024, options.BufferSize);
+        _pool = new IoBufferPool(BufferSize, Math.Max(1, options.BuffersPerReactor));
+        var scheduler = new ReactorPipeScheduler(reactor);
+        long maxRead = options.MaxReadBufferSize ?? 0;
+        long maxWrite = options.MaxWriteBufferSize ?? 0;
+        // Input: the reactor writes (its flush continuations run on the reactor), the application reads on the thread pool.
+        InputOptions = new PipeOptions(memoryPool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: scheduler,
+            pauseWriterThreshold: maxRead, resumeWriterThreshold: maxRead / 2, useSynchronizationContext: false);
+        // Output: the application writes on its threads, the reactor reads and sends.
+        OutputOptions = new PipeOptions(memoryPool, readerScheduler: scheduler, writerScheduler: PipeScheduler.ThreadPool,
+            pauseWriterThreshold: maxWrite, resumeWriterThreshold: maxWrite / 2, useSynchronizationContext: false);
+    }
+
+    public int Index { get; }
+
+    public UringReactor Reactor { get; }
+
+    public UringSafeTransportOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    public int BufferSize { get; }
+
+    public PipeOptions InputOptions { get; }
+
+    public PipeOptions OutputOptions { get; }
+
+    /// <summary>The provided-buffer ring for multishot receives (created on first use, on the reactor thread).</summary>
+    public ProvidedBufferPool ProvidedBuffers => _provided ??= new ProvidedBufferPool(BufferSize, RoundUpToPowerOfTwo(Math.Max(2, Options.BuffersPerReactor)));
+
+    /// <summary>A pooled buffer, or a freshly allocated one when the pool is exhausted (freed again by Dispose).</summary>
+    public IoBuffer RentBuffer() => _pool.TryRent(out IoBuffer? b) ? b : IoBuffer.Allocate(BufferSize);
+
+    private static int RoundUpToPowerOfTwo(int n)
+    {
+        int p = 1;
+        while (p < n && p < 32768)
+            p <<= 1;
+        return p;
+    }
+
+    public void Dispose()
+    {
+        _provided?.Dispose();
+        _pool.Dispose();
+    }
+}

@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using UringSafe.Buffers;
+using UringSafe.Net;
+
+namespace UringSafe.AspNetCore;
+
+/// <summary>
+/// One accepted connection. Its socket I/O runs on the reactor that accepted it: a receive loop lends pooled
+/// <see cref="IoBuffer"/>s to the kernel (or takes multishot recv leases) and copies what arrives into the input
+/// pipe; a send loop copies the output pipe's data into a pooled buffer and lends it to a send. Kestrel sees an
+/// <see cref="IDuplexPipe"/> (<see cref="Transport"/>).
+/// </summary>
+internal sealed class UringConnection : ConnectionContext,
+    IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature,
+    IConnectionEndPointFeature, IMemoryPoolFeature
+{
+    private static long s_lastId;
+
+    private readonly UringTcpStream _stream;
+    private readonly ReactorContext _rc;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly FeatureCollection _features = new();
+    private ConnectionAbortedException? _abortReason;
+    private int _shutdownRequested;
+    private Task _processing = Task.CompletedTask;
+    private IDictionary<object, object?>? _items;
+
+    public UringConnection(UringTcpStream stream, ReactorContext rc, EndPoint? localEndPoint)
+    {
+        _stream = stream;
+        _rc = rc;
+        _input = new Pipe(rc.InputOptions);
+        _output = new Pipe(rc.OutputOptions);
+        ConnectionId = "U" + Interlocked.Increment(ref s_lastId).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        Transport = new DuplexPipe(_input.Reader, _output.Writer);
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = stream.RemoteEndPoint;
+        ConnectionClosed = _closed.Token;
+        MemoryPool = rc.InputOptions.Pool;
+        _features.Set<IConnectionIdFeature>(this);
+        _features.Set<IConnectionTransportFeature>(this);
+        _features.Set<IConnectionItemsFeature>(this);
+        _features.Set<IConnectionLifetimeFeature>(this);
+        _features.Set<IConnectionEndPointFeature>(this);
+        _features.Set<IMemoryPoolFeature>(this);
+    }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features => _features;
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new ConnectionItems();
+        set => _items = value;
+    }
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override CancellationToken ConnectionClosed { get; set; }
+
+    public override EndPoint? LocalEndPoint { get; set; }
+
+    public override EndPoint? RemoteEndPoint { get; set; }
+
+    public MemoryPool<byte> MemoryPool { get; }
+
+    /// <summary>Starts the receive and send loops. Call on the connection's reactor thread.</summary>
+    public void Start() => _processing = RunAsync();
+
+    private async Task RunAsync()
+    {
+        Log.ConnectionOpen(_rc.Logger, ConnectionId, RemoteEndPoint, _rc.Index);
+        try
+        {
+            Task sending = SendLoopAsync();
+            if (_rc.Options.UseMultishotReceive)
+                await ReceiveMultishotLoopAsync();
+            else
+                await ReceiveLoopAsync();
+            await sending;
+        }
+        finally
+        {
+            try
+            {
+                await _stream.CloseAsync();
+            }
+            catch (Exception e)
+            {
+                Log.ConnectionError(_rc.Logger, ConnectionId, "close", e);
+            }
+            Log.ConnectionClosed(_rc.Logger, ConnectionId);
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        PipeWriter writer = _input.Writer;
+        IoBuffer buffer = _rc.RentBuffer();
+        try
+        {
+            while (true)
+            {
+                int n;
+                try
+                {
+                    (n, buffer) = await _stream.ReadAsync(buffer);
+                }
+                catch (UringSocketException e) when (e.Buffer is IoBuffer)
+                {
+                    buffer = (IoBuffer)e.Buffer;
+                    error = MapError(e);
+                    break;
+                }
+                if (n == 0)
+                    break; // the peer shut down its side (or we did, to stop this loop)
+                buffer.Span.CopyTo(writer.GetSpan(n));
+                writer.Advance(n);
+                FlushResult flush = await writer.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                    break;
+            }
+            buffer.Dispose();
+        }
+        catch (Exception e)
+        {
+            error = e;
+            Log.ConnectionError(_rc.Logger, ConnectionId, "receive", e);
+        }
+        finally
+        {
+            EndReceive(error);
+        }
+    }
+
+    private async Task ReceiveMultishotLoopAsync()
+    {
+        Exception? error = null;
+        PipeWriter writer = _input.Writer;
+        ProvidedBufferPool pool = _rc.ProvidedBuffers;
+        try
+        {
+            while (true)
+            {
+                ReceivedBuffer lease;
+                try
+                {
+                    lease = await _stream.ReceiveAsync(pool);
+                }
+                catch (UringSocketException e)
+                {
+                    error = MapError(e);
+                    break;
+                }
+                if (lease.IsEndOfStream)
+                    break;
+                int n = lease.Length;
+                lease.Span.CopyTo(writer.GetSpan(n));
+                lease.Return();
+                writer.Advance(n);
+                FlushResult flush = await writer.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+            Log.ConnectionError(_rc.Logger, ConnectionId, "receive", e);
+        }
+        finally
+        {
+            _stream.StopReceiving();
+            EndReceive(error);
+        }
+    }
+
+    private void EndReceive(Exception? error)
+    {
+        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? error);
+        // Like the sockets transport: the receive side ended, so the connection is closed as far as the app knows.
+        // Cancelling runs the app's callbacks: keep them off the reactor.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), this, preferLocal: false);
+        // If nothing is being sent, the send loop waits for the app; the app learns of the end from the input pipe.
+    }
+
+    private void FireClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionError(_rc.Logger, ConnectionId, "connection-closed callback", e);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        PipeReader reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync();
+                if (result.IsCanceled)
+                    break;
+                ReadOnlySequence<byte> data = result.Buffer;
+                if (!data.IsEmpty)
+                    await SendAsync(data);
+                reader.AdvanceTo(data.End);
+                if (result.IsCompleted)
+                    break;
+            }
+        }
+        catch (UringSocketException e)
+        {
+            error = MapError(e);
+        }
+        catch (Exception e)
+        {
+            error = e;
+            Log.ConnectionError(_rc.Logger, ConnectionId, "send", e);
+        }
+        finally
+        {
+            // Done sending: shut the socket down, which also ends a pending receive (it returns 0).
+            RequestShutdown();
+            reader.Complete(error);
+            _input.Writer.CancelPendingFlush();
+        }
+    }
+
+    /// <summary>Sends <paramref name="data"/> through one pooled buffer, in chunks of its capacity.</summary>
+    private async ValueTask SendAsync(ReadOnlySequence<byte> data)
+    {
+        IoBuffer buffer = _rc.RentBuffer();
+        while (!data.IsEmpty)
+        {
+            int chunk = (int)Math.Min(data.Length, buffer.Capacity);
+            ReadOnlySequence<byte> part = data.Slice(0, chunk);
+            part.CopyTo(buffer.FullSpan);
+            buffer.Length = chunk;
+            try
+            {
+                (_, buffer) = await _stream.WriteAllAsync(buffer);
+            }
+            catch (UringSocketException e) when (e.Buffer is IoBuffer)
+            {
+                buffer = (IoBuffer)e.Buffer;
+                buffer.Dispose();
+                throw;
+            }
+            data = data.Slice(part.End);
+        }
+        buffer.Dispose();
+    }
+
+    private Exception MapError(UringSocketException e)
+    {
+        if (Volatile.Read(ref _abortReason) is { } aborted)
+            return aborted;
+        return e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted
+            ? new ConnectionResetException(e.Message, e)
+            : e;
+    }
+
+    /// <summary>Shuts the socket down (both directions) on the reactor thread, once.</summary>
+    private void RequestShutdown()
+    {
+        if (Interlocked.Exchange(ref _shutdownRequested, 1) != 0)
+            return;
+        if (_rc.Reactor.IsOnReactorThread)
+            _ = ShutdownAsync();
+        else
+            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(), this);
+    }
+
+    private async Task ShutdownAsync()
+    {
+        if (_stream.Fd < 0)
+            return;
+        try
+        {
+            await _stream.ShutdownAsync(SocketShutdown.Both);
+        }
+        catch (Exception)
+        {
+            // ENOTCONN (the peer is gone) or already closed: either way nothing is left to shut down
+        }
+    }
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        Interlocked.CompareExchange(ref _abortReason, abortReason, null);
+        _output.Reader.CancelPendingRead();
+        RequestShutdown();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Transport.Input.Complete();
+        Transport.Output.Complete();
+        await _processing.ConfigureAwait(false);
+    }
+
+    /// <summary>A small dictionary for <see cref="Items"/>, created on first use.</summary>
+    private sealed class ConnectionItems : ConcurrentDictionary<object, object?>
+    {
+    }
+}

@@ -1,0 +1,54 @@
+using UringSafe.Async;
+
+namespace UringSafe.AspNetCore;
+
+/// <summary>
+/// Options of the UringSafe Kestrel transport (<c>builder.WebHost.UseUringSafe(options => ...)</c>).
+/// </summary>
+public sealed class UringSafeTransportOptions
+{
+    /// <summary>
+    /// Reactors (threads, each with its own io_uring and its own SO_REUSEPORT listener per endpoint). Accepted
+    /// connections do all their socket I/O on the reactor that accepted them. Default: <see cref="Environment.ProcessorCount"/>.
+    /// </summary>
+    public int ReactorCount { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Pin reactor <c>i</c> to CPU <c>i % ProcessorCount</c> (thread per core). Default true.</summary>
+    public bool PinToCores { get; set; } = true;
+
+    /// <summary>How each reactor sets up its ring (null: the runtime's defaults, SINGLE_ISSUER + DEFER_TASKRUN where available).</summary>
+    public ReactorOptions? ReactorOptions { get; set; }
+
+    /// <summary>
+    /// Behave as if io_uring were unavailable: use the sockets transport and log the fallback warning. For tests of
+    /// the fallback path. Default false.
+    /// </summary>
+    public bool ForceUnavailableForTesting { get; set; }
+
+    /// <summary>TCP_NODELAY on accepted connections. Default true (as Kestrel's sockets transport).</summary>
+    public bool NoDelay { get; set; } = true;
+
+    /// <summary>listen(2) backlog of each reactor's listener. Default 512.</summary>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>
+    /// Bytes per pooled I/O buffer: each connection lends one to its pending receive, and sends copy the output
+    /// pipe's data through one in chunks of this size. Default 16 KiB.
+    /// </summary>
+    public int BufferSize { get; set; } = 16 * 1024;
+
+    /// <summary>Pooled I/O buffers per reactor; beyond them buffers are allocated (and freed) per connection. Default 256.</summary>
+    public int BuffersPerReactor { get; set; } = 256;
+
+    /// <summary>
+    /// Receive with one multishot recv per connection over a provided-buffer ring (buffers are taken only when data
+    /// arrives, so idle connections hold none) instead of a lend-and-return read per receive. Default false.
+    /// </summary>
+    public bool UseMultishotReceive { get; set; }
+
+    /// <summary>Bytes the input pipe may buffer before receiving pauses (back-pressure). Default 1 MiB; null: unbounded.</summary>
+    public long? MaxReadBufferSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Bytes the output pipe may buffer before the application's flushes wait. Default 64 KiB; null: unbounded.</summary>
+    public long? MaxWriteBufferSize { get; set; } = 64 * 1024;
+}

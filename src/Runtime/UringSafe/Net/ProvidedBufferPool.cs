@@ -1,0 +1,198 @@
+using System.Runtime.InteropServices;
+using UringSafe.Async;
+using UringSafe.Raw;
+
+namespace UringSafe.Net;
+
+/// <summary>
+/// A provided-buffer ring (IORING_REGISTER_PBUF_RING) on the current reactor's ring, with the memory behind it:
+/// <see cref="Count"/> buffers of <see cref="BufferSize"/> bytes the kernel picks from for multishot receives
+/// (<see cref="UringSocketStream.ReceiveAsync(ProvidedBufferPool, CancellationToken)"/>). Each received buffer comes to
+/// you as a <see cref="ReceivedBuffer"/> lease that must be handed back exactly once; only that first hand-back puts it
+/// back in the ring, so a second one is a <see cref="BufferAlreadyReturnedException"/>, never a corrupted ring.
+/// Single-threaded: use it on the reactor thread that created it.
+/// </summary>
+public sealed unsafe class ProvidedBufferPool : IDisposable
+{
+    private const byte InKernel = 0, LeasedState = 1;
+    [ThreadStatic] private static ushort t_nextGroup;
+
+    private readonly UringReactor _reactor;
+    private readonly BufferRing _bufferRing;
+    private readonly byte* _slab;
+    private readonly uint[] _generations;
+    private readonly byte[] _states;
+    private readonly List<MultishotReceiver> _starved = new();
+    private int _leased;
+    private bool _disposed;
+
+    /// <summary>Creates <paramref name="count"/> (a power of two) buffers of <paramref name="bufferSize"/> bytes and registers them with the current reactor's ring.</summary>
+    public ProvidedBufferPool(int bufferSize = 4096, int count = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferSize);
+        if (count <= 0 || count > 32768 || (count & (count - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(count), count, "A provided-buffer pool needs a power-of-two count between 1 and 32768.");
+        _reactor = UringReactor.Current;
+        BufferSize = bufferSize;
+        Count = count;
+        if (t_nextGroup < 0x4000)
+            t_nextGroup = 0x4000;
+        GroupId = t_nextGroup++;
+        _slab = (byte*)NativeMemory.AlignedAlloc((nuint)bufferSize * (nuint)count, 4096);
+        try
+        {
+            _bufferRing = _reactor.Ring.SetupBufferRing(GroupId, (uint)count);
+        }
+        catch
+        {
+            NativeMemory.AlignedFree(_slab);
+            throw;
+        }
+        _generations = new uint[count];
+        _states = new byte[count];
+        for (int i = 0; i < count; i++)
+            _bufferRing.Add(Address(i), (uint)bufferSize, (ushort)i, i);
+        _bufferRing.Advance(count);
+    }
+
+    /// <summary>Bytes per buffer.</summary>
+    public int BufferSize { get; }
+
+    /// <summary>Number of buffers.</summary>
+    public int Count { get; }
+
+    /// <summary>The buffer group id receives name.</summary>
+    public ushort GroupId { get; }
+
+    /// <summary>Buffers currently leased out (received and not yet handed back).</summary>
+    public int Leased => _leased;
+
+    /// <summary>Buffers in the ring, available to the kernel.</summary>
+    public int Available => Count - _leased;
+
+    internal UringReactor Reactor => _reactor;
+
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>Receivers with a multishot receive armed on this group (the slab is never freed under them).</summary>
+    internal int ArmedReceivers { get; set; }
+
+    private nint Address(int id) => (nint)(_slab + (nint)id * BufferSize);
+
+    /// <summary>The kernel filled buffer <paramref name="bufferId"/> with <paramref name="length"/> bytes: lease it out.</summary>
+    internal ReceivedBuffer Take(ushort bufferId, int length)
+    {
+        if (bufferId >= Count || _states[bufferId] != InKernel)
+            throw new InvalidOperationException($"The kernel reported provided buffer {bufferId} of group {GroupId}, which is not in the ring.");
+        _states[bufferId] = LeasedState;
+        _leased++;
+        return new ReceivedBuffer(this, bufferId, ++_generations[bufferId], length);
+    }
+
+    internal bool IsCurrent(ushort bufferId, uint generation)
+        => !_disposed && _states[bufferId] == LeasedState && _generations[bufferId] == generation;
+
+    internal Span<byte> Span(ushort bufferId, uint generation, int length)
+    {
+        if (!IsCurrent(bufferId, generation))
+            ThrowStale(bufferId);
+        return new Span<byte>((void*)Address(bufferId), length);
+    }
+
+    /// <summary>Puts a leased buffer back in the ring; a stale lease (handed back already) throws and changes nothing.</summary>
+    internal void Return(ushort bufferId, uint generation)
+    {
+        if (_disposed)
+            return; // the ring is gone; nothing to put back
+        if (!IsCurrent(bufferId, generation))
+            ThrowStale(bufferId);
+        if (!_reactor.IsOnReactorThread)
+            throw new InvalidOperationException("Hand a ReceivedBuffer back on the reactor thread that received it (the buffer ring is single-threaded).");
+        _states[bufferId] = InKernel;
+        _generations[bufferId]++;
+        _leased--;
+        _bufferRing.Add(Address(bufferId), (uint)BufferSize, bufferId);
+        _bufferRing.Advance(1);
+        if (_starved.Count > 0)
+        {
+            MultishotReceiver[] starved = _starved.ToArray();
+            _starved.Clear();
+            foreach (MultishotReceiver r in starved)
+                r.OnBuffersAvailable();
+        }
+    }
+
+    /// <summary>A receiver's multishot ended with ENOBUFS: it re-arms when a buffer comes back.</summary>
+    internal void WaitForBuffers(MultishotReceiver receiver)
+    {
+        if (!_starved.Contains(receiver))
+            _starved.Add(receiver);
+    }
+
+    internal void StopWaiting(MultishotReceiver receiver) => _starved.Remove(receiver);
+
+    private void ThrowStale(ushort bufferId)
+        => throw (_disposed
+            ? new ObjectDisposedException(nameof(ProvidedBufferPool), "The buffer pool was disposed; its received buffers are gone.")
+            : new BufferAlreadyReturnedException(
+                $"This ReceivedBuffer (buffer {bufferId} of group {GroupId}) was already handed back; it now belongs to the kernel again. " +
+                "Hand each received buffer back exactly once, and do not use it afterwards."));
+
+    /// <summary>
+    /// Unregisters the ring and frees the memory. If a receive is still armed on the group, the memory is leaked
+    /// on purpose instead: memory the kernel may write to is never freed.
+    /// </summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _starved.Clear();
+        if (!_reactor.Ring.IsDisposed)
+            _bufferRing.Dispose();
+        if (ArmedReceivers == 0)
+            NativeMemory.AlignedFree(_slab);
+    }
+}
+
+/// <summary>
+/// A buffer the kernel picked from a <see cref="ProvidedBufferPool"/> and filled: an owned lease on it. Read
+/// <see cref="Span"/>, then hand it back exactly once with <see cref="Return"/> (or <see cref="Dispose"/>). Copies of this
+/// struct share the lease: after the hand-back every copy is stale, and using or returning one throws
+/// <see cref="BufferAlreadyReturnedException"/>. A lease with <see cref="IsEndOfStream"/> (the peer closed) holds no buffer.
+/// </summary>
+public readonly struct ReceivedBuffer : IDisposable
+{
+    private readonly ProvidedBufferPool? _pool;
+    private readonly uint _generation;
+    private readonly ushort _bufferId;
+
+    internal ReceivedBuffer(ProvidedBufferPool pool, ushort bufferId, uint generation, int length)
+    {
+        _pool = pool;
+        _bufferId = bufferId;
+        _generation = generation;
+        Length = length;
+    }
+
+    /// <summary>Bytes received (0 at end of stream).</summary>
+    public int Length { get; }
+
+    /// <summary>True when the peer shut down its side: no data, no buffer to hand back.</summary>
+    public bool IsEndOfStream => _pool is null;
+
+    /// <summary>The buffer's id in its group.</summary>
+    public ushort BufferId => _bufferId;
+
+    /// <summary>True while this lease has not been handed back.</summary>
+    public bool IsLeased => _pool is not null && _pool.IsCurrent(_bufferId, _generation);
+
+    /// <summary>The received bytes. Throws <see cref="BufferAlreadyReturnedException"/> once handed back.</summary>
+    public Span<byte> Span => _pool is null ? default : _pool.Span(_bufferId, _generation, Length);
+
+    /// <summary>Hands the buffer back to its ring. A second hand-back throws <see cref="BufferAlreadyReturnedException"/>.</summary>
+    public void Return() => _pool?.Return(_bufferId, _generation);
+
+    /// <summary>Same as <see cref="Return"/>.</summary>
+    public void Dispose() => Return();
+}

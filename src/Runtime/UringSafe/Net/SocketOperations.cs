@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Net;
+using UringSafe.Abi;
+using UringSafe.Async;
+using UringSafe.Buffers;
+using UringSafe.Raw;
+using UringSafe.Raw.Ops;
+
+namespace UringSafe.Net;
+
+internal enum TransferKind : byte
+{
+    Recv,
+    Send,
+    SendZc,
+    /// <summary>send, resubmitted after short sends until every byte is out (one await, no allocation).</summary>
+    SendAll,
+}
+
+/// <summary>A socket operation that may be resubmitted (same slot object, same lent buffer) before it completes.</summary>
+internal interface ISocketOperation<TResult> : IUringOperation<TResult>
+{
+    /// <summary>A non-negative final result arrived: return true to submit the operation again instead of completing.</summary>
+    bool TryContinue(int result);
+}
+
+/// <summary>recv / send / send_zc lending an <see cref="IoBuffer"/>: a receive fills <c>[0, n)</c> and sets its Length;
+/// a send sends <c>[offset, Length)</c>; SendAll continues after short sends.</summary>
+internal struct IoBufferTransfer(FileRef fd, IoBuffer buffer, TransferKind kind, int offset) : ISocketOperation<IoResult<IoBuffer>>
+{
+    private BufferLease _lease;
+    private bool _lent;
+    private int _offset = offset;
+
+    public void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        if (!_lent)
+        {
+            _lease = BufferLending.Lend(buffer, context.Ring);
+            _lent = true;
+        }
+        LentRegion r = _lease.Region;
+        if (kind != TransferKind.Recv && (_offset < 0 || _offset > r.Length))
+        {
+            BufferLending.Release(buffer, ref _lease, -1);
+            _lent = false;
+            throw new ArgumentOutOfRangeException(nameof(offset));
+        }
+        nint address = r.Address + _offset;
+        uint length = (uint)(r.Length - _offset);
+        sqe = kind switch
+        {
+            TransferKind.Recv => new Recv(fd, r.Address, (uint)r.Capacity).Build(),
+            TransferKind.Send or TransferKind.SendAll => new Send(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build(),
+            _ => r.IsFixed
+                ? new SendZcFixed(fd, address, length, (ushort)r.FixedIndex).MsgFlags(SockAddr.MsgNoSignal).Build()
+                : new SendZc(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build(),
+        };
+    }
+
+    public bool TryContinue(int result)
+    {
+        if (kind != TransferKind.SendAll || result == 0 || _offset + result >= _lease.Region.Length)
+            return false;
+        _offset += result;
+        return true;
+    }
+
+    public IoResult<IoBuffer> Complete(int result, CqeFlags flags)
+    {
+        int length = _lease.Region.Length;
+        BufferLending.Release(buffer, ref _lease, kind == TransferKind.Recv ? result : -1);
+        if (kind == TransferKind.SendAll)
+        {
+            result += _offset;
+            if (result < length)
+                throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", buffer);
+        }
+        return new IoResult<IoBuffer>(result, buffer);
+    }
+
+    public object? Release(int result)
+    {
+        BufferLending.Release(buffer, ref _lease, -1);
+        return buffer;
+    }
+}
+
+/// <summary>recv / send on pinned managed memory (byte[], Memory, ReadOnlyMemory), handing back <typeparamref name="TBuffer"/>.
+/// SendAll continues after short sends.</summary>
+internal struct PinnedTransfer<TBuffer>(FileRef fd, TBuffer owner, ReadOnlyMemory<byte> memory, TransferKind kind) : ISocketOperation<IoResult<TBuffer>>
+{
+    private MemoryHandle _pin;
+    private bool _pinned;
+    private int _offset;
+
+    public unsafe void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        if (!_pinned)
+        {
+            _pin = memory.Pin();
+            _pinned = true;
+        }
+        nint address = (nint)_pin.Pointer + _offset;
+        sqe = kind == TransferKind.Recv
+            ? new Recv(fd, address, (uint)memory.Length).Build()
+            : new Send(fd, address, (uint)(memory.Length - _offset)).MsgFlags(SockAddr.MsgNoSignal).Build();
+    }
+
+    public bool TryContinue(int result)
+    {
+        if (kind != TransferKind.SendAll || result == 0 || _offset + result >= memory.Length)
+            return false;
+        _offset += result;
+        return true;
+    }
+
+    public IoResult<TBuffer> Complete(int result, CqeFlags flags)
+    {
+        _pin.Dispose();
+        if (kind == TransferKind.SendAll)
+        {
+            result += _offset;
+            if (result < memory.Length)
+                throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", owner);
+        }
+        return new IoResult<TBuffer>(result, owner);
+    }
+
+    public object? Release(int result)
+    {
+        _pin.Dispose();
+        return owner;
+    }
+}
+
+/// <summary>connect(2) / bind(2) with the sockaddr in the operation's scratch area.</summary>
+internal readonly unsafe struct AddressOperation(FileRef fd, EndPoint endPoint, bool bind) : ISocketOperation<int>
+{
+    public void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        byte* p = (byte*)context.Scratch;
+        int len = SockAddr.Write(endPoint, p, context.ScratchSize);
+        sqe = bind ? new Bind(fd, (nint)p, (uint)len).Build() : new Connect(fd, (nint)p, (uint)len).Build();
+    }
+
+    public int Complete(int result, CqeFlags flags) => result;
+
+    public object? Release(int result) => null;
+
+    public bool TryContinue(int result) => false;
+}
+
+/// <summary>A ready SQE with no memory attached (socket, listen, shutdown, close).</summary>
+internal readonly struct PlainOperation(Sqe sqe) : ISocketOperation<int>
+{
+    public void Prepare(ref Sqe target, in OperationContext context) => target = sqe;
+
+    public int Complete(int result, CqeFlags flags) => result;
+
+    public object? Release(int result) => null;
+
+    public bool TryContinue(int result) => false;
+}
+
+/// <summary>
+/// One accept4 (single-shot). If the caller's token was cancelled by the time the connection arrives, the new fd is
+/// closed here and the await throws <see cref="OperationCanceledException"/>: a cancelled accept never leaks an fd.
+/// </summary>
+internal readonly struct AcceptOperation(FileRef fd, CancellationToken token) : ISocketOperation<int>
+{
+    public void Prepare(ref Sqe sqe, in OperationContext context)
+        => sqe = new Accept(fd).AcceptFlags(SockAddr.SockCloexec).Build();
+
+    public int Complete(int result, CqeFlags flags)
+    {
+        if (token.IsCancellationRequested)
+        {
+            SockAddr.Close(result);
+            throw new OperationCanceledException("The accept was cancelled; the connection it produced was closed.", token);
+        }
+        return result;
+    }
+
+    public object? Release(int result) => null;
+
+    public bool TryContinue(int result) => false;
+}
+
+/// <summary>
+/// sendmsg / recvmsg of one <see cref="IoBuffer"/> to or from an address. The scratch area holds the msghdr (0..56),
+/// the iovec (56..72) and the sockaddr (72..112), all valid until the final completion.
+/// </summary>
+internal unsafe struct MessageTransfer(FileRef fd, IoBuffer buffer, EndPoint? destination, bool receive) : ISocketOperation<ReceiveFromResult<IoBuffer>>
+{
+    private const int IovOffset = 56, NameOffset = 72, NameCapacity = 40;
+    private BufferLease _lease;
+    private nint _scratch;
+
+    public void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        byte* s = (byte*)context.Scratch;
+        _scratch = context.Scratch;
+        int nameLength = 0;
+        if (!receive)
+        {
+            ArgumentNullException.ThrowIfNull(destination);
+            nameLength = SockAddr.Write(destination, s + NameOffset, NameCapacity);
+        }
+        else
+        {
+            nameLength = NameCapacity;
+        }
+        _lease = BufferLending.Lend(buffer, context.Ring);
+        LentRegion r = _lease.Region;
+        var iov = (IoVec*)(s + IovOffset);
+        iov->Base = r.Address;
+        iov->Length = (nuint)(receive ? r.Capacity : r.Length);
+        var msg = (MsgHdr*)s;
+        msg->Name = (nint)(s + NameOffset);
+        msg->NameLength = (uint)nameLength;
+        msg->Iov = (nint)iov;
+        msg->IovLength = 1;
+        sqe = receive
+            ? new RecvMsg(fd, (nint)msg).Build()
+            : new SendMsg(fd, (nint)msg).MsgFlags(SockAddr.MsgNoSignal).Build();
+    }
+
+    public bool TryContinue(int result) => false;
+
+    public ReceiveFromResult<IoBuffer> Complete(int result, CqeFlags flags)
+    {
+        BufferLending.Release(buffer, ref _lease, receive ? result : -1);
+        EndPoint? from = null;
+        if (receive)
+        {
+            byte* s = (byte*)_scratch;
+            from = SockAddr.Read(s + NameOffset, (int)Math.Min(((MsgHdr*)s)->NameLength, NameCapacity));
+        }
+        return new ReceiveFromResult<IoBuffer>(result, buffer, from ?? destination);
+    }
+
+    public object? Release(int result)
+    {
+        BufferLending.Release(buffer, ref _lease, -1);
+        return buffer;
+    }
+}
+
+/// <summary><c>struct msghdr</c> (x86-64 / arm64 layout, 56 bytes).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+internal struct MsgHdr
+{
+    public nint Name;
+    public uint NameLength;
+    public nint Iov;
+    public nuint IovLength;
+    public nint Control;
+    public nuint ControlLength;
+    public int Flags;
+}
+
+/// <summary>
+/// The result of a datagram receive (or send): the byte count, the buffer handed back, and the peer's address.
+/// Take the buffer back: <c>(n, buf, from) = await udp.ReceiveFromAsync(buf);</c>
+/// </summary>
+public readonly struct ReceiveFromResult<TBuffer>
+{
+    /// <summary>Creates a result.</summary>
+    public ReceiveFromResult(int result, TBuffer buffer, EndPoint? remoteEndPoint)
+    {
+        Result = result;
+        Buffer = buffer;
+        RemoteEndPoint = remoteEndPoint;
+    }
+
+    /// <summary>Bytes received or sent.</summary>
+    public int Result { get; }
+
+    /// <summary>The buffer, back in the caller's hands.</summary>
+    public TBuffer Buffer { get; }
+
+    /// <summary>The datagram's source (receive) or destination (send).</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Deconstructs into the count and the buffer.</summary>
+    public void Deconstruct(out int result, out TBuffer buffer)
+    {
+        result = Result;
+        buffer = Buffer;
+    }
+
+    /// <summary>Deconstructs into the count, the buffer and the peer's address.</summary>
+    public void Deconstruct(out int result, out TBuffer buffer, out EndPoint? remoteEndPoint)
+    {
+        result = Result;
+        buffer = Buffer;
+        remoteEndPoint = RemoteEndPoint;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Sockets;
+using UringSafe.Async;
+using UringSafe.Buffers;
+using UringSafe.Raw;
+using UringSafe.Raw.Ops;
+
+namespace UringSafe.Net;
+
+/// <summary>
+/// A connected stream socket driven by the current reactor's io_uring (TCP: <see cref="UringTcpStream"/>, Unix:
+/// <see cref="UringUnixStream"/>). Reads and writes are lend-and-return, like tokio-uring's:
+/// <c>(n, buf) = await stream.ReadAsync(buf);</c> — the buffer belongs to the kernel until it comes back, on success
+/// and, through <see cref="UringSocketException.Buffer"/>, on failure. Use it from the reactor thread that made it.
+/// </summary>
+public abstract class UringSocketStream : IAsyncDisposable, IDisposable
+{
+    private int _fd;
+    private MultishotReceiver? _receiver;
+
+    private protected UringSocketStream(int fd, EndPoint? remoteEndPoint)
+    {
+        _fd = fd;
+        RemoteEndPoint = remoteEndPoint;
+    }
+
+    /// <summary>The socket's file descriptor (-1 once closed).</summary>
+    public int Fd => _fd;
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>This side's address.</summary>
+    public EndPoint? LocalEndPoint => _fd >= 0 ? SockAddr.SockName(_fd) : null;
+
+    internal FileRef FileRef
+    {
+        get
+        {
+            if (_fd < 0)
+                ThrowClosed();
+            return FileRef.Fd(_fd);
+        }
+    }
+
+    private void ThrowClosed() => throw new ObjectDisposedException(GetType().Name, "The socket is closed.");
+
+    // ---- lend-and-return reads and writes ----
+
+    /// <summary>Receives up to <see cref="IoBuffer.Capacity"/> bytes into <paramref name="buffer"/> (its Length becomes the
+    /// count; 0 means the peer closed). Errors throw <see cref="UringSocketException"/> carrying the buffer.</summary>
+    public ValueTask<IoResult<IoBuffer>> ReadAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.Recv, 0), "Recv", cancellationToken);
+
+    /// <summary>Receives up to <c>buffer.Length</c> bytes into an array pinned for the operation.</summary>
+    public ValueTask<IoResult<byte[]>> ReadAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.Recv), "Recv", cancellationToken);
+
+    /// <summary>Receives up to <c>buffer.Length</c> bytes into memory pinned for the operation.</summary>
+    public ValueTask<IoResult<Memory<byte>>> ReadAsync([Lends] Memory<byte> buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<PinnedTransfer<Memory<byte>>, IoResult<Memory<byte>>>.Run(new PinnedTransfer<Memory<byte>>(FileRef, buffer, buffer, TransferKind.Recv), "Recv", cancellationToken);
+
+    /// <summary>Sends the buffer's <see cref="IoBuffer.Length"/> bytes (maybe fewer: see the result, or use
+    /// <see cref="WriteAllAsync(IoBuffer, CancellationToken)"/>). MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE.</summary>
+    public ValueTask<IoResult<IoBuffer>> WriteAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
+        => SendFrom(buffer, 0, cancellationToken);
+
+    /// <summary>Sends the array (maybe partly: see the result).</summary>
+    public ValueTask<IoResult<byte[]>> WriteAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.Send), "Send", cancellationToken);
+
+    /// <summary>Sends the memory (maybe partly: see the result).</summary>
+    public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, buffer, buffer, TransferKind.Send), "Send", cancellationToken);
+
+    internal ValueTask<IoResult<IoBuffer>> SendFrom(IoBuffer buffer, int offset, CancellationToken cancellationToken)
+        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.Send, offset), "Send", cancellationToken);
+
+    internal ValueTask<IoResult<ReadOnlyMemory<byte>>> SendMemory(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
+        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, memory, memory, TransferKind.Send), "Send", cancellationToken);
+
+    internal ValueTask<IoResult<Memory<byte>>> ReceiveMemory(Memory<byte> memory, CancellationToken cancellationToken)
+        => SocketOperationSource<PinnedTransfer<Memory<byte>>, IoResult<Memory<byte>>>.Run(new PinnedTransfer<Memory<byte>>(FileRef, memory, memory, TransferKind.Recv), "Recv", cancellationToken);
+
+    /// <summary>Sends all of the buffer's <see cref="IoBuffer.Length"/> bytes, resubmitting after short sends, and hands it
+    /// back (one await, nothing allocated).</summary>
+    public ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.SendAll, 0), "Send", cancellationToken);
+
+    /// <summary>Sends all of <paramref name="buffer"/>, resubmitting after short sends.</summary>
+    public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        => SendAllMemory(buffer, cancellationToken);
+
+    /// <summary>Sends all of the array, resubmitting after short sends.</summary>
+    public ValueTask<IoResult<byte[]>> WriteAllAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.SendAll), "Send", cancellationToken);
+
+    internal ValueTask<IoResult<ReadOnlyMemory<byte>>> SendAllMemory(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
+        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, memory, memory, TransferKind.SendAll), "Send", cancellationToken);
+
+    /// <summary>
+    /// Zero-copy send (IORING_OP_SEND_ZC): the kernel transmits straight from the buffer's memory, so the buffer comes
+    /// back only after the notification completion (IORING_CQE_F_NOTIF) says the network stack is done with it. The
+    /// result is the byte count of the first completion.
+    /// </summary>
+    public ValueTask<IoResult<IoBuffer>> SendZcAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.SendZc, 0), "SendZc", cancellationToken);
+
+    // ---- multishot receive over provided buffers ----
+
+    /// <summary>
+    /// Receives into a buffer the kernel picks from <paramref name="pool"/> (a multishot recv, armed on the first call
+    /// and kept armed: data arriving between calls is queued). The result is a lease: hand it back exactly once
+    /// (<see cref="ReceivedBuffer.Return"/>). <see cref="ReceivedBuffer.IsEndOfStream"/> means the peer closed.
+    /// </summary>
+    public ValueTask<ReceivedBuffer> ReceiveAsync(ProvidedBufferPool pool, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        _ = FileRef;
+        _receiver ??= new MultishotReceiver(this, pool);
+        if (_receiver.Pool != pool)
+            throw new InvalidOperationException("This stream already receives from another ProvidedBufferPool.");
+        return _receiver.ReceiveAsync(cancellationToken);
+    }
+
+    /// <summary>Cancels the multishot receive (queued buffers go back to their pool).</summary>
+    public void StopReceiving()
+    {
+        _receiver?.Stop();
+        _receiver = null;
+    }
+
+    // ---- control ----
+
+    /// <summary>Shuts down the receive side, the send side or both (IORING_OP_SHUTDOWN).</summary>
+    public async ValueTask ShutdownAsync(SocketShutdown how = SocketShutdown.Send, CancellationToken cancellationToken = default)
+    {
+        int h = how switch { SocketShutdown.Receive => SockAddr.ShutRd, SocketShutdown.Send => SockAddr.ShutWr, _ => SockAddr.ShutRdWr };
+        await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new Shutdown(FileRef, h).Build()), "Shutdown", cancellationToken);
+    }
+
+    /// <summary>Stops receiving and closes the socket (IORING_OP_CLOSE). Idempotent.</summary>
+    public async ValueTask CloseAsync()
+    {
+        StopReceiving();
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd < 0)
+            return;
+        if (UringReactor.CurrentOrNull is null)
+        {
+            SockAddr.Close(fd);
+            return;
+        }
+        await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new Close(fd).Build()), "Close", default);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => CloseAsync();
+
+    /// <summary>Closes the socket synchronously (close(2)).</summary>
+    public void Dispose()
+    {
+        StopReceiving();
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        SockAddr.Close(fd);
+        GC.SuppressFinalize(this);
+    }
+
+    private protected int RawFd
+    {
+        get
+        {
+            if (_fd < 0)
+                ThrowClosed();
+            return _fd;
+        }
+    }
+
+    /// <summary>Connects a new socket of <paramref name="endPoint"/>'s address family to <paramref name="endPoint"/> (IORING_OP_SOCKET + CONNECT).</summary>
+    private protected static async ValueTask<int> ConnectSocketAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        int family = SockAddr.Family(endPoint);
+        int fd = await SocketOperationSource<PlainOperation, int>.Run(
+            new PlainOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build()), "Socket", cancellationToken);
+        try
+        {
+            await SocketOperationSource<AddressOperation, int>.Run(new AddressOperation(fd, endPoint, bind: false), $"Connect({endPoint})", cancellationToken);
+        }
+        catch
+        {
+            SockAddr.Close(fd);
+            throw;
+        }
+        return fd;
+    }
+}

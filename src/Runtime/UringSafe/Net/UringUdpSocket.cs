@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Sockets;
+using UringSafe.Async;
+using UringSafe.Buffers;
+using UringSafe.Raw;
+
+namespace UringSafe.Net;
+
+/// <summary>
+/// A UDP socket on the current reactor's io_uring. Datagrams go out with sendmsg and come in with recvmsg; the msghdr,
+/// iovec and sockaddr live in the operation's native scratch area, and the buffer is lend-and-return:
+/// <c>(n, buf, from) = await udp.ReceiveFromAsync(buf);</c>
+/// </summary>
+public sealed class UringUdpSocket : IDisposable, IAsyncDisposable
+{
+    private int _fd;
+
+    private UringUdpSocket(int fd) => _fd = fd;
+
+    /// <summary>Creates a socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
+    public static UringUdpSocket Bind(IPEndPoint localEndPoint, bool reusePort = false)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        _ = UringReactor.Current;
+        int fd = SockAddr.Socket(SockAddr.Family(localEndPoint), SockAddr.SockDgram, "Socket(UDP)");
+        try
+        {
+            if (reusePort)
+                SockAddr.SetOption(fd, SockAddr.SolSocket, SockAddr.SoReusePort, 1, "SO_REUSEPORT");
+            SockAddr.Bind(fd, localEndPoint);
+        }
+        catch
+        {
+            SockAddr.Close(fd);
+            throw;
+        }
+        return new UringUdpSocket(fd);
+    }
+
+    /// <summary>The bound address.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)(SockAddr.SockName(RawFd) ?? throw new InvalidOperationException("The socket is not bound."));
+
+    /// <summary>The descriptor (-1 once closed).</summary>
+    public int Fd => _fd;
+
+    private int RawFd => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(UringUdpSocket));
+
+    private FileRef FileRef => FileRef.Fd(RawFd);
+
+    /// <summary>Sends the buffer's <see cref="IoBuffer.Length"/> bytes as one datagram to <paramref name="remoteEndPoint"/> (sendmsg).</summary>
+    public ValueTask<ReceiveFromResult<IoBuffer>> SendToAsync([Lends] IoBuffer buffer, EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        return SocketOperationSource<MessageTransfer, ReceiveFromResult<IoBuffer>>.Run(new MessageTransfer(FileRef, buffer, remoteEndPoint, receive: false), "SendMsg", cancellationToken);
+    }
+
+    /// <summary>Receives one datagram into the buffer (its Length becomes the size) and reports the sender (recvmsg).</summary>
+    public ValueTask<ReceiveFromResult<IoBuffer>> ReceiveFromAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
+        => SocketOperationSource<MessageTransfer, ReceiveFromResult<IoBuffer>>.Run(new MessageTransfer(FileRef, buffer, null, receive: true), "RecvMsg", cancellationToken);
+
+    /// <summary>Closes the socket.</summary>
+    public void Dispose()
+    {
+        SockAddr.Close(Interlocked.Exchange(ref _fd, -1));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
