@@ -107,6 +107,10 @@ internal static class EchoServer
         {
             buf = (IoBuffer)e.Buffer!; // Err(_): reset by the peer and the like; the buffer came back on the exception
         }
+        catch (UringSafe.UringOperationCanceledException e)
+        {
+            buf = (IoBuffer)e.Buffer!; // the server is shutting down
+        }
         buf.Dispose();
         await stream.CloseAsync();
     }

@@ -12,7 +12,7 @@ public class AdapterTests
     [Fact]
     public void NetworkStreamRoundTrip()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             var accept = listener.AcceptAsync();
@@ -47,7 +47,7 @@ public class AdapterTests
     [Fact]
     public void DuplexPipeRoundTrip()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             var accept = listener.AcceptAsync();

@@ -16,7 +16,7 @@ public class ListenerTests
     [InlineData(false)]
     public void AcceptCancelThenNextAcceptGetsTheConnection(bool multishot)
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback, new UringListenerOptions { Multishot = multishot });
             using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(20)))
@@ -31,7 +31,7 @@ public class ListenerTests
     [Fact]
     public void ConnectionsArrivingWhileNobodyAwaitsAreQueued()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback, new UringListenerOptions { MaxPendingAccepts = 4 });
             var clients = new List<UringTcpStream>();
@@ -55,7 +55,7 @@ public class ListenerTests
     [Fact]
     public void ClosingTheListenerFailsAPendingAccept()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             var listener = UringTcpListener.Bind(AnyLoopback);
             var accept = listener.AcceptAsync();
@@ -67,7 +67,7 @@ public class ListenerTests
     [Fact]
     public void ReusePortListenersShareAPort()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             var options = new UringListenerOptions { ReusePort = true };
             using var a = UringTcpListener.Bind(AnyLoopback, options);
@@ -87,7 +87,7 @@ public class ListenerFdTests
     public void FdCountBackToBaselineAfterManyConnections()
     {
         int baseline = Fds.OpenFdCount();
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var pool = new ProvidedBufferPool(256, 64);
             // Multishot and single-shot listeners, clean closes, resets mid-read, cancelled accepts.
@@ -155,7 +155,7 @@ public class ListenerFdTests
     [Fact]
     public void EmfileOnAcceptBacksOffReportsAndRecovers()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0),
                 new UringListenerOptions { InitialBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(80) });

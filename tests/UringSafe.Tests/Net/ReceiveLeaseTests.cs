@@ -25,7 +25,7 @@ public class ReceiveLeaseTests
     [Fact]
     public void LeaseReturnedOnceDoubleReturnThrowsAndRingStillWorks()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             var (listener, client, server) = await Pair();
             using var pool = new ProvidedBufferPool(bufferSize: 64, count: 4);
@@ -72,7 +72,7 @@ public class ReceiveLeaseTests
     [Fact]
     public void DataArrivingWhileNobodyWaitsIsQueuedAndExhaustedPoolRearms()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             var (listener, client, server) = await Pair();
             using var pool = new ProvidedBufferPool(bufferSize: 8, count: 2);
@@ -108,7 +108,7 @@ public class ReceiveLeaseTests
     [Fact]
     public void CancelledReceiveKeepsLaterData()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             var (listener, client, server) = await Pair();
             using var pool = new ProvidedBufferPool(bufferSize: 64, count: 4);

@@ -12,7 +12,7 @@ public class SocketKindsTests
     [Fact]
     public void UdpSendToAndReceiveFrom()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var a = UringUdpSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             using var b = UringUdpSocket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -45,7 +45,7 @@ public class SocketKindsTests
     public void UnixSocketRoundTrip()
     {
         string path = Path.Combine(Path.GetTempPath(), $"uringsafe-{Guid.NewGuid():N}.sock");
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             await using (var listener = await UringUnixListener.BindAsync(path))
             {
@@ -71,7 +71,7 @@ public class SocketKindsTests
     [Fact]
     public void AbstractUnixSocketRoundTrip()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             string name = "@uringsafe-" + Guid.NewGuid().ToString("N");
             await using var listener = await UringUnixListener.BindAsync(name);
@@ -90,7 +90,7 @@ public class SocketKindsTests
     [Fact]
     public void SendZcHandsBufferBackOnlyAfterNotification()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             var accept = listener.AcceptAsync();

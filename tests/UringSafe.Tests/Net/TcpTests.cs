@@ -14,7 +14,7 @@ public class TcpTests
     [Fact]
     public void AcceptConnectEchoRoundTrip()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback);
             Assert.NotEqual(0, listener.LocalEndPoint.Port);
@@ -50,7 +50,7 @@ public class TcpTests
     [Fact]
     public void BindAsyncUsesUringBindListenAndManyMessagesEcho()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = await UringTcpListener.BindAsync(AnyLoopback);
             Task<UringTcpStream> acceptTask = listener.AcceptAsync().AsTask();
@@ -101,7 +101,7 @@ public class TcpTests
     [Fact]
     public void WriteAllSendsLargeBuffersCompletely()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback);
             var accept = listener.AcceptAsync();
@@ -142,7 +142,7 @@ public class TcpTests
     [Fact]
     public void ConnectRefusedIsSocketExceptionWithErrno()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             int port;
             using (var l = UringTcpListener.Bind(AnyLoopback))
@@ -157,7 +157,7 @@ public class TcpTests
     [Fact]
     public void PeerResetMidReadThrowsConnectionResetAndHandsBufferBack()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback);
             Task<UringTcpStream> acceptTask = listener.AcceptAsync().AsTask();
@@ -182,7 +182,7 @@ public class TcpTests
     [Fact]
     public void WriteToResetPeerIsEpipeOrReset()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(AnyLoopback);
             Task<UringTcpStream> acceptTask = listener.AcceptAsync().AsTask();
@@ -209,7 +209,7 @@ public class EchoAllocationTests
     [Fact]
     public void EchoHotLoopAllocatesNothingPerMessage()
     {
-        UringRuntime.Run(async () =>
+        NetRuntime.Run(async () =>
         {
             using var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             var accept = listener.AcceptAsync();

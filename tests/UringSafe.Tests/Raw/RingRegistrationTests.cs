@@ -147,6 +147,17 @@ public sealed unsafe class RingRegistrationTests
         Assert.Equal(2UL, Complete(ring).UserData);
     }
 
+    [Fact]
+    public void Disposing_gives_the_registered_ring_slot_back()
+    {
+        // The kernel's per-thread table has 16 slots; without unregistering, the 17th ring on a thread gets EBUSY.
+        for (int i = 0; i < 40; i++)
+        {
+            using var ring = new Ring(new RingOptions { Entries = 4, RegisterRingFd = true });
+            Assert.True(ring.IsRingFdRegistered);
+        }
+    }
+
     [Theory]
     [InlineData(SetupFlags.SingleIssuer | SetupFlags.DeferTaskrun)]
     [InlineData(SetupFlags.CoopTaskrun | SetupFlags.TaskrunFlag)]

@@ -106,13 +106,17 @@ public sealed unsafe partial class Ring
         Register(RegisterOpcode.RegisterRingFds, &up, 1);
         _enterFd = (int)up.Offset;
         _enterFlags |= EnterFlags.RegisteredRing;
+        _ringFdRegisteredOnThread = Environment.CurrentManagedThreadId;
     }
 
-    /// <summary>Unregisters the ring fd; enter goes back to using the fd itself.</summary>
+    /// <summary>Unregisters the ring fd; enter goes back to using the fd itself. Call it on the thread that
+    /// registered it: the kernel keeps registered ring fds in a per-thread table (16 slots).</summary>
     public void UnregisterRingFd()
     {
         if (!IsRingFdRegistered)
             return;
+        if (Environment.CurrentManagedThreadId != _ringFdRegisteredOnThread)
+            throw new InvalidOperationException("A registered ring fd lives in the registering thread's table; unregister it on that thread.");
         RsrcUpdate up = default;
         up.Offset = (uint)_enterFd;
         _enterFlags &= ~EnterFlags.RegisteredRing; // so Register addresses the ring by its real fd

@@ -25,6 +25,7 @@ public sealed unsafe partial class Ring : IDisposable
     private int _enterFd;          // the registered index when the ring fd is registered, else _ringFd
     private EnterFlags _enterFlags; // RegisteredRing when registered
     private bool _disposed;
+    private int _ringFdRegisteredOnThread;
 
     // Mappings (sizes kept for munmap).
     private readonly void* _sqRingPtr;
@@ -180,8 +181,12 @@ public sealed unsafe partial class Ring : IDisposable
     {
         if (_disposed)
             return;
-        _disposed = true;
         CancelAllInFlight(_disposeCancelTimeout);
+        // The registered-ring table is per thread and only freed at thread exit: give the slot back, or a thread
+        // that creates many rings runs out (EBUSY after 16). Only the registering thread can address its slot.
+        if (IsRingFdRegistered && Environment.CurrentManagedThreadId == _ringFdRegisteredOnThread)
+            UnregisterRingFd();
+        _disposed = true;
         Unmap();
         close(_ringFd);
         GC.SuppressFinalize(this);
