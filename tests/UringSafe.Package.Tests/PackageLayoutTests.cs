@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
 using System.Xml.Linq;
 
 namespace UringSafe.Package.Tests;
@@ -28,6 +30,24 @@ public sealed class PackageLayoutTests(PackageFeedFixture fixture)
         XDocument xml = XDocument.Load(docs);
         Assert.Contains(xml.Descendants("member"), m => (string?)m.Attribute("name") == "T:UringSafe.Files.UringFile");
         Assert.True(xml.Descendants("member").Count() > 500);
+    }
+
+    [Fact]
+    public void Dll_embeds_its_pdb_with_every_source_file()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(fixture.PackagePath);
+        using var dll = new MemoryStream();
+        using (Stream entry = zip.GetEntry("lib/net10.0/UringSafe.dll")!.Open())
+            entry.CopyTo(dll);
+        dll.Position = 0;
+        using var pe = new PEReader(dll);
+        DebugDirectoryEntry embedded = Assert.Single(pe.ReadDebugDirectory(), d => d.Type == DebugDirectoryEntryType.EmbeddedPortablePdb);
+        using MetadataReaderProvider pdb = pe.ReadEmbeddedPortablePdbDebugDirectoryData(embedded);
+        MetadataReader reader = pdb.GetMetadataReader();
+        var embeddedSource = new Guid("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
+        int embeddedSources = reader.CustomDebugInformation.Count(h => reader.GetGuid(reader.GetCustomDebugInformation(h).Kind) == embeddedSource);
+        Assert.True(reader.Documents.Count > 50, $"{reader.Documents.Count} documents");
+        Assert.Equal(reader.Documents.Count, embeddedSources);
     }
 
     [Fact]

@@ -8,6 +8,9 @@ internal abstract class OperationSlot
     /// <summary>The user_data of the current operation: generation in the high half, slot index in the low half.</summary>
     internal ulong UserData;
 
+    /// <summary>The opcode of the current operation (for metrics and error messages).</summary>
+    internal IoUringOpcode Opcode;
+
     /// <summary>True once ASYNC_CANCEL was submitted for it (because its token was cancelled).</summary>
     internal bool CancelRequested;
 

@@ -83,6 +83,7 @@ public sealed unsafe partial class UringReactor
         _ring.TryPush(in sqe);
         _slots[index] = slot;
         _inFlight++;
+        slot.Opcode = sqe.Opcode;
         Metrics.OperationSubmitted(sqe.Opcode);
         return userData;
     }

@@ -133,6 +133,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         int needed = timeout > TimeSpan.Zero ? 2 : 1;
         if (_ring.SqSpaceLeft < needed)
         {
+            Metrics.SqFullWait();
             _ring.Submit();
             if (_ring.SqSpaceLeft < needed)
                 throw new SubmissionQueueFullException(_ring.SqEntries);
@@ -168,6 +169,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         _slots[slot] = source;
         _inFlight++;
+        source.Opcode = sqe.Opcode;
         Metrics.OperationSubmitted(sqe.Opcode);
         source.Start(in sqe, cancellationToken, timeout);
         return new ValueTask<TResult>(source, source.Version);
@@ -280,7 +282,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             _generations[index]++;
             _freeSlots.Push(index);
             _inFlight--;
-            Metrics.OperationCompleted();
+            Metrics.OperationCompleted(slot.Opcode);
         }
         slot.OnCompletion(result, flags, final);
     }

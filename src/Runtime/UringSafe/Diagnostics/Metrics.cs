@@ -11,9 +11,9 @@ internal static class Metrics
 {
     public const string MeterName = "UringSafe";
 
-    private static readonly Meter s_meter = new(MeterName, "0.1.0");
+    private static readonly Meter s_meter = new(MeterName, typeof(Metrics).Assembly.GetName().Version?.ToString(3));
     private static readonly Counter<long> s_submitted = s_meter.CreateCounter<long>("uringsafe.operations.submitted", "{operation}", "Operations submitted, by opcode.");
-    private static readonly Counter<long> s_completed = s_meter.CreateCounter<long>("uringsafe.operations.completed", "{operation}", "Operations whose final completion arrived.");
+    private static readonly Counter<long> s_completed = s_meter.CreateCounter<long>("uringsafe.operations.completed", "{operation}", "Operations whose final completion arrived, by opcode.");
     private static readonly UpDownCounter<long> s_inFlight = s_meter.CreateUpDownCounter<long>("uringsafe.operations.in_flight", "{operation}", "Operations submitted and not yet completed.");
     private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
     private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
@@ -30,9 +30,10 @@ internal static class Metrics
         s_inFlight.Add(1);
     }
 
-    public static void OperationCompleted()
+    public static void OperationCompleted(IoUringOpcode opcode)
     {
-        s_completed.Add(1);
+        if (s_completed.Enabled)
+            s_completed.Add(1, new KeyValuePair<string, object?>("opcode", s_opcodeNames[(int)opcode]));
         s_inFlight.Add(-1);
     }
 

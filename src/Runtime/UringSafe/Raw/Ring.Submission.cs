@@ -218,5 +218,10 @@ public sealed unsafe partial class Ring
     }
 
     /// <summary>Enters the kernel only to flush overflowed completions / run task work (GETEVENTS, nothing to submit).</summary>
-    private void FlushCompletions() => Enter(0, 0, _enterFlags | EnterFlags.GetEvents, null, 0);
+    private void FlushCompletions()
+    {
+        if ((Volatile.Read(ref *_sqKFlags) & (uint)SqRingFlags.CqOverflow) != 0)
+            Metrics.CqOverflowFlush();
+        Enter(0, 0, _enterFlags | EnterFlags.GetEvents, null, 0);
+    }
 }
