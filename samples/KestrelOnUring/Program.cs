@@ -18,7 +18,8 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.WebHost.UseUringSafe(options => options.ReactorCount = reactors);
 var app = builder.Build();
 
-app.MapGet("/plaintext", () => "Hello, World!");
+// Results.Text, as in the peers' stock Kestrel app, so both send the same response (Content-Length, no chunking).
+app.MapGet("/plaintext", () => Results.Text("Hello, World!"));
 
 Console.Error.WriteLine($"KestrelOnUring listening on {url} with {reactors} io_uring reactor(s)");
 app.Run(url);

@@ -9,6 +9,8 @@ public static class WorkloadRegistry
     public static IReadOnlyList<Workload> All { get; } =
     [
         new NopWorkload(),
+        new EchoWorkload(),
+        new HttpWorkload(),
         new AwaitedNopWorkload(),
         new FileReadWorkload(),
     ];

@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using UringSafe.Bench.Harness;
+
+namespace UringSafe.Bench.Workloads;
+
+/// <summary>
+/// HTTP plaintext: <c>wrk -t1 -c64 -d10s</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
+/// measurement: the stock Kestrel app of the peers (<c>dotnet/Plaintext</c>, sockets transport; the baseline),
+/// the same minimal API on the UringSafe transport (<c>samples/KestrelOnUring</c>) and UringSafe's own HTTP server
+/// (<c>samples/HttpPlaintext</c>). Primary metric: requests/s; secondary: server CPU (% of a core over the timed 10 s)
+/// and the other load of the machine with the server and wrk excluded.
+/// </summary>
+public sealed class HttpWorkload : Workload
+{
+    private const int PortBase = 21480;
+
+    /// <inheritdoc/>
+    public override string Name => "http";
+
+    /// <inheritdoc/>
+    public override string Description => "HTTP plaintext, wrk -t1 -c64 -d10s: HttpPlaintext and Kestrel on UringSafe vs stock Kestrel (peers' Plaintext)";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
+    {
+        int secs = Math.Max(1, (int)Math.Round(10 * context.Scale));
+        Impl[] all =
+        [
+            new HttpImpl("kestrel-sockets", PortBase + 1, secs, ServerHost.DotnetPeer("Plaintext"), url: true),
+            new HttpImpl("kestrel-uringsafe", PortBase + 2, secs, ServerHost.Sample("KestrelOnUring"), url: true),
+            new HttpImpl("httpplaintext", PortBase + 3, secs, ServerHost.Sample("HttpPlaintext"), url: false),
+        ];
+        Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
+        return [new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", chosen, "kestrel-sockets")];
+    }
+
+    private sealed class HttpImpl(string id, int port, int secs, ServerHost.Program program, bool url) : Impl
+    {
+        public override string Id => id;
+
+        public override void Warmup(BenchContext context)
+        {
+            ServerHost.EnsureWrk(context);
+            program.Ensure(context);
+        }
+
+        public override Measurement Measure(BenchContext context)
+        {
+            string[] args = url ? [$"http://127.0.0.1:{port}"] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet"];
+            using ServerHost server = ServerHost.Start(context, program, args, port);
+            string target = $"http://127.0.0.1:{port}/plaintext";
+            ServerHost.RunTool("wrk", "-t1", "-c64", "-d3s", target); // JIT warm-up, not counted
+            var window = ServerHost.Window.Begin(server);
+            string output = ServerHost.RunTool("wrk", "-t1", "-c64", $"-d{secs}s", target);
+            var (serverPct, otherPct, wall) = window.End();
+            double rps = ParseWrk(output);
+            return new Measurement(new Metric(rps, "req/s", HigherIsBetter: true), (long)(rps * wall), wall,
+            [
+                new Metric(serverPct, "server CPU %", HigherIsBetter: false),
+                new Metric(otherPct, "other load %", HigherIsBetter: false),
+            ]);
+        }
+
+        private static double ParseWrk(string output)
+        {
+            foreach (string line in output.Split('\n'))
+            {
+                string t = line.Trim();
+                if (t.StartsWith("Requests/sec:", StringComparison.Ordinal))
+                    return double.Parse(t["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture);
+            }
+            throw new InvalidOperationException("wrk printed no Requests/sec: " + output);
+        }
+    }
+}
+
+/// <summary>
+/// Runs a server under test as a child process, waits for its port, and measures its CPU time from
+/// <c>/proc/PID/stat</c>. (The harness's own other-load figure counts a running server as other load, since it is
+/// not a waited-for child; <see cref="Window"/> computes the load with the server and the client excluded.)
+/// </summary>
+internal sealed class ServerHost : IDisposable
+{
+    private const double Hz = 100.0;
+    private static readonly HashSet<string> s_built = new(StringComparer.Ordinal);
+    private readonly Process _process;
+
+    private ServerHost(Process process) => _process = process;
+
+    public int Pid => _process.Id;
+
+    /// <summary>How to run one server program and build it first.</summary>
+    public sealed record Program(string Name, Action<BenchContext> Build, Func<BenchContext, (string File, string[] Prefix)> Command)
+    {
+        public void Ensure(BenchContext context)
+        {
+            lock (s_built)
+            {
+                if (s_built.Add(Name))
+                    Build(context);
+            }
+        }
+    }
+
+    /// <summary>A C peer built by bench/peers.sh.</summary>
+    public static Program CPeer(string program)
+        => new("c:" + program, c => PeerProcess.Ensure(c, program), c => (Path.Combine(c.PeersBuild, program), []));
+
+    /// <summary>A sample of this repository, built Release (<c>samples/NAME/bin/Release/net10.0/NAME.dll</c>).</summary>
+    public static Program Sample(string name)
+        => new("sample:" + name,
+            c =>
+            {
+                string project = Path.Combine(c.RepoRoot, "samples", name);
+                c.Log.WriteLine($"[bench] building {project} (Release)");
+                RunTool("dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q");
+            },
+            c => ("dotnet", [Path.Combine(c.RepoRoot, "samples", name, "bin", "Release", "net10.0", name + ".dll")]));
+
+    /// <summary>
+    /// A .NET peer from ../shared/peers/dotnet, published Release into PEERS_BUILD/NAME. The peers' Directory.Build.props
+    /// would put bin/obj inside the shared folder, so the project is copied to a temporary directory first: the shared
+    /// folder is only read.
+    /// </summary>
+    public static Program DotnetPeer(string name)
+        => new("peer:" + name,
+            c =>
+            {
+                string peers = Environment.GetEnvironmentVariable("PEERS_DIR") ?? Path.Combine(c.RepoRoot, "..", "shared", "peers");
+                string source = Path.GetFullPath(Path.Combine(peers, "dotnet", name));
+                string copy = Path.Combine(Path.GetTempPath(), "uringsafe-bench-peers", name);
+                if (Directory.Exists(copy))
+                    Directory.Delete(copy, recursive: true);
+                Directory.CreateDirectory(copy);
+                foreach (string f in Directory.GetFiles(source))
+                    File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
+                string output = Path.Combine(c.PeersBuild, name);
+                c.Log.WriteLine($"[bench] publishing peer {source} (copied to {copy}) into {output}");
+                RunTool("dotnet", "publish", copy, "-c", "Release", "-o", output, "-nologo", "-v", "q");
+            },
+            c => ("dotnet", [Path.Combine(c.PeersBuild, name, name + ".dll")]));
+
+    public static void EnsureWrk(BenchContext context)
+    {
+        if (!File.Exists("/usr/bin/wrk") && !File.Exists("/usr/local/bin/wrk"))
+            PeerProcess.Ensure(context, "loadgen"); // peers.sh installs wrk with the other prerequisites
+    }
+
+    /// <summary>Starts <paramref name="program"/> with <paramref name="args"/> and waits until 127.0.0.1:<paramref name="port"/> accepts.</summary>
+    public static ServerHost Start(BenchContext context, Program program, string[] args, int port)
+    {
+        program.Ensure(context);
+        // A server killed a moment ago may still hold the port while the kernel tears its io_uring down.
+        var free = Stopwatch.StartNew();
+        while (PortOpen(port))
+        {
+            if (free.Elapsed > TimeSpan.FromSeconds(15))
+                throw new InvalidOperationException($"port {port} is already in use");
+            Thread.Sleep(100);
+        }
+        var (file, prefix) = program.Command(context);
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in prefix.Concat(args))
+            psi.ArgumentList.Add(a);
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        var host = new ServerHost(p);
+        var sw = Stopwatch.StartNew();
+        while (!PortOpen(port))
+        {
+            if (p.HasExited || sw.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                host.Dispose();
+                throw new InvalidOperationException($"{program.Name} did not start listening on port {port}");
+            }
+            Thread.Sleep(50);
+        }
+        return host;
+    }
+
+    private static bool PortOpen(int port)
+    {
+        try
+        {
+            using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            s.Connect(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The server's utime + stime in ticks.</summary>
+    public long CpuTicks() => ProcTicks($"/proc/{_process.Id}/stat", children: false);
+
+    private static long ProcTicks(string path, bool children)
+    {
+        try
+        {
+            string s = File.ReadAllText(path);
+            string[] f = s[(s.LastIndexOf(')') + 2)..].Split(' ');
+            long t = long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture);
+            if (children)
+                t += long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture);
+            return t;
+        }
+        catch (Exception e) when (e is IOException or FormatException or IndexOutOfRangeException)
+        {
+            return 0;
+        }
+    }
+
+    private static long MachineTicks()
+    {
+        string? line = File.ReadLines("/proc/stat").FirstOrDefault();
+        if (line is null)
+            return 0;
+        string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long P(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+        return P(1) + P(2) + P(3) + P(6) + P(7) + P(8);
+    }
+
+    /// <summary>CPU accounting over a timed window: the server's CPU and everyone else's (server, us and our waited children excluded).</summary>
+    public readonly struct Window
+    {
+        private readonly ServerHost _server;
+        private readonly long _machine, _self, _srv, _t0;
+
+        private Window(ServerHost server)
+        {
+            _server = server;
+            _machine = MachineTicks();
+            _self = ProcTicks("/proc/self/stat", children: true);
+            _srv = server.CpuTicks();
+            _t0 = Stopwatch.GetTimestamp();
+        }
+
+        public static Window Begin(ServerHost server) => new(server);
+
+        /// <summary>Returns (server % of a core, other load % of a core, wall seconds).</summary>
+        public (double ServerPct, double OtherPct, double Wall) End() => End(out _);
+
+        public (double ServerPct, double OtherPct, double Wall) End(out double serverSeconds)
+        {
+            double wall = Stopwatch.GetElapsedTime(_t0).TotalSeconds;
+            long srv = _server.CpuTicks() - _srv;
+            long self = ProcTicks("/proc/self/stat", children: true) - _self;
+            long machine = MachineTicks() - _machine;
+            serverSeconds = srv / Hz;
+            double other = Math.Max(0, machine - self - srv) / Hz / wall * 100;
+            return (srv / Hz / wall * 100, other, wall);
+        }
+
+        public static double ServerSeconds(long ticks) => ticks / Hz;
+    }
+
+    /// <summary>Runs a tool to completion (waited for, so its CPU lands in our children's time) and returns its stdout.</summary>
+    public static string RunTool(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {p.ExitCode}: {err.Result.Trim()} {stdout.Trim()}");
+        return stdout;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // SIGTERM first: the .NET servers shut down gracefully (closing their listeners and rings).
+                using (Process? term = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false }))
+                    term?.WaitForExit();
+                if (!_process.WaitForExit(5000))
+                {
+                    _process.Kill(entireProcessTree: true);
+                    _process.WaitForExit(5000);
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // exited meanwhile
+        }
+        _process.Dispose();
+    }
+}
