@@ -56,6 +56,28 @@ public sealed class UringFileTests : IDisposable
     }
 
     [Fact]
+    public void Vectored_write_then_read_spreads_bytes_over_the_buffers()
+    {
+        string path = Path.Combine(_dir, "v.txt");
+        UringRuntime.Run(async () =>
+        {
+            await using UringFile file = await UringFile.CreateAsync(path);
+            IoBuffer[] parts = [IoBuffer.CopyFrom("vec"u8), IoBuffer.CopyFrom("tored"u8)];
+            int n;
+            (n, parts) = await file.WriteVectoredAtAsync(parts, 0);
+            Assert.Equal(8, n);
+            IoBuffer[] into = [IoBuffer.Allocate(3), IoBuffer.Allocate(16)];
+            (n, into) = await file.ReadVectoredAtAsync(into, 0);
+            Assert.Equal(8, n);
+            Assert.Equal("vec", Encoding.ASCII.GetString(into[0].Span));
+            Assert.Equal("tored", Encoding.ASCII.GetString(into[1].Span));
+            foreach (IoBuffer b in parts.Concat(into))
+                b.Dispose();
+        });
+        Assert.Equal("vectored", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void A_missing_file_is_a_clear_error()
     {
         UringRuntime.Run(async () =>

@@ -139,6 +139,15 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     private Sqe PrepareWriteRest(in LentRegion buffer, int start, long offset)
         => new Write(FileRef, buffer.Address + start, (uint)(buffer.Length - start)).Offset((ulong)offset).Build();
 
+    /// <summary>Reads at <paramref name="offset"/> into up to 7 buffers in order (IORING_OP_READV); each buffer's
+    /// Length becomes the bytes it received.</summary>
+    public ValueTask<IoResult<IoBuffer[]>> ReadVectoredAtAsync([Lends] IoBuffer[] buffers, long offset, CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: false), cancellationToken);
+
+    /// <summary>Writes the initialized bytes of up to 7 buffers, in order, at <paramref name="offset"/> (IORING_OP_WRITEV).</summary>
+    public ValueTask<IoResult<IoBuffer[]>> WriteVectoredAtAsync([Lends] IoBuffer[] buffers, long offset, CancellationToken cancellationToken = default)
+        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: true), cancellationToken);
+
     // ---- operations without a lent buffer ----
 
     /// <summary>Flushes data and metadata to storage (IORING_OP_FSYNC).</summary>
