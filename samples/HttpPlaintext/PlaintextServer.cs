@@ -19,6 +19,7 @@ public sealed class PlaintextServer : IDisposable
 {
     private const int ReceiveSize = HttpRequestParser.MaxHeadLength + 4096; // always room for one whole head
     private const int SendSize = 16 * 1024;
+    private const int MaxResponse = 256; // the longest preformatted response fits in this
 
     private readonly UringExecutor _executor;
     private readonly UringTcpListener?[] _listeners;
@@ -151,33 +152,38 @@ public sealed class PlaintextServer : IDisposable
         byte[] received = state.RentReceive();
         IoBuffer send = state.RentSend();
         using var timeout = new CancellationTokenSource(RequestTimeout);
-        int filled = 0;     // unparsed bytes at the start of `received`
-        long drain = 0;     // body bytes still to skip
+        int filled = 0;      // unparsed bytes at the start of `received`
+        long drain = 0;      // body bytes still to skip
         bool close = false;
+        bool more = false;   // the send buffer filled up with requests still unparsed: answer them before reading
         try
         {
             while (!close)
             {
-                int n;
-                Memory<byte> free = MemoryMarshal.CreateFromPinnedArray(received, filled, received.Length - filled);
-                try
+                int n = 0;
+                if (!more)
                 {
-                    (n, free) = await stream.ReadAsync(free, timeout.Token);
+                    Memory<byte> free = MemoryMarshal.CreateFromPinnedArray(received, filled, received.Length - filled);
+                    try
+                    {
+                        (n, free) = await stream.ReadAsync(free, timeout.Token);
+                    }
+                    catch (OperationCanceledException e)
+                    {
+                        // no complete request within RequestTimeout (or the server is stopping): close
+                        free = e is UringOperationCanceledException { Buffer: Memory<byte> back } ? back : default;
+                        break;
+                    }
+                    catch (UringSocketException e)
+                    {
+                        // reset by the peer...: close
+                        free = e.Buffer is Memory<byte> back ? back : default;
+                        break;
+                    }
+                    if (n == 0)
+                        break;
                 }
-                catch (OperationCanceledException e)
-                {
-                    // no complete request within RequestTimeout (or the server is stopping): close
-                    free = e is UringOperationCanceledException { Buffer: Memory<byte> back } ? back : default;
-                    break;
-                }
-                catch (UringSocketException e)
-                {
-                    // reset by the peer...: close
-                    free = e.Buffer is Memory<byte> back ? back : default;
-                    break;
-                }
-                if (n == 0)
-                    break;
+                more = false;
                 int end = filled + n, pos = 0;
                 if (drain > 0)
                 {
@@ -188,6 +194,11 @@ public sealed class PlaintextServer : IDisposable
                 send.Length = 0;
                 while (drain == 0 && pos < end)
                 {
+                    if (send.Capacity - send.Length < MaxResponse)
+                    {
+                        more = true; // many pipelined requests: send these responses first
+                        break;
+                    }
                     ReadOnlySpan<byte> data = received.AsSpan(pos, end - pos);
                     ParseStatus status = HttpRequestParser.TryParse(data, out HttpRequestHead head, out _);
                     if (status == ParseStatus.Incomplete)
@@ -209,24 +220,36 @@ public sealed class PlaintextServer : IDisposable
                         timeout.CancelAfter(RequestTimeout); // a complete request: the clock starts again
                         Interlocked.Increment(ref _requests);
                     }
-                    if (send.Length + response.Length > send.Capacity)
-                    {
-                        // many pipelined requests: send what we have so far
-                        if (!await SendAsync(stream, send))
-                        {
-                            close = true;
-                            break;
-                        }
-                        send.Length = 0;
-                    }
                     response.CopyTo(send.FullSpan.Slice(send.Length));
                     send.Length += response.Length;
                     if (close)
                         break;
                 }
-                if (send.Length > 0 && !await SendAsync(stream, send))
-                    break;
-                send.Length = 0;
+                // Send the responses (one send in the usual case; after a short send, the rest again). Inline, not in
+                // a helper: an async helper would allocate its state machine on every call that waits.
+                while (send.Length > 0)
+                {
+                    int sent;
+                    try
+                    {
+                        (sent, send) = await stream.WriteAsync(send);
+                    }
+                    catch (UringSocketException e) when (e.Buffer is IoBuffer)
+                    {
+                        send = (IoBuffer)e.Buffer; // broken pipe, reset...: the connection is done
+                        close = true;
+                        break;
+                    }
+                    if (sent <= 0)
+                    {
+                        close = true;
+                        break;
+                    }
+                    int rest = send.Length - sent;
+                    if (rest > 0)
+                        send.FullSpan.Slice(sent, rest).CopyTo(send.FullSpan);
+                    send.Length = rest;
+                }
                 filled = end - pos;
                 if (filled > 0 && pos > 0)
                     received.AsSpan(pos, filled).CopyTo(received);
@@ -245,21 +268,6 @@ public sealed class PlaintextServer : IDisposable
         }
         send.Dispose();
         state.ReceiveArrays.Push(received);
-    }
-
-    /// <summary>Sends all of <paramref name="send"/> and takes it back; false when the connection broke.</summary>
-    private static async ValueTask<bool> SendAsync(UringTcpStream stream, IoBuffer send)
-    {
-        try
-        {
-            (_, send) = await stream.WriteAllAsync(send);
-            return true;
-        }
-        catch (UringSocketException e) when (e.Buffer is IoBuffer)
-        {
-            send = (IoBuffer)e.Buffer; // broken pipe, reset...: the buffer is back, the connection is done
-            return false;
-        }
     }
 
     private static byte[] Route(in HttpRequestHead head, ReadOnlySpan<byte> data, Responses responses)

@@ -33,7 +33,7 @@ public sealed class EchoWorkload : Workload
                 Impl[] all =
                 [
                     new EchoImpl("c-liburing-d", PortBase + 3, ServerHost.CPeer("echo_uring"), p => ["-p", p, "-d"], conns, size, secs),
-                    new EchoImpl("uringsafe", PortBase + 1, ServerHost.Sample("EchoServer"), p => ["127.0.0.1", p, "--quiet"], conns, size, secs),
+                    new EchoImpl("uringsafe", PortBase + 1, ServerHost.Sample("EchoServer"), p => ["127.0.0.1", p, "--quiet", "--reactors", "1"], conns, size, secs),
                     new EchoImpl("c-epoll", PortBase + 2, ServerHost.CPeer("echo_epoll"), p => ["-p", p], conns, size, secs),
                     new EchoImpl("dotnet-sockets", PortBase + 4, ServerHost.DotnetPeer("EchoServer"), p => [p], conns, size, secs),
                 ];

@@ -8,7 +8,8 @@ namespace UringSafe.Bench.Workloads;
 /// <summary>
 /// HTTP plaintext: <c>wrk -t1 -c64 -d10s</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
 /// measurement: the stock Kestrel app of the peers (<c>dotnet/Plaintext</c>, sockets transport; the baseline),
-/// the same minimal API on the UringSafe transport (<c>samples/KestrelOnUring</c>) and UringSafe's own HTTP server
+/// the same minimal API on the UringSafe transport (<c>samples/KestrelOnUring</c>; <c>-inline</c>: with
+/// <c>UnsafePreferInlineScheduling</c>, requests processed on the reactor threads) and UringSafe's own HTTP server
 /// (<c>samples/HttpPlaintext</c>). Primary metric: requests/s; secondary: server CPU (% of a core over the timed 10 s)
 /// and the other load of the machine with the server and wrk excluded.
 /// </summary>
@@ -30,13 +31,14 @@ public sealed class HttpWorkload : Workload
         [
             new HttpImpl("kestrel-sockets", PortBase + 1, secs, ServerHost.DotnetPeer("Plaintext"), url: true),
             new HttpImpl("kestrel-uringsafe", PortBase + 2, secs, ServerHost.Sample("KestrelOnUring"), url: true),
+            new HttpImpl("kestrel-uringsafe-inline", PortBase + 4, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--inline"),
             new HttpImpl("httpplaintext", PortBase + 3, secs, ServerHost.Sample("HttpPlaintext"), url: false),
         ];
         Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         return [new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", chosen, "kestrel-sockets")];
     }
 
-    private sealed class HttpImpl(string id, int port, int secs, ServerHost.Program program, bool url) : Impl
+    private sealed class HttpImpl(string id, int port, int secs, ServerHost.Program program, bool url, params string[] extra) : Impl
     {
         public override string Id => id;
 
@@ -48,7 +50,7 @@ public sealed class HttpWorkload : Workload
 
         public override Measurement Measure(BenchContext context)
         {
-            string[] args = url ? [$"http://127.0.0.1:{port}"] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet"];
+            string[] args = url ? [$"http://127.0.0.1:{port}", .. extra] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet", .. extra];
             using ServerHost server = ServerHost.Start(context, program, args, port);
             string target = $"http://127.0.0.1:{port}/plaintext";
             ServerHost.RunTool("wrk", "-t1", "-c64", "-d3s", target); // JIT warm-up, not counted

@@ -12,8 +12,10 @@ namespace UringSafe.Analyzers
     /// <summary>
     /// Forward may-dataflow over one <see cref="ControlFlowGraph"/>: a worklist iterates the transfer function over the
     /// basic blocks until the per-block entry states reach a fixpoint, then a final pass replays each block with its
-    /// stable entry state and reports diagnostics. Catch and finally entries are joined with every intermediate state
-    /// of every block of the protected try region (conservative exceptional flow).
+    /// stable entry state and reports diagnostics. Catch and finally entries reached by an exception are joined with
+    /// every intermediate state of every block of the protected try region (conservative exceptional flow). A normal
+    /// branch that leaves try regions flows through their finally regions, in a context of its own, and resumes at its
+    /// destination with the state the last finally ends with.
     /// </summary>
     internal sealed class OwnershipDataflow
     {
@@ -97,79 +99,123 @@ namespace UringSafe.Analyzers
                 }
             }
 
-            var handlers = new List<int>[blocks.Length];
+            var handlers = new List<(BasicBlock Entry, bool IsFinally)>[blocks.Length];
+            var finallyDepth = new int[blocks.Length];
             for (var i = 0; i < blocks.Length; i++)
             {
-                handlers[i] = HandlerEntries(blocks[i]);
+                handlers[i] = HandlerEntries(blocks[i], blocks);
+                finallyDepth[i] = FinallyDepth(blocks[i]);
             }
 
-            var entryStates = new OwnershipState?[blocks.Length];
-            entryStates[0] = new OwnershipState();
-            var worklist = new Queue<int>();
-            var queued = new bool[blocks.Length];
-            worklist.Enqueue(0);
-            queued[0] = true;
-            var budget = (blocks.Length + 1) * 64;
+            // Entry states per block and per finally context (which continuation each enclosing finally resumes to).
+            var entryStates = new Dictionary<FinallyContext, OwnershipState>[blocks.Length];
+            for (var i = 0; i < blocks.Length; i++)
+            {
+                entryStates[i] = new Dictionary<FinallyContext, OwnershipState>();
+            }
+
+            entryStates[0][FinallyContext.Root] = new OwnershipState();
+            var worklist = new Queue<(int Ordinal, FinallyContext Context)>();
+            var queued = new HashSet<(int, FinallyContext)>();
+            worklist.Enqueue((0, FinallyContext.Root));
+            queued.Add((0, FinallyContext.Root));
+            var budget = 64 * 2;
 
             while (worklist.Count > 0 && budget-- > 0)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                var ordinal = worklist.Dequeue();
-                queued[ordinal] = false;
-                var outState = Transfer(blocks[ordinal], entryStates[ordinal]!, handlers[ordinal].Count > 0);
+                var (ordinal, context) = worklist.Dequeue();
+                queued.Remove((ordinal, context));
+                var block = blocks[ordinal];
+                var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
 
                 if (_exceptional != null)
                 {
-                    foreach (var handler in handlers[ordinal])
+                    foreach (var (handler, isFinally) in handlers[ordinal])
                     {
-                        Propagate(handler, _exceptional);
+                        var depth = finallyDepth[handler.Ordinal];
+                        if (isFinally)
+                        {
+                            // An exception entering a finally: after the finally it keeps propagating (to the outer
+                            // handlers, which the finally's own blocks feed), never to a normal continuation.
+                            Propagate(handler.Ordinal, context.Truncate(depth - 1).Push(null, 0), _exceptional);
+                        }
+                        else
+                        {
+                            Propagate(handler.Ordinal, context.Truncate(depth), _exceptional);
+                        }
                     }
                 }
 
-                foreach (var successor in Successors(blocks[ordinal]))
+                foreach (var successor in Successors(block))
                 {
-                    Propagate(successor.Destination!.Ordinal, outState);
+                    Follow(successor, 0, context.Truncate(finallyDepth[ordinal]), outState);
+                }
+
+                if (IsFinallyExit(block) && context.Branch != null && context.Parent != null)
+                {
+                    // The end of a finally entered by a normal branch: run the next finally the branch leaves, or
+                    // resume at the branch's destination, with the state the finally ends with.
+                    Follow(context.Branch, context.Index + 1, context.Parent, outState);
                 }
             }
 
-            // Final pass: replay each block with its stable entry state and report.
+            // Final pass: replay each block with its stable entry states and report.
             _reporting = true;
             foreach (var block in blocks)
             {
-                var entry = entryStates[block.Ordinal];
-                if (entry == null)
+                foreach (var entry in entryStates[block.Ordinal].Values)
                 {
-                    continue;
-                }
+                    var outState = Transfer(block, entry, trackExceptional: false);
+                    foreach (var successor in Successors(block))
+                    {
+                        CheckLeavingRegions(successor, outState);
+                    }
 
-                var outState = Transfer(block, entry, trackExceptional: false);
-                foreach (var successor in Successors(block))
-                {
-                    CheckLeavingRegions(successor, outState);
-                }
-
-                if (block.Kind == BasicBlockKind.Exit)
-                {
-                    CheckStackLoansAtExit(entry);
+                    if (block.Kind == BasicBlockKind.Exit)
+                    {
+                        CheckStackLoansAtExit(entry);
+                    }
                 }
             }
 
-            void Propagate(int target, OwnershipState state)
+            // Flows a normal branch: through its finally regions from index `next` on (innermost first), then to its
+            // destination. `context` is the finally context of the branch's source.
+            void Follow(ControlFlowBranch branch, int next, FinallyContext context, OwnershipState state)
             {
-                var existing = entryStates[target];
-                if (existing == null)
+                if (branch.Destination == null)
                 {
-                    entryStates[target] = state.Clone();
+                    return;
+                }
+
+                if (next < branch.FinallyRegions.Length)
+                {
+                    var entry = blocks[branch.FinallyRegions[next].FirstBlockOrdinal];
+                    var parent = context.Truncate(finallyDepth[entry.Ordinal] - 1);
+                    Propagate(entry.Ordinal, parent.Push(branch, next), state);
+                    return;
+                }
+
+                var destination = branch.Destination.Ordinal;
+                Propagate(destination, context.Truncate(finallyDepth[destination]), state);
+            }
+
+            void Propagate(int target, FinallyContext context, OwnershipState state)
+            {
+                var states = entryStates[target];
+                if (!states.TryGetValue(context, out var existing))
+                {
+                    states[context] = state.Clone();
+                    budget += 64;
                 }
                 else if (!existing.JoinWith(state))
                 {
                     return;
                 }
 
-                if (!queued[target])
+                if (queued.Add((target, context)))
                 {
-                    queued[target] = true;
-                    worklist.Enqueue(target);
+                    worklist.Enqueue((target, context));
                 }
             }
         }
@@ -188,9 +234,9 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>First blocks of every catch, filter and finally handler that an exception raised in this block can reach.</summary>
-        private static List<int> HandlerEntries(BasicBlock block)
+        private static List<(BasicBlock Entry, bool IsFinally)> HandlerEntries(BasicBlock block, ImmutableArray<BasicBlock> blocks)
         {
-            var result = new List<int>();
+            var result = new List<(BasicBlock, bool)>();
             for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
             {
                 if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion == null)
@@ -202,12 +248,52 @@ namespace UringSafe.Analyzers
                 {
                     if (sibling != region)
                     {
-                        result.Add(sibling.FirstBlockOrdinal);
+                        result.Add((blocks[sibling.FirstBlockOrdinal], sibling.Kind == ControlFlowRegionKind.Finally));
                     }
                 }
             }
 
             return result;
+        }
+
+        /// <summary>How many finally regions enclose the block.</summary>
+        private static int FinallyDepth(BasicBlock block)
+        {
+            var depth = 0;
+            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    depth++;
+                }
+            }
+
+            return depth;
+        }
+
+        /// <summary>Whether the block ends its finally region (the branch that resumes wherever the finally was entered from).</summary>
+        private static bool IsFinallyExit(BasicBlock block)
+        {
+            var branch = block.FallThroughSuccessor;
+            if (branch == null || branch.Destination != null || branch.Semantics != ControlFlowBranchSemantics.StructuredExceptionHandling)
+            {
+                return false;
+            }
+
+            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            {
+                switch (region.Kind)
+                {
+                    case ControlFlowRegionKind.Finally:
+                        return true;
+                    case ControlFlowRegionKind.Filter:
+                    case ControlFlowRegionKind.Catch:
+                    case ControlFlowRegionKind.Try:
+                        return false;
+                }
+            }
+
+            return false;
         }
 
         private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
@@ -1041,6 +1127,73 @@ namespace UringSafe.Analyzers
             }
 
             _report(Diagnostic.Create(descriptor, location, additionalLocations, properties, arguments));
+        }
+
+        /// <summary>
+        /// Which continuation each finally region enclosing a block resumes to, innermost last: a normal branch that
+        /// leaves try regions runs their finally blocks (<see cref="ControlFlowBranch.FinallyRegions"/>, innermost first)
+        /// and then goes to its destination; an exception runs them and keeps propagating. Keeping the contexts apart
+        /// lets each continuation get the state the finally ends with on that path, without the exceptional states.
+        /// </summary>
+        private sealed class FinallyContext : IEquatable<FinallyContext>
+        {
+            public static readonly FinallyContext Root = new FinallyContext(null, null, 0);
+
+            private readonly int _hashCode;
+
+            private FinallyContext(FinallyContext? parent, ControlFlowBranch? branch, int index)
+            {
+                Parent = parent;
+                Branch = branch;
+                Index = index;
+                Depth = parent == null ? 0 : parent.Depth + 1;
+                _hashCode = parent == null
+                    ? 0
+                    : unchecked((parent._hashCode * 31 + (branch == null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(branch))) * 31 + index);
+            }
+
+            /// <summary>The context of the code around the finally region; null for <see cref="Root"/>.</summary>
+            public FinallyContext? Parent { get; }
+
+            /// <summary>The normal branch the finally region runs for, or null when it runs for an exception.</summary>
+            public ControlFlowBranch? Branch { get; }
+
+            /// <summary>The finally region's index in the branch's <see cref="ControlFlowBranch.FinallyRegions"/>.</summary>
+            public int Index { get; }
+
+            public int Depth { get; }
+
+            public FinallyContext Push(ControlFlowBranch? branch, int index) => new FinallyContext(this, branch, index);
+
+            public FinallyContext Truncate(int depth)
+            {
+                var context = this;
+                while (context.Depth > depth && context.Parent != null)
+                {
+                    context = context.Parent;
+                }
+
+                return context;
+            }
+
+            public bool Equals(FinallyContext? other)
+            {
+                if (ReferenceEquals(this, other))
+                {
+                    return true;
+                }
+
+                return other != null
+                    && _hashCode == other._hashCode
+                    && Depth == other.Depth
+                    && Index == other.Index
+                    && ReferenceEquals(Branch, other.Branch)
+                    && Equals(Parent, other.Parent);
+            }
+
+            public override bool Equals(object? obj) => Equals(obj as FinallyContext);
+
+            public override int GetHashCode() => _hashCode;
         }
 
         private sealed class LoanInfo

@@ -22,13 +22,14 @@ internal sealed class ReactorContext : IDisposable
         BufferSize = Math.Max(1024, options.BufferSize);
         _pool = new IoBufferPool(BufferSize, Math.Max(1, options.BuffersPerReactor));
         var scheduler = new ReactorPipeScheduler(reactor);
+        PipeScheduler app = options.UnsafePreferInlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         long maxRead = options.MaxReadBufferSize ?? 0;
         long maxWrite = options.MaxWriteBufferSize ?? 0;
         // Input: the reactor writes (its flush continuations run on the reactor), the application reads on the thread pool.
-        InputOptions = new PipeOptions(memoryPool, readerScheduler: PipeScheduler.ThreadPool, writerScheduler: scheduler,
+        InputOptions = new PipeOptions(memoryPool, readerScheduler: app, writerScheduler: scheduler,
             pauseWriterThreshold: maxRead, resumeWriterThreshold: maxRead / 2, useSynchronizationContext: false);
         // Output: the application writes on its threads, the reactor reads and sends.
-        OutputOptions = new PipeOptions(memoryPool, readerScheduler: scheduler, writerScheduler: PipeScheduler.ThreadPool,
+        OutputOptions = new PipeOptions(memoryPool, readerScheduler: scheduler, writerScheduler: app,
             pauseWriterThreshold: maxWrite, resumeWriterThreshold: maxWrite / 2, useSynchronizationContext: false);
     }
 

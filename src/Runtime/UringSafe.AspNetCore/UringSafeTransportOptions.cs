@@ -46,6 +46,14 @@ public sealed class UringSafeTransportOptions
     /// </summary>
     public bool UseMultishotReceive { get; set; }
 
+    /// <summary>
+    /// Run Kestrel's request processing inline on the reactor thread that received the data (and complete the
+    /// application's flushes inline), instead of handing each read to the thread pool. Saves two thread hops per
+    /// request, but application code that blocks stalls every connection of that reactor. Default false (like
+    /// the sockets transport's option of the same name).
+    /// </summary>
+    public bool UnsafePreferInlineScheduling { get; set; }
+
     /// <summary>Bytes the input pipe may buffer before receiving pauses (back-pressure). Default 1 MiB; null: unbounded.</summary>
     public long? MaxReadBufferSize { get; set; } = 1024 * 1024;
 

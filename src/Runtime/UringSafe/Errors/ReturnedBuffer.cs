@@ -12,6 +12,7 @@ public static class ReturnedBuffer
         UringException e => e.Buffer as T,
         UringOperationCanceledException e => e.Buffer as T,
         UringTimeoutException e => e.Buffer as T,
+        Net.UringSocketException e => e.Buffer as T,
         _ => null,
     };
 }
