@@ -18,6 +18,31 @@ public class TryFinallyTests
         """;
 
     [Fact]
+    public Task LambdaInsideOuterTryCatchIsAnalyzedWithoutCrashing() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile f, Action<Func<Task>> run)
+            {
+                try
+                {
+                    run(async () =>
+                    {
+                        byte[] w = new byte[16];
+                        int n;
+                        var pending = f.WriteAtAsync(w, 0);
+                        Sink.Use({|UR0001:w|});
+                        (n, w) = await pending;
+                        Sink.Use(w);
+                    });
+                }
+                catch (UringException)
+                {
+                }
+            }
+        }
+        """ + Helpers);
+
+    [Fact]
     public Task RetakeAfterInnerCatchInsideAwaitUsing() => Verify.AnalyzerAsync("""
         class C
         {

@@ -46,11 +46,13 @@ public sealed class AwaitedNopWorkload : Workload
 
         public override Measurement Measure(BenchContext context)
         {
-            var kv = PeerProcess.Run(PeerProcess.Ensure(context, "nop_liburing"),
-                "-n", ops.ToString(CultureInfo.InvariantCulture), "-b", PeerBatch.ToString(CultureInfo.InvariantCulture));
+            string exe = PeerProcess.Ensure(context, "nop_liburing");
+            ThreadCpu.Usage c0 = ThreadCpu.Children();
+            var kv = PeerProcess.Run(exe, "-n", ops.ToString(CultureInfo.InvariantCulture), "-b", PeerBatch.ToString(CultureInfo.InvariantCulture));
+            ThreadCpu.Usage cpu = ThreadCpu.Children() - c0;   // the peer's own CPU time (reaped child), startup included
             double opsPerSec = PeerProcess.Number(kv, "ops_per_sec");
             long done = (long)PeerProcess.Number(kv, "ops");
-            return new Measurement(new Metric(opsPerSec, "ops/s", HigherIsBetter: true), done, done / opsPerSec, []);
+            return new Measurement(new Metric(opsPerSec, "ops/s", HigherIsBetter: true), done, done / opsPerSec, cpu.PerOp(done));
         }
     }
 
@@ -69,9 +71,7 @@ public sealed class AwaitedNopWorkload : Workload
         public override Measurement Measure(BenchContext context)
         {
             (long done, double secs, AllocWindow alloc, ThreadCpu.Usage cpu) = Run(ops);
-            return Measurement.Throughput(done, secs, alloc.BytesPerOp,
-                new Metric(cpu.UserNs / done, "user ns/op", HigherIsBetter: false),
-                new Metric(cpu.SystemNs / done, "sys ns/op", HigherIsBetter: false));
+            return Measurement.Throughput(done, secs, [alloc.BytesPerOp, .. cpu.PerOp(done)]);
         }
 
         // On a fresh thread each time: see FreshThread.

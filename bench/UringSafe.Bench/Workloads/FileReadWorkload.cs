@@ -75,13 +75,15 @@ public sealed class FileReadWorkload : Workload
         public override Measurement Measure(BenchContext context)
         {
             string exe = PeerProcess.Ensure(context, "fileread");
+            ThreadCpu.Usage c0 = ThreadCpu.Children();
             var kv = PeerProcess.Run(exe, "-f", path, "-m", mode,
                 "-n", reads.ToString(CultureInfo.InvariantCulture),
                 "-q", QueueDepth.ToString(CultureInfo.InvariantCulture),
                 "-t", threads.ToString(CultureInfo.InvariantCulture));
+            ThreadCpu.Usage cpu = ThreadCpu.Children() - c0;   // the peer's own CPU time (reaped child), startup included
             double iops = PeerProcess.Number(kv, "iops");
             long done = (long)PeerProcess.Number(kv, "reads");
-            return new Measurement(new Metric(iops, "IOPS", HigherIsBetter: true), done, done / iops, []);
+            return new Measurement(new Metric(iops, "IOPS", HigherIsBetter: true), done, done / iops, cpu.PerOp(done));
         }
     }
 
@@ -106,13 +108,7 @@ public sealed class FileReadWorkload : Workload
         public override Measurement Measure(BenchContext context)
         {
             (long done, double secs, AllocWindow alloc, ThreadCpu.Usage cpu) = Run(reads);
-            var secondary = new List<Metric> { alloc.BytesPerOp };
-            if (reactors == 1)
-            {
-                secondary.Add(new Metric(cpu.UserNs / done, "user ns/op", HigherIsBetter: false));
-                secondary.Add(new Metric(cpu.SystemNs / done, "sys ns/op", HigherIsBetter: false));
-            }
-            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, secondary);
+            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, [alloc.BytesPerOp, .. cpu.PerOp(done)]);
         }
 
         private (long Done, double Secs, AllocWindow Alloc, ThreadCpu.Usage Cpu) Run(long total)
@@ -139,12 +135,14 @@ public sealed class FileReadWorkload : Workload
             executor.SpawnOnEach(async i =>
                 perReactor[i] = await ReactorReads.OpenAsync(path, share + (i < total % reactors ? 1 : 0), readersPerReactor, registered, seed: 42 + 7919UL * (ulong)i))
                 .GetAwaiter().GetResult();
+            ThreadCpu.Usage c0 = ThreadCpu.Process();   // this thread only waits: the CPU time is the reactors'
             long start = Stopwatch.GetTimestamp();
             executor.SpawnOnEach(i => perReactor[i].RunAsync()).GetAwaiter().GetResult();
             long end = Stopwatch.GetTimestamp();
+            ThreadCpu.Usage cpu = ThreadCpu.Process() - c0;
             executor.SpawnOnEach(async i => await perReactor[i].DisposeAsync()).GetAwaiter().GetResult();
             var alloc = AllocWindow.Sum(perReactor.Select(r => r.Alloc));
-            return (perReactor.Sum(r => r.Completed), Stopwatch.GetElapsedTime(start, end).TotalSeconds, alloc, default);
+            return (perReactor.Sum(r => r.Completed), Stopwatch.GetElapsedTime(start, end).TotalSeconds, alloc, cpu);
         }
     }
 
@@ -165,10 +163,12 @@ public sealed class FileReadWorkload : Workload
         {
             using SafeFileHandle h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             var alloc = new AllocWindow(reads, processWide: false);
+            ThreadCpu.Usage c0 = ThreadCpu.Now();
             long t0 = Stopwatch.GetTimestamp();
             long done = SyncLoop(h, reads, alloc);
             double secs = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, [alloc.BytesPerOp]);
+            ThreadCpu.Usage cpu = ThreadCpu.Now() - c0;
+            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, [alloc.BytesPerOp, .. cpu.PerOp(done)]);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
@@ -204,10 +204,12 @@ public sealed class FileReadWorkload : Workload
         {
             using SafeFileHandle h = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
             var alloc = new AllocWindow(reads, processWide: true);
+            ThreadCpu.Usage c0 = ThreadCpu.Process();   // every pool thread; this one only waits
             long t0 = Stopwatch.GetTimestamp();
             long done = RunAll(h, reads, alloc);
             double secs = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, [alloc.BytesPerOp]);
+            ThreadCpu.Usage cpu = ThreadCpu.Process() - c0;
+            return new Measurement(new Metric(done / secs, "IOPS", HigherIsBetter: true), done, secs, [alloc.BytesPerOp, .. cpu.PerOp(done)]);
         }
 
         private long RunAll(SafeFileHandle h, long total, AllocWindow alloc)
@@ -387,20 +389,38 @@ internal sealed class AllocWindow
     }
 }
 
-/// <summary>CPU time of the calling thread (getrusage(RUSAGE_THREAD)), split into user and system time.</summary>
+/// <summary>
+/// CPU time from getrusage(2), split into user and system time: of the calling thread (RUSAGE_THREAD), of the whole
+/// process (RUSAGE_SELF), or of the reaped child processes (RUSAGE_CHILDREN: a peer's, once PeerProcess waited for it).
+/// </summary>
 internal static unsafe partial class ThreadCpu
 {
     /// <summary>User and system nanoseconds.</summary>
     public readonly record struct Usage(double UserNs, double SystemNs)
     {
         public static Usage operator -(Usage a, Usage b) => new(a.UserNs - b.UserNs, a.SystemNs - b.SystemNs);
+
+        /// <summary>The two per-op metrics.</summary>
+        public Metric[] PerOp(long ops) =>
+        [
+            new Metric(UserNs / ops, "user ns/op", HigherIsBetter: false),
+            new Metric(SystemNs / ops, "sys ns/op", HigherIsBetter: false),
+        ];
     }
 
     /// <summary>The calling thread's CPU time so far.</summary>
-    public static Usage Now()
+    public static Usage Now() => Get(1 /* RUSAGE_THREAD */);
+
+    /// <summary>This process's CPU time so far (all threads).</summary>
+    public static Usage Process() => Get(0 /* RUSAGE_SELF */);
+
+    /// <summary>The CPU time of every child process waited for so far.</summary>
+    public static Usage Children() => Get(-1 /* RUSAGE_CHILDREN */);
+
+    private static Usage Get(int who)
     {
         long* ru = stackalloc long[18]; // struct rusage: two timevals, then 14 longs
-        if (getrusage(1 /* RUSAGE_THREAD */, ru) != 0)
+        if (getrusage(who, ru) != 0)
             return default;
         return new Usage(ru[0] * 1e9 + ru[1] * 1e3, ru[2] * 1e9 + ru[3] * 1e3);
     }

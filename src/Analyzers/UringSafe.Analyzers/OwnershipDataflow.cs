@@ -237,7 +237,7 @@ namespace UringSafe.Analyzers
         private static List<(BasicBlock Entry, bool IsFinally)> HandlerEntries(BasicBlock block, ImmutableArray<BasicBlock> blocks)
         {
             var result = new List<(BasicBlock, bool)>();
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            for (var region = block.EnclosingRegion; region != null && region.Kind != ControlFlowRegionKind.Root; region = region.EnclosingRegion)
             {
                 if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion == null)
                 {
@@ -260,7 +260,7 @@ namespace UringSafe.Analyzers
         private static int FinallyDepth(BasicBlock block)
         {
             var depth = 0;
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            for (var region = block.EnclosingRegion; region != null && region.Kind != ControlFlowRegionKind.Root; region = region.EnclosingRegion)
             {
                 if (region.Kind == ControlFlowRegionKind.Finally)
                 {
@@ -280,7 +280,7 @@ namespace UringSafe.Analyzers
                 return false;
             }
 
-            for (var region = block.EnclosingRegion; region != null; region = region.EnclosingRegion)
+            for (var region = block.EnclosingRegion; region != null && region.Kind != ControlFlowRegionKind.Root; region = region.EnclosingRegion)
             {
                 switch (region.Kind)
                 {
