@@ -73,6 +73,31 @@ public sealed class CancellationStormTests
     }
 
     [Fact]
+    public void A_per_operation_timeout_cancels_the_read_and_hands_the_buffer_back()
+    {
+        using var fds = new Fds();
+        var (rd, _) = fds.Pipe();
+        UringRuntime.Run(async () =>
+        {
+            using UringFile file = UringFile.FromFd(fds.Forget(rd), "pipe");
+            IoBuffer buf = IoBuffer.Allocate(16);
+            try
+            {
+                (_, buf) = await file.ReadAtAsync(buf, -1, TimeSpan.FromMilliseconds(30));
+                Assert.Fail("an empty pipe produced data");
+            }
+            catch (UringTimeoutException e)
+            {
+                buf = ReturnedBuffer.From<IoBuffer>(e)!;
+                Assert.Equal(TimeSpan.FromMilliseconds(30), e.Timeout);
+            }
+            Assert.False(buf.IsLent);
+            buf.Dispose();
+            Assert.Equal(0, UringReactor.Current.InFlight);
+        });
+    }
+
+    [Fact]
     public void A_lent_buffer_refuses_access_until_it_is_handed_back()
     {
         using var fds = new Fds();

@@ -86,6 +86,11 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     [UringOperation(nameof(PrepareRead), FillsBuffer = true)]
     public partial ValueTask<IoResult<IoBuffer>> ReadAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default);
 
+    /// <summary>Like <see cref="ReadAtAsync(IoBuffer, long, CancellationToken)"/>, cancelled by a linked timeout
+    /// (IORING_OP_LINK_TIMEOUT) after <paramref name="timeout"/>: then <see cref="UringTimeoutException"/> carries the buffer back.</summary>
+    [UringOperation(nameof(PrepareRead), FillsBuffer = true)]
+    public partial ValueTask<IoResult<IoBuffer>> ReadAtAsync([Lends] IoBuffer buffer, long offset, TimeSpan timeout, CancellationToken cancellationToken = default);
+
     /// <summary>Reads up to <c>buffer.Length</c> bytes at <paramref name="offset"/> into a (pinned for the duration) array.</summary>
     [UringOperation(nameof(PrepareRead))]
     public partial ValueTask<IoResult<byte[]>> ReadAtAsync([Lends] byte[] buffer, long offset, CancellationToken cancellationToken = default);
