@@ -4,7 +4,7 @@ using UringSafe.Generators.Diagnostics;
 
 namespace UringSafe.Generators.Tests;
 
-/// <summary>UR1001–UR1005: each rule fires on the declarations the generator skips, and nothing fires on valid ones.</summary>
+/// <summary>UR1001–UR1006: each rule fires on the declarations the generator skips, and nothing fires on valid ones.</summary>
 public class OperationAnalyzerTests
 {
     private const string Usings = """
@@ -171,8 +171,49 @@ public class OperationAnalyzerTests
 
         """;
 
+    internal const string ErrorMappers = """
+        public partial class MissingMapper
+        {
+            [UringOperation(nameof(Prepare), ErrorMapper = "MapMissing")]
+            public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+            private static Sqe Prepare(in LentRegion buffer) => default;
+        }
+
+        public partial class MapperWrongParameters
+        {
+            [UringOperation(nameof(Prepare), ErrorMapper = nameof(Map))]
+            public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+            private static Sqe Prepare(in LentRegion buffer) => default;
+            private static Exception Map(int errno, string operation, object? buffer) => new Exception();
+        }
+
+        public partial class MapperWrongReturn
+        {
+            [UringOperation(nameof(Prepare), ErrorMapper = nameof(Map))]
+            public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+            private static Sqe Prepare(in LentRegion buffer) => default;
+            private static string Map(int errno, string operation, int fd, object? buffer) => "";
+        }
+
+        public partial class InstanceMapper
+        {
+            [UringOperation(nameof(Prepare), ErrorMapper = nameof(Map))]
+            public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+            private static Sqe Prepare(in LentRegion buffer) => default;
+            private Exception Map(int errno, string operation, int fd, object? buffer) => new Exception();
+        }
+
+        public partial class EmptyMapper
+        {
+            [UringOperation(nameof(Prepare), ErrorMapper = "")]
+            public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+            private static Sqe Prepare(in LentRegion buffer) => default;
+        }
+
+        """;
+
     /// <summary>Every invalid declaration above, for the generator's "skips without diagnostics" test.</summary>
-    internal const string AllInvalid = Usings + NotPartialDefinitions + LentParameterCounts + BufferAndReturnTypes + PrepareMethods;
+    internal const string AllInvalid = Usings + NotPartialDefinitions + LentParameterCounts + BufferAndReturnTypes + PrepareMethods + ErrorMappers;
 
     private static (string Id, string Method, string Message)[] Analyze(string body)
         => OperationHarness.Analyze(Usings + body)
@@ -234,6 +275,38 @@ public class OperationAnalyzerTests
         Assert.Contains("takes (in LentRegion[, in OperationContext])", found[3].Message);
         Assert.Contains("'Prepare' is an instance method but 'Run' is static", found[4].Message);
         Assert.Contains("does not name a prepare method", found[5].Message);
+    }
+
+    [Fact]
+    public void UR1006_ErrorMapperFoundStaticAndMatching()
+    {
+        var found = Analyze(ErrorMappers);
+        Assert.All(found, d => Assert.Equal(OperationRuleIds.ErrorMapperMismatch, d.Id));
+        Assert.Equal(
+            new[] { "MissingMapper.Run", "MapperWrongParameters.Run", "MapperWrongReturn.Run", "InstanceMapper.Run", "EmptyMapper.Run" },
+            found.Select(d => d.Method));
+        Assert.Contains("has no method named 'MapMissing' (the ErrorMapper)", found[0].Message);
+        Assert.Contains("takes (int errno, string operation, int fd, object? buffer) and returns Exception", found[1].Message);
+        Assert.Contains("takes (int errno, string operation, int fd, object? buffer) and returns Exception", found[2].Message);
+        Assert.Contains("'Map' is an instance method; make it static", found[3].Message);
+        Assert.Contains("ErrorMapper is empty", found[4].Message);
+        Assert.Equal(DiagnosticSeverity.Error, OperationDiagnosticDescriptors.UR1006_ErrorMapperMismatch.DefaultSeverity);
+    }
+
+    [Fact]
+    public void UR1006_IsReportedOnTheAttribute()
+    {
+        var diagnostics = OperationHarness.Analyze(Usings + """
+            public partial class Located
+            {
+                [UringOperation(nameof(Prepare), ErrorMapper = "Nope")]
+                public partial ValueTask<IoResult<byte[]>> Run([Lends] byte[] buffer, CancellationToken cancellationToken);
+                private static Sqe Prepare(in LentRegion buffer) => default;
+            }
+            """);
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(OperationRuleIds.ErrorMapperMismatch, diagnostic.Id);
+        Assert.Equal("UringOperation(nameof(Prepare), ErrorMapper = \"Nope\")", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
     }
 
     [Fact]

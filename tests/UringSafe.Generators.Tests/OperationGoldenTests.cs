@@ -16,6 +16,7 @@ public class OperationGoldenTests
         "Sample.Io.Device.ReadAsync_2.g.cs",             // Memory<byte>, internal
         "Sample.Io.Device.SendAsync_0.g.cs",             // OperationContext parameter and timeout
         "Sample.Io.Device.WriteAsync_0.g.cs",            // ReadOnlyMemory<byte>, by-value LentRegion
+        "Sample.Io.Socket.RecvAsync_0.g.cs",             // ErrorMapper (returning a derived exception), abstract owner
         "Sample.Io.Stdout.WriteAsync_0.g.cs",            // static method, static prepare, static class, no token, keyword parameter
     };
 
@@ -109,6 +110,14 @@ public class OperationGoldenTests
             sqe op=22 fd=5 addr=0x1000 len=16 off=0 flags=0 token=False timeout=0ms
             release IoBuffer -1
             => failed: -5, same buffer True, length 2, lent False
+            lend IoBuffer 0/32
+            sqe op=27 fd=9 addr=0x1000 len=32 off=0 flags=0 token=False timeout=0ms
+            release IoBuffer 5
+            => 5, length 5, lent False
+            lend IoBuffer 4/32
+            sqe op=27 fd=9 addr=0x1000 len=32 off=0 flags=0 token=False timeout=0ms
+            release IoBuffer -1
+            => mapped: Op27 on 9: errno 104, same buffer True, length 4, lent False
             """.ReplaceLineEndings("\n"),
             log.ReplaceLineEndings("\n"));
     }

@@ -74,6 +74,34 @@ public class OperationIncrementalTests
     }
 
     [Fact]
+    public void EditingAnErrorMapperBodyKeepsTheOutputCached()
+    {
+        CSharpCompilation first = OperationHarness.Sample();
+        SyntaxTree old = first.SyntaxTrees.ElementAt(1);
+        string edited = OperationTestSources.Declarations.Replace("$\"{operation} on {fd}: errno {errno}\"", "$\"{operation} on fd {fd}: errno {errno}\"");
+        Assert.NotEqual(OperationTestSources.Declarations, edited);
+        Compilation second = first.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(edited, GeneratorHarness.ParseOptions, old.FilePath));
+
+        GeneratorRunResult result = RunTwice(first, second);
+        Assert.All(result.TrackedSteps[TrackingNames.OperationSources].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void RenamingTheErrorMapperRegeneratesOnlyThatOperation()
+    {
+        CSharpCompilation first = OperationHarness.Sample();
+        SyntaxTree old = first.SyntaxTrees.ElementAt(1);
+        string edited = OperationTestSources.Declarations.Replace("MapSocketError", "MapRecvError");
+        Assert.NotEqual(OperationTestSources.Declarations, edited);
+        Compilation second = first.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(edited, GeneratorHarness.ParseOptions, old.FilePath));
+
+        GeneratorRunResult result = RunTwice(first, second);
+        var reasons = result.TrackedSteps[TrackingNames.OperationSources].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+        Assert.Single(reasons, r => r == IncrementalStepRunReason.Modified);
+    }
+
+    [Fact]
     public void ChangingOneDeclarationRegeneratesOnlyThatOperation()
     {
         CSharpCompilation first = OperationHarness.Sample();

@@ -143,6 +143,7 @@ internal static class OperationTestSources
                 void Prepare(ref Sqe sqe, in OperationContext context);
                 TResult Complete(int result, CqeFlags flags);
                 object? Release(int result);
+                Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
             }
 
             [AttributeUsage(AttributeTargets.Method, Inherited = false)]
@@ -151,6 +152,7 @@ internal static class OperationTestSources
                 public UringOperationAttribute(string prepareMethod) => PrepareMethod = prepareMethod;
                 public string PrepareMethod { get; }
                 public bool FillsBuffer { get; set; }
+                public string? ErrorMapper { get; set; }
             }
 
             public sealed class UringOperationFailedException : Exception
@@ -176,7 +178,11 @@ internal static class OperationTestSources
                     op.Prepare(ref sqe, new OperationContext(_ring, 0x7000));
                     BufferLending.Log.Add($"sqe op={sqe.Opcode} fd={sqe.Fd} addr=0x{sqe.Addr:x} len={sqe.Len} off={sqe.Off} flags={sqe.OpFlags} token={cancellationToken.CanBeCanceled} timeout={timeout.TotalMilliseconds}ms");
                     if (NextResult < 0)
-                        return ValueTask.FromException<TResult>(new UringOperationFailedException(NextResult, op.Release(NextResult)));
+                    {
+                        object? buffer = op.Release(NextResult);
+                        Exception error = op.MapError(-NextResult, "Op" + sqe.Opcode, sqe.Fd, buffer) ?? new UringOperationFailedException(NextResult, buffer);
+                        return ValueTask.FromException<TResult>(error);
+                    }
                     return new ValueTask<TResult>(op.Complete(NextResult, CqeFlags.None));
                 }
             }
@@ -185,7 +191,8 @@ internal static class OperationTestSources
 
     /// <summary>
     /// One declaration per supported shape: IoBuffer (fills), byte[], Memory, ReadOnlyMemory, a static prepare in a
-    /// static class, a prepare taking the OperationContext, a timeout, a nested type in the global namespace, a struct owner.
+    /// static class, a prepare taking the OperationContext, a timeout, a nested type in the global namespace, a struct owner,
+    /// an error mapper.
     /// </summary>
     public const string Declarations = """
         using System;
@@ -256,6 +263,43 @@ internal static class OperationTestSources
 
                 private Sqe PrepareSend(in LentRegion buffer, int flags, in OperationContext context)
                     => new Sqe { Opcode = 26, Fd = _fd, Addr = (ulong)buffer.Address, Len = (uint)buffer.Length, Off = (ulong)context.Scratch, OpFlags = (uint)flags };
+            }
+
+            /// <summary>A socket whose errors become <see cref="SocketFailure"/>s.</summary>
+            public abstract partial class Socket
+            {
+                /// <summary>The descriptor.</summary>
+                protected int Fd { get; set; } = 9;
+
+                /// <summary>Receives into an IoBuffer; errors go through the mapper.</summary>
+                /// <param name="buffer">The buffer.</param>
+                /// <param name="cancellationToken">Cancels the receive.</param>
+                /// <returns>The count and the buffer.</returns>
+                [UringOperation(nameof(PrepareRecv), FillsBuffer = true, ErrorMapper = nameof(MapSocketError))]
+                public partial ValueTask<IoResult<IoBuffer>> RecvAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default);
+
+                private Sqe PrepareRecv(in LentRegion buffer)
+                    => new Sqe { Opcode = 27, Fd = Fd, Addr = (ulong)buffer.Address, Len = (uint)buffer.Capacity };
+
+                private static SocketFailure MapSocketError(int errno, string operation, int fd, object? buffer)
+                    => new SocketFailure($"{operation} on {fd}: errno {errno}", buffer);
+            }
+
+            /// <summary>What <see cref="Socket"/> throws.</summary>
+            public sealed class SocketFailure : Exception
+            {
+                /// <summary>Creates the exception.</summary>
+                /// <param name="message">The message.</param>
+                /// <param name="buffer">The buffer handed back.</param>
+                public SocketFailure(string message, object? buffer) : base(message) => Buffer = buffer;
+
+                /// <summary>The buffer handed back.</summary>
+                public object? Buffer { get; }
+            }
+
+            /// <summary>A socket to probe.</summary>
+            public sealed class TestSocket : Socket
+            {
             }
 
             /// <summary>Standard output, written with a static prepare method.</summary>
@@ -345,6 +389,22 @@ internal static class OperationTestSources
                 catch (UringOperationFailedException f)
                 {
                     log.Add($"=> {f.Message}, same buffer {ReferenceEquals(f.Buffer, failing)}, length {failing.Length}, lent {failing.IsLent}");
+                }
+
+                var socket = new TestSocket();
+                UringReactor.NextResult = 5;
+                var (n8, got) = socket.RecvAsync(new IoBuffer(32, 0)).Result;
+                log.Add($"=> {n8}, length {got.Length}, lent {got.IsLent}");
+
+                UringReactor.NextResult = -104;
+                var reset = new IoBuffer(32, 4);
+                try
+                {
+                    _ = socket.RecvAsync(reset).GetAwaiter().GetResult();
+                }
+                catch (SocketFailure f)
+                {
+                    log.Add($"=> mapped: {f.Message}, same buffer {ReferenceEquals(f.Buffer, reset)}, length {reset.Length}, lent {reset.IsLent}");
                 }
 
                 return string.Join("\n", log);

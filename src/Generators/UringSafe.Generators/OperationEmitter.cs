@@ -175,6 +175,16 @@ namespace UringSafe.Generators
             w.Indent--;
             w.WriteLine("}");
 
+            // MapError: the declaration's ErrorMapper builds the exception for a failure (only on the error path).
+            if (model.ErrorMapper.Length != 0)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                w.WriteLine("public global::System.Exception? MapError(int errno, string operation, int fd, object? buffer)");
+                w.Indent++;
+                w.WriteLine($"=> {model.OwnerType}.{model.ErrorMapper}(errno, operation, fd, buffer);");
+                w.Indent--;
+            }
+
             w.Indent--;
             w.WriteLine("}");
         }

@@ -5,6 +5,7 @@ namespace UringSafe.Generators
     {
         public const string UringOperationAttributeMetadataName = "UringSafe.Async.UringOperationAttribute";
         public const string FillsBufferNamedArgument = "FillsBuffer";
+        public const string ErrorMapperNamedArgument = "ErrorMapper";
         public const string TimeoutParameterName = "timeout";
 
         public const string AsyncNamespace = "UringSafe.Async";

@@ -18,6 +18,7 @@ namespace UringSafe.Generators
     /// <param name="PrepareIsStatic">True when the prepare method is static (no owner is stored).</param>
     /// <param name="PrepareTakesContext">True when the prepare method takes the <c>OperationContext</c> last.</param>
     /// <param name="FillsBuffer">True when a successful result is the count of bytes written into the buffer.</param>
+    /// <param name="ErrorMapper">The static error-mapping method's name, or "" for the default <c>UringException</c>.</param>
     internal sealed record OperationModel(
         string Namespace,
         EquatableArray<ContainingTypeModel> ContainingTypes,
@@ -32,7 +33,8 @@ namespace UringSafe.Generators
         string PrepareMethod,
         bool PrepareIsStatic,
         bool PrepareTakesContext,
-        bool FillsBuffer);
+        bool FillsBuffer,
+        string ErrorMapper);
 
     /// <summary>One type declaration to reopen: its keyword (with modifiers that every part must repeat) and name.</summary>
     /// <param name="Keyword">e.g. "class", "static class", "readonly struct", "record", "record struct".</param>

@@ -28,7 +28,7 @@ namespace UringSafe.Generators
 
     /// <summary>
     /// Turns one <c>[UringOperation]</c> method into an <see cref="OperationModel"/>. The generator gets null for anything it
-    /// cannot implement and reports nothing; the companion analyzer runs the same checks and reports the problems (UR1001–UR1004).
+    /// cannot implement and reports nothing; the companion analyzer runs the same checks and reports the problems (UR1001–UR1004, UR1006).
     /// </summary>
     internal static class OperationParser
     {
@@ -194,6 +194,21 @@ namespace UringSafe.Generators
                     return null;
             }
 
+            // ---- UR1006: the error mapper, when one is named ----
+            string? errorMapper = null;
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == OperationKnownNames.ErrorMapperNamedArgument && !named.Value.IsNull && named.Value.Value is string mapper)
+                    errorMapper = mapper;
+            }
+            if (errorMapper is not null)
+            {
+                Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? identifier;
+                string? reason = FindErrorMapper(method, errorMapper);
+                if (reason is not null && Fail(OperationDiagnosticDescriptors.UR1006_ErrorMapperMismatch, location, display, reason))
+                    return null;
+            }
+
             if (failed || resultType is null || lentType is null) return null;
 
             cancellationToken.ThrowIfCancellationRequested();
@@ -267,7 +282,8 @@ namespace UringSafe.Generators
                 prepareName,
                 prepareIsStatic,
                 prepareTakesContext,
-                fillsBuffer);
+                fillsBuffer,
+                errorMapper is null ? "" : Identifier(errorMapper));
         }
 
         /// <summary>True for the method's own <c>[Lends]</c>, matched by name like the ownership analyzers do.</summary>
@@ -375,6 +391,59 @@ namespace UringSafe.Generators
             var expected = new StringBuilder("in LentRegion");
             foreach (ITypeSymbol type in passThrough) expected.Append(", ").Append(type.ToDisplayString(s_shortFormat));
             return $"no '{prepareName}' in '{typeName}' takes ({expected}[, in OperationContext]) and returns Sqe";
+        }
+
+        /// <summary>Finds the static error mapper <c>Exception M(int, string, int, object?)</c>; returns null when found, else why not.</summary>
+        private static string? FindErrorMapper(IMethodSymbol method, string mapperName)
+        {
+            string typeName = method.ContainingType.ToDisplayString(s_shortFormat);
+            if (mapperName.Length == 0)
+                return "ErrorMapper is empty; pass nameof(YourErrorMapper) or leave it out";
+
+            var candidates = method.ContainingType.GetMembers(mapperName).OfType<IMethodSymbol>()
+                .Where(static m => m.MethodKind == MethodKind.Ordinary)
+                .ToList();
+            if (candidates.Count == 0)
+                return $"'{typeName}' has no method named '{mapperName}' (the ErrorMapper)";
+
+            bool instanceOnly = false;
+            foreach (IMethodSymbol candidate in candidates)
+            {
+                if (!MatchesErrorMapper(candidate)) continue;
+                if (!candidate.IsStatic)
+                {
+                    instanceOnly = true;
+                    continue;
+                }
+                return null;
+            }
+
+            if (instanceOnly)
+                return $"the ErrorMapper '{mapperName}' is an instance method; make it static";
+            return $"no '{mapperName}' in '{typeName}' takes (int errno, string operation, int fd, object? buffer) and returns Exception";
+        }
+
+        private static bool MatchesErrorMapper(IMethodSymbol candidate)
+        {
+            if (candidate.IsGenericMethod || candidate.ReturnsByRef || candidate.ReturnsByRefReadonly) return false;
+            if (!IsExceptionType(candidate.ReturnType)) return false;
+            ImmutableArray<IParameterSymbol> parameters = candidate.Parameters;
+            if (parameters.Length != 4) return false;
+            if (parameters.Any(static p => p.RefKind is not (RefKind.None or RefKind.In) || p.IsParams)) return false;
+            return parameters[0].Type.SpecialType == SpecialType.System_Int32
+                && parameters[1].Type.SpecialType == SpecialType.System_String
+                && parameters[2].Type.SpecialType == SpecialType.System_Int32
+                && parameters[3].Type.SpecialType == SpecialType.System_Object;
+        }
+
+        /// <summary>True for <c>System.Exception</c> and the types derived from it.</summary>
+        private static bool IsExceptionType(ITypeSymbol type)
+        {
+            for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+            {
+                if (IsType(t, "System", "Exception")) return true;
+            }
+            return false;
         }
 
         private static bool Matches(IMethodSymbol candidate, List<ITypeSymbol> passThrough, out bool takesContext)

@@ -6,7 +6,7 @@ namespace UringSafe.Generators
     /// Implements every <c>partial</c> method marked <c>[UringSafe.Async.UringOperation]</c>: the body runs the operation on
     /// the current reactor, and a private operation struct lends the <c>[Lends]</c> buffer, fills the SQE through the named
     /// prepare method and hands the buffer back in the <c>IoResult</c> (or on the exception). Reports nothing: the companion
-    /// <see cref="Diagnostics.UringOperationAnalyzer"/> explains declarations it skips (UR1001–UR1005).
+    /// <see cref="Diagnostics.UringOperationAnalyzer"/> explains declarations it skips (UR1001–UR1006).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class UringOperationGenerator : IIncrementalGenerator

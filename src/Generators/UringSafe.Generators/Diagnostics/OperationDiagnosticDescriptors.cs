@@ -59,5 +59,16 @@ namespace UringSafe.Generators.Diagnostics
             isEnabledByDefault: true,
             description: "An io_uring operation can wait indefinitely (a read from a socket or pipe). The generator passes a CancellationToken parameter to the reactor, which submits an async cancel when it fires.",
             helpLinkUri: OperationRuleIds.HelpLink(OperationRuleIds.NoCancellationToken));
+
+        /// <summary>UR1006: error mapper not found or not matching.</summary>
+        public static readonly DiagnosticDescriptor UR1006_ErrorMapperMismatch = new DiagnosticDescriptor(
+            OperationRuleIds.ErrorMapperMismatch,
+            title: "Error mapper not found or its signature does not match",
+            messageFormat: "'{0}' cannot be generated: {1}",
+            category: OperationRuleIds.Category,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "The method named by [UringOperation(ErrorMapper = ...)] must be a static method declared in the same type, taking (int errno, string operation, int fd, object? buffer) and returning Exception (or a type derived from it). The generated operation calls it to build the exception for a failed operation.",
+            helpLinkUri: OperationRuleIds.HelpLink(OperationRuleIds.ErrorMapperMismatch));
     }
 }

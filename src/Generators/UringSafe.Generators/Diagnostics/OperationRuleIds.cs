@@ -18,6 +18,9 @@ namespace UringSafe.Generators.Diagnostics
         /// <summary>The operation cannot be cancelled: it has no <c>CancellationToken</c> parameter.</summary>
         public const string NoCancellationToken = "UR1005";
 
+        /// <summary>The error mapper named by <c>ErrorMapper</c> is missing or its signature does not match.</summary>
+        public const string ErrorMapperMismatch = "UR1006";
+
         /// <summary>The diagnostic category shared by the generator rules.</summary>
         public const string Category = "UringSafe.Generators";
 

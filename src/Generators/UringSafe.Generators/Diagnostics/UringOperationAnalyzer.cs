@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace UringSafe.Generators.Diagnostics
 {
     /// <summary>
-    /// Explains why <see cref="UringOperationGenerator"/> skipped a <c>[UringOperation]</c> method (UR1001–UR1004, errors),
+    /// Explains why <see cref="UringOperationGenerator"/> skipped a <c>[UringOperation]</c> method (UR1001–UR1004 and UR1006, errors),
     /// and warns when an operation cannot be cancelled (UR1005). It runs the generator's own checks, so the two agree.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -19,7 +19,8 @@ namespace UringSafe.Generators.Diagnostics
             OperationDiagnosticDescriptors.UR1002_LentParameterCount,
             OperationDiagnosticDescriptors.UR1003_UnsupportedBufferOrReturnType,
             OperationDiagnosticDescriptors.UR1004_PrepareMethodMismatch,
-            OperationDiagnosticDescriptors.UR1005_NoCancellationToken);
+            OperationDiagnosticDescriptors.UR1005_NoCancellationToken,
+            OperationDiagnosticDescriptors.UR1006_ErrorMapperMismatch);
 
         /// <inheritdoc/>
         public override void Initialize(AnalysisContext context)

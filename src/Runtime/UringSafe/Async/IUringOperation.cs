@@ -18,4 +18,15 @@ public interface IUringOperation<TResult>
     /// <summary>The final completion arrived with an error (or after cancellation): release the buffers and return the
     /// buffer to hand back on the exception, or null. <paramref name="result"/> is the kernel's result.</summary>
     object? Release(int result);
+
+    /// <summary>
+    /// Builds the exception for a failed operation, or returns null for the default <see cref="UringException"/>.
+    /// Called after <see cref="Release"/>, only on the error path (never for a success, a cancellation through the token
+    /// or a timeout), on the reactor thread. <paramref name="errno"/> is positive; <paramref name="operation"/> is the
+    /// opcode's name; <paramref name="fd"/> is the descriptor the SQE named (-1 for a registered file);
+    /// <paramref name="buffer"/> is what <see cref="Release"/> returned. An operation struct that does not override it is
+    /// boxed for this call, which is acceptable on an error path. Generated operations override it when
+    /// <see cref="UringOperationAttribute.ErrorMapper"/> is set.
+    /// </summary>
+    Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
 }

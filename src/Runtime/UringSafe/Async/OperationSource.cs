@@ -95,8 +95,23 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         else if (cancelled && _timeout > TimeSpan.Zero && !CancelRequested)
             error = new UringTimeoutException(operation, _timeout, buffer);
         else
-            error = new UringException(-result, operation, _fd, UringException.HintFor(-result)) { Buffer = buffer };
+            error = MapError(-result, operation, buffer)
+                ?? new UringException(-result, operation, _fd, UringException.HintFor(-result)) { Buffer = buffer };
         _core.SetException(error);
+    }
+
+    /// <summary>The operation's own exception for an error (ErrorMapper), or null. A mapper that throws fails the
+    /// operation with what it threw rather than the reactor loop.</summary>
+    private Exception? MapError(int errno, string operation, object? buffer)
+    {
+        try
+        {
+            return _op.MapError(errno, operation, _fd, buffer);
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
     }
 
     public TResult GetResult(short token)

@@ -4,7 +4,8 @@ namespace UringSafe.Async;
 /// Declares a lend-and-return operation on a <c>partial</c> method returning <c>ValueTask&lt;IoResult&lt;TBuffer&gt;&gt;</c>.
 /// The generator emits the method body and an operation struct that lends the <see cref="LendsAttribute"/> parameter,
 /// fills the SQE by calling <see cref="PrepareMethod"/>, supports a <see cref="CancellationToken"/> parameter, maps
-/// errors to exceptions that carry the buffer back, and completes with the result and the buffer.
+/// errors to exceptions that carry the buffer back (<see cref="UringException"/>, or what <see cref="ErrorMapper"/>
+/// builds), and completes with the result and the buffer.
 /// </summary>
 /// <remarks>
 /// The prepare method is an instance (or static) method of the same type, taking a
@@ -23,4 +24,16 @@ public sealed class UringOperationAttribute : Attribute
     /// <summary>True when a successful result is a byte count written into the buffer (reads): it becomes the
     /// <see cref="Buffers.IoBuffer.Length"/> of an <see cref="Buffers.IoBuffer"/>.</summary>
     public bool FillsBuffer { get; set; }
+
+    /// <summary>
+    /// Optional: name of a static method of the same type that turns a failed operation into the exception the awaiter
+    /// gets, e.g. <c>nameof(MapSocketError)</c>. Its signature is
+    /// <c>static Exception Map(int errno, string operation, int fd, object? buffer)</c>: <c>errno</c> is the positive errno
+    /// value, <c>operation</c> the opcode's name (such as "Recv"), <c>fd</c> the descriptor the SQE named (-1 for a
+    /// registered file) and <c>buffer</c> the lent buffer, already released and to be carried back on the exception.
+    /// It is called on the reactor thread, after the final completion, for errors other than cancellation and timeout
+    /// (those stay <see cref="UringOperationCanceledException"/> and <see cref="UringTimeoutException"/>). Without it,
+    /// errors become <see cref="UringException"/>.
+    /// </summary>
+    public string? ErrorMapper { get; set; }
 }

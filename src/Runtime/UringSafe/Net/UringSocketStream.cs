@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using UringSafe.Abi;
 using UringSafe.Async;
 using UringSafe.Buffers;
 using UringSafe.Raw;
@@ -13,7 +14,7 @@ namespace UringSafe.Net;
 /// <c>(n, buf) = await stream.ReadAsync(buf);</c> — the buffer belongs to the kernel until it comes back, on success
 /// and, through <see cref="UringSocketException.Buffer"/>, on failure. Use it from the reactor thread that made it.
 /// </summary>
-public abstract class UringSocketStream : IAsyncDisposable, IDisposable
+public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
 {
     private int _fd;
     private MultishotReceiver? _receiver;
@@ -47,34 +48,44 @@ public abstract class UringSocketStream : IAsyncDisposable, IDisposable
 
     // ---- lend-and-return reads and writes ----
 
+    // Single-shot reads and writes are generated from these declarations (UringOperationGenerator): the operation is
+    // stored by value in the reactor's pooled completion source, and MapSocketError turns errors into
+    // UringSocketExceptions carrying the buffer back.
+
     /// <summary>Receives up to <see cref="IoBuffer.Capacity"/> bytes into <paramref name="buffer"/> (its Length becomes the
     /// count; 0 means the peer closed). Errors throw <see cref="UringSocketException"/> carrying the buffer.</summary>
-    public ValueTask<IoResult<IoBuffer>> ReadAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.Recv, 0), "Recv", cancellationToken);
+    [UringOperation(nameof(PrepareRecv), FillsBuffer = true, ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<IoBuffer>> ReadAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Receives up to <c>buffer.Length</c> bytes into an array pinned for the operation.</summary>
-    public ValueTask<IoResult<byte[]>> ReadAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.Recv), "Recv", cancellationToken);
+    [UringOperation(nameof(PrepareRecv), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<byte[]>> ReadAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Receives up to <c>buffer.Length</c> bytes into memory pinned for the operation.</summary>
-    public ValueTask<IoResult<Memory<byte>>> ReadAsync([Lends] Memory<byte> buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<PinnedTransfer<Memory<byte>>, IoResult<Memory<byte>>>.Run(new PinnedTransfer<Memory<byte>>(FileRef, buffer, buffer, TransferKind.Recv), "Recv", cancellationToken);
+    [UringOperation(nameof(PrepareRecv), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<Memory<byte>>> ReadAsync([Lends] Memory<byte> buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Sends the buffer's <see cref="IoBuffer.Length"/> bytes (maybe fewer: see the result, or use
     /// <see cref="WriteAllAsync(IoBuffer, CancellationToken)"/>). MSG_NOSIGNAL: a closed peer is EPIPE, never SIGPIPE.</summary>
-    public ValueTask<IoResult<IoBuffer>> WriteAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => SendFrom(buffer, 0, cancellationToken);
+    [UringOperation(nameof(PrepareSend), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<IoBuffer>> WriteAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Sends the array (maybe partly: see the result).</summary>
-    public ValueTask<IoResult<byte[]>> WriteAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.Send), "Send", cancellationToken);
+    [UringOperation(nameof(PrepareSend), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<byte[]>> WriteAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Sends the memory (maybe partly: see the result).</summary>
-    public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, buffer, buffer, TransferKind.Send), "Send", cancellationToken);
+    [UringOperation(nameof(PrepareSend), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default);
 
-    internal ValueTask<IoResult<IoBuffer>> SendFrom(IoBuffer buffer, int offset, CancellationToken cancellationToken)
-        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.Send, offset), "Send", cancellationToken);
+    private Sqe PrepareRecv(in LentRegion buffer) => new Recv(FileRef, buffer.Address, (uint)buffer.Capacity).Build();
+
+    private Sqe PrepareSend(in LentRegion buffer)
+        => new Send(FileRef, buffer.Address, (uint)buffer.Length).MsgFlags(SockAddr.MsgNoSignal).Build();
+
+    /// <summary>The generated operations' errors: a <see cref="UringSocketException"/> carrying the buffer back.</summary>
+    private static Exception MapSocketError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, operation, buffer);
 
     internal ValueTask<IoResult<ReadOnlyMemory<byte>>> SendMemory(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
         => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, memory, memory, TransferKind.Send), "Send", cancellationToken);
