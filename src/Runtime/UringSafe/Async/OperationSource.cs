@@ -133,13 +133,5 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        // Completions are dispatched on the reactor thread under its own context, so an awaiter already on that
-        // thread and context can run inline: posting it back would only add a queue hop and an allocation.
-        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0 && _reactor is { } r && r.IsOnReactorThread
-            && SynchronizationContext.Current == r.SynchronizationContext
-            && (TaskScheduler.Current == TaskScheduler.Default || TaskScheduler.Current == r.Scheduler))
-            flags &= ~ValueTaskSourceOnCompletedFlags.UseSchedulingContext;
-        _core.OnCompleted(continuation, state, token, flags);
-    }
+        => _core.OnCompleted(continuation, state, token, Continuations.Adjust(_reactor, flags));
 }

@@ -1,13 +1,12 @@
 using System.Threading.Tasks.Sources;
-using UringSafe.Async;
 
-namespace UringSafe.Net;
+namespace UringSafe.Async;
 
 internal static class Continuations
 {
     /// <summary>
     /// Completions are dispatched on the reactor thread under its own context, so an awaiter already on that thread and
-    /// context can run inline: posting it back would only add a queue hop and an allocation (as OperationSource does).
+    /// context can run inline: posting it back would only add a queue hop and an allocation.
     /// </summary>
     public static ValueTaskSourceOnCompletedFlags Adjust(UringReactor? reactor, ValueTaskSourceOnCompletedFlags flags)
     {
