@@ -9,6 +9,7 @@ public static class Program
 {
     private const string Usage = """
         usage: dotnet run -c Release --project bench/UringSafe.Bench -- <workload...|all|list> [options]
+               dotnet run -c Release --project bench/UringSafe.Bench -- soak [--seconds N] [--clients N] [--help]
 
           --runs N            measurements per (case, impl), alternating impls; medians reported (default 5)
           --json              one JSON object per measurement and metric on stdout; table and progress on stderr
@@ -46,6 +47,8 @@ public static class Program
 
     private static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "soak")
+            return Workloads.SoakWorkload.Run(args[1..], FindRepoRoot()); // pass/fail churn of samples/EchoServer, not a measurement
         var names = new List<string>();
         int runs = 5;
         bool json = false, quiet = false;
