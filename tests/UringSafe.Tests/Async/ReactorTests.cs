@@ -115,6 +115,35 @@ public sealed class ReactorTests
     }
 
     [Fact]
+    public void An_operation_past_MaxInFlight_fails_with_EAGAIN_and_hands_its_buffer_back()
+    {
+        using var fds = new Fds();
+        var (rd, _) = fds.Pipe();
+        UringRuntime.Run(async () =>
+        {
+            var pending = new List<ValueTask<int>>();
+            for (int i = 0; i < 4; i++)
+                pending.Add(UringReactor.Current.Execute<PollReadableOperation, int>(new PollReadableOperation(rd)));
+            using UringSafe.Files.UringFile file = UringSafe.Files.UringFile.FromFd(fds.Forget(rd), "pipe");
+            UringSafe.Buffers.IoBuffer buf = UringSafe.Buffers.IoBuffer.Allocate(8);
+            try
+            {
+                (_, buf) = await file.ReadAtAsync(buf, -1);
+                Assert.Fail("a fifth operation was accepted");
+            }
+            catch (UringException e)
+            {
+                buf = ReturnedBuffer.From<UringSafe.Buffers.IoBuffer>(e)!;
+                Assert.Equal(Errno.EAGAIN, e.Errno);
+                Assert.Contains("MaxInFlight", e.Message);
+            }
+            Assert.False(buf.IsLent);
+            buf.Dispose();
+            Assert.Equal(4, UringReactor.Current.InFlight);
+        }, new ReactorOptions { MaxInFlight = 4 });
+    }
+
+    [Fact]
     public void Operations_start_only_on_a_reactor_thread()
     {
         var ex = Assert.Throws<InvalidOperationException>(() => NopOperation.Run());

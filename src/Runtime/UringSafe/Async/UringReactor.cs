@@ -136,10 +136,10 @@ public sealed unsafe partial class UringReactor : IDisposable
             Metrics.SqFullWait();
             _ring.Submit();
             if (_ring.SqSpaceLeft < needed)
-                throw new SubmissionQueueFullException(_ring.SqEntries);
+                return Refuse<TOp, TResult>(operation, "the submission queue is full and the kernel consumed nothing (its completion queue is backed up); await some operations first");
         }
         if (!_freeSlots.TryPop(out int slot))
-            throw new InvalidOperationException($"{_slots.Length} operations are already in flight on this reactor (ReactorOptions.MaxInFlight). Await some first.");
+            return Refuse<TOp, TResult>(operation, $"{_slots.Length} operations are already in flight on this reactor (ReactorOptions.MaxInFlight); await some first or raise the limit");
 
         var source = OperationSource<TOp, TResult>.Rent(this);
         ulong userData = ((ulong)_generations[slot] << 32) | (uint)slot;
@@ -173,6 +173,19 @@ public sealed unsafe partial class UringReactor : IDisposable
         Metrics.OperationSubmitted(sqe.Opcode);
         source.Start(in sqe, cancellationToken, timeout);
         return new ValueTask<TResult>(source, source.Version);
+    }
+
+    /// <summary>
+    /// An operation that could not be submitted fails like any other: with EAGAIN, asynchronously, and with its
+    /// (never lent) buffer on the exception, so the caller's usual catch takes it back and nothing leaks.
+    /// </summary>
+    private static ValueTask<TResult> Refuse<TOp, TResult>(TOp operation, string why)
+        where TOp : struct, IUringOperation<TResult>
+    {
+        object? buffer = operation.Release(-Errno.EAGAIN);
+        Exception error = operation.MapError(Errno.EAGAIN, "Submit", -1, buffer)
+            ?? new UringException(Errno.EAGAIN, "Submit", -1, $"Not submitted: {why}.") { Buffer = buffer };
+        return ValueTask.FromException<TResult>(error);
     }
 
     /// <summary>Called from any thread when an operation's token is cancelled.</summary>
