@@ -16,6 +16,8 @@ public sealed unsafe partial class Ring
     private int _sqeShift;   // 1 with SQE128: each logical entry spans two 64-byte slots
     private uint _sqeTail;   // our tail: SQEs handed out, not all published yet
     private bool _sqPolled;  // SQPOLL: the kernel thread moves the SQ head concurrently
+    private uint _sqHeadSeen; // the kernel's SQ head as last read (it only moves forward)
+    private uint _sqEntries;
 
     private void InitSubmission(in RingParams p)
     {
@@ -29,6 +31,8 @@ public sealed unsafe partial class Ring
         _sqeShift = (p.Flags & SetupFlags.Sqe128) != 0 ? 1 : 0;
         _sqPolled = (p.Flags & SetupFlags.SqPoll) != 0;
         _sqeTail = *_sqKTail;
+        _sqHeadSeen = *_sqKHead;
+        _sqEntries = p.SqEntries;
         if ((p.Flags & SetupFlags.NoSqArray) == 0)
         {
             // Identity-map the indirection array once, as liburing does; SQEs are then used in ring order.
@@ -74,12 +78,16 @@ public sealed unsafe partial class Ring
     public ref Sqe TryGetSqe(out bool ok)
     {
         ThrowIfDisposed();
-        uint head = SqPolled ? Volatile.Read(ref *_sqKHead) : *_sqKHead;
         uint tail = _sqeTail;
-        if (tail - head >= SqEntries)
+        // The kernel's head only moves forward, so a stale copy can only under-report space: re-read it when full.
+        if (tail - _sqHeadSeen >= _sqEntries)
         {
-            ok = false;
-            return ref Unsafe.NullRef<Sqe>();
+            _sqHeadSeen = SqPolled ? Volatile.Read(ref *_sqKHead) : *_sqKHead;
+            if (tail - _sqHeadSeen >= _sqEntries)
+            {
+                ok = false;
+                return ref Unsafe.NullRef<Sqe>();
+            }
         }
         _sqeTail = tail + 1;
         ok = true;
