@@ -30,9 +30,13 @@ public sealed class HttpWorkload : Workload
         Impl[] all =
         [
             new HttpImpl("kestrel-sockets", PortBase + 1, secs, ServerHost.DotnetPeer("Plaintext"), url: true),
-            new HttpImpl("kestrel-uringsafe", PortBase + 2, secs, ServerHost.Sample("KestrelOnUring"), url: true),
-            new HttpImpl("kestrel-uringsafe-inline", PortBase + 4, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--inline"),
-            new HttpImpl("httpplaintext", PortBase + 3, secs, ServerHost.Sample("HttpPlaintext"), url: false),
+            // One reactor: wrk needs the other of the 2 cores (as for echo; the peers' C servers are single-threaded too).
+            // The thread-per-core default (one reactor per CPU) is kept as its own row.
+            new HttpImpl("kestrel-uringsafe", PortBase + 2, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
+            new HttpImpl("kestrel-uringsafe-inline", PortBase + 4, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
+            new HttpImpl("kestrel-uringsafe-per-core", PortBase + 5, secs, ServerHost.Sample("KestrelOnUring"), url: true),
+            new HttpImpl("httpplaintext", PortBase + 3, secs, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
+            new HttpImpl("httpplaintext-per-core", PortBase + 6, secs, ServerHost.Sample("HttpPlaintext"), url: false),
         ];
         Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         return [new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", chosen, "kestrel-sockets")];
