@@ -95,8 +95,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         else if (cancelled && _timeout > TimeSpan.Zero && !CancelRequested)
             error = new UringTimeoutException(operation, _timeout, buffer);
         else
-            error = MapError(-result, operation, buffer)
-                ?? new UringException(-result, operation, _fd, UringException.HintFor(-result)) { Buffer = buffer };
+            error = MapError(-result, operation, buffer) ?? UringException.FromResult(result, _opcode, _fd, buffer);
         _core.SetException(error);
     }
 

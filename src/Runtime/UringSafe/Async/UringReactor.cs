@@ -222,8 +222,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             from.SendMessage(this);
             return;
         }
-        ulong one = 1;
-        write(_wakeFd, &one, 8);
+        WakeByEventFd();
     }
 
     private void SendMessage(UringReactor target)

@@ -37,8 +37,12 @@ public class UringException : IOException
     public object? Buffer { get; init; }
 
     /// <summary>Creates the exception for a completion's negative result.</summary>
-    public static UringException FromResult(int result, IoUringOpcode opcode, int fd)
-        => new(-result, opcode.ToString(), fd, HintFor(-result));
+    /// <param name="result">The negative completion result.</param>
+    /// <param name="opcode">The operation.</param>
+    /// <param name="fd">The descriptor it acted on, or -1.</param>
+    /// <param name="buffer">The buffer the operation had borrowed, handed back on the exception.</param>
+    public static UringException FromResult(int result, IoUringOpcode opcode, int fd, object? buffer = null)
+        => new(-result, opcode.ToString(), fd, HintFor(-result)) { Buffer = buffer };
 
     /// <summary>Throws for a negative completion result; returns it otherwise.</summary>
     public static int ThrowIfError(int result, IoUringOpcode opcode, int fd)

@@ -73,10 +73,9 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     {
         Errno.ENOENT => "The file does not exist (or a directory on its path doesn't).",
         Errno.EACCES => "Permission denied by the file's mode or a directory's.",
-        Errno.EMFILE => "The process has too many open files; raise RLIMIT_NOFILE (ulimit -n) or close some.",
         Errno.EISDIR => "The path is a directory.",
         Errno.EINVAL => "The flags are not valid here (O_DIRECT on a file system without it?).",
-        _ => null,
+        _ => UringException.HintFor(errno),
     };
 
     // ---- lend-and-return reads and writes (generated from these declarations) ----

@@ -17,7 +17,6 @@ public sealed unsafe partial class Ring
     private uint _sqeTail;   // our tail: SQEs handed out, not all published yet
     private bool _sqPolled;  // SQPOLL: the kernel thread moves the SQ head concurrently
     private uint _sqHeadSeen; // the kernel's SQ head as last read (it only moves forward)
-    private uint _sqEntries;
 
     private void InitSubmission(in RingParams p)
     {
@@ -32,7 +31,6 @@ public sealed unsafe partial class Ring
         _sqPolled = (p.Flags & SetupFlags.SqPoll) != 0;
         _sqeTail = *_sqKTail;
         _sqHeadSeen = *_sqKHead;
-        _sqEntries = p.SqEntries;
         if ((p.Flags & SetupFlags.NoSqArray) == 0)
         {
             // Identity-map the indirection array once, as liburing does; SQEs are then used in ring order.
@@ -80,10 +78,10 @@ public sealed unsafe partial class Ring
         ThrowIfDisposed();
         uint tail = _sqeTail;
         // The kernel's head only moves forward, so a stale copy can only under-report space: re-read it when full.
-        if (tail - _sqHeadSeen >= _sqEntries)
+        if (tail - _sqHeadSeen >= SqEntries)
         {
             _sqHeadSeen = SqPolled ? Volatile.Read(ref *_sqKHead) : *_sqKHead;
-            if (tail - _sqHeadSeen >= _sqEntries)
+            if (tail - _sqHeadSeen >= SqEntries)
             {
                 ok = false;
                 return ref Unsafe.NullRef<Sqe>();
@@ -165,7 +163,8 @@ public sealed unsafe partial class Ring
         ThrowIfDisposed();
         uint toSubmit = FlushSq();
         EnterFlags flags = _enterFlags;
-        bool mustEnter = waitFor > 0 || arg != null || NeedsFlush();
+        bool getEvents = waitFor > 0 || arg != null || NeedsFlush();
+        bool mustEnter = getEvents;
         if (SqPolled)
         {
             if ((Volatile.Read(ref *_sqKFlags) & (uint)SqRingFlags.NeedWakeup) != 0)
@@ -181,7 +180,7 @@ public sealed unsafe partial class Ring
         }
         if (!mustEnter)
             return 0;
-        if (waitFor > 0 || arg != null || NeedsFlush())
+        if (getEvents)
             flags |= EnterFlags.GetEvents;
         void* argPtr = null;
         nuint argSize = 0;
