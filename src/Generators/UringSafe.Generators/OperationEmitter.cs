@@ -74,7 +74,8 @@ namespace UringSafe.Generators
             w.Indent++;
             w.WriteLine($"=> {OperationKnownNames.ReactorType}.Current.Execute<{model.OperationTypeName}, {model.ResultType}>(");
             w.Indent++;
-            w.WriteLine($"new {model.OperationTypeName}({string.Join(", ", arguments)}), {token}, {timeout});");
+            string fd = model.OwnerHoldsFd ? $"(({OperationKnownNames.SharedFdOwnerType})this).SharedFd, " : "";
+            w.WriteLine($"new {model.OperationTypeName}({string.Join(", ", arguments)}), {fd}{token}, {timeout});");
             w.Indent -= 2;
         }
 

@@ -21,6 +21,9 @@ namespace UringSafe.Generators
         public const string SqeName = "Sqe";
 
         public const string ReactorType = "global::UringSafe.Async.UringReactor";
+        public const string SharedFdOwnerName = "ISharedFdOwner";
+        public const string SharedFdOwnerNamespace = "UringSafe.Async";
+        public const string SharedFdOwnerType = "global::UringSafe.Async.ISharedFdOwner";
         public const string OperationInterface = "global::UringSafe.Async.IUringOperation";
         public const string OperationContextType = "global::UringSafe.Async.OperationContext";
         public const string LendingType = "global::UringSafe.Buffers.BufferLending";

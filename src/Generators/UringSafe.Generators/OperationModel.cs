@@ -19,6 +19,8 @@ namespace UringSafe.Generators
     /// <param name="PrepareTakesContext">True when the prepare method takes the <c>OperationContext</c> last.</param>
     /// <param name="FillsBuffer">True when a successful result is the count of bytes written into the buffer.</param>
     /// <param name="ErrorMapper">The static error-mapping method's name, or "" for the default <c>UringException</c>.</param>
+    /// <param name="OwnerHoldsFd">True when the owner implements <c>ISharedFdOwner</c>: the operation then holds its fd
+    /// owner from submission to final completion, so the fd is never closed under it.</param>
     internal sealed record OperationModel(
         string Namespace,
         EquatableArray<ContainingTypeModel> ContainingTypes,
@@ -34,7 +36,8 @@ namespace UringSafe.Generators
         bool PrepareIsStatic,
         bool PrepareTakesContext,
         bool FillsBuffer,
-        string ErrorMapper);
+        string ErrorMapper,
+        bool OwnerHoldsFd);
 
     /// <summary>One type declaration to reopen: its keyword (with modifiers that every part must repeat) and name.</summary>
     /// <param name="Keyword">e.g. "class", "static class", "readonly struct", "record", "record struct".</param>

@@ -283,7 +283,19 @@ namespace UringSafe.Generators
                 prepareIsStatic,
                 prepareTakesContext,
                 fillsBuffer,
-                errorMapper is null ? "" : Identifier(errorMapper));
+                errorMapper is null ? "" : Identifier(errorMapper),
+                !prepareIsStatic && HoldsSharedFd(method.ContainingType));
+        }
+
+        /// <summary>True when <paramref name="type"/> implements <c>UringSafe.Async.ISharedFdOwner</c>.</summary>
+        private static bool HoldsSharedFd(INamedTypeSymbol type)
+        {
+            foreach (INamedTypeSymbol i in type.AllInterfaces)
+            {
+                if (i.Name == OperationKnownNames.SharedFdOwnerName && i.ContainingNamespace.ToDisplayString() == OperationKnownNames.SharedFdOwnerNamespace)
+                    return true;
+            }
+            return false;
         }
 
         /// <summary>True for the method's own <c>[Lends]</c>, matched by name like the ownership analyzers do.</summary>

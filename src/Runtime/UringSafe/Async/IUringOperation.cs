@@ -29,4 +29,16 @@ public interface IUringOperation<TResult>
     /// <see cref="UringOperationAttribute.ErrorMapper"/> is set.
     /// </summary>
     Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
+
+    /// <summary>
+    /// A non-negative final result arrived: return true to submit the same operation again (same lent buffer) instead
+    /// of completing, after recording the progress. Only called on operations that also implement
+    /// <see cref="IResubmittingOperation"/> (they override it, so the call never boxes).
+    /// </summary>
+    internal bool TryContinue(int result) => false;
+}
+
+/// <summary>Marks an operation that overrides <see cref="IUringOperation{TResult}.TryContinue"/> (a send-all).</summary>
+internal interface IResubmittingOperation
+{
 }

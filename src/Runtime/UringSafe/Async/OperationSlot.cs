@@ -2,18 +2,44 @@ using UringSafe.Abi;
 
 namespace UringSafe.Async;
 
-/// <summary>An in-flight operation as the reactor sees it: something a completion is routed to.</summary>
+/// <summary>
+/// An operation as the reactor sees it: something that fills an SQE and receives its completions. Two kinds exist,
+/// and every request the runtime makes for a user goes through one of them and <see cref="UringReactor"/>'s one submit
+/// path: <see cref="OperationSource{TOp, TResult}"/> (one result, possibly after several CQEs or resubmissions) and
+/// <see cref="MultishotStream{TItem}"/> (a stream of results from one armed request).
+/// </summary>
 internal abstract class OperationSlot
 {
-    /// <summary>The user_data of the current operation: generation in the high half, slot index in the low half.</summary>
+    /// <summary>The user_data of the current request (see <see cref="Async.UserData"/>); valid while <see cref="IsLive"/>.</summary>
     internal ulong UserData;
 
-    /// <summary>The opcode of the current operation (for metrics and error messages).</summary>
+    /// <summary>True from submission until the final completion of the current request.</summary>
+    internal bool IsLive;
+
+    /// <summary>The opcode of the current request (for metrics and error messages).</summary>
     internal IoUringOpcode Opcode;
 
-    /// <summary>True once ASYNC_CANCEL was submitted for it (because its token was cancelled).</summary>
+    /// <summary>True once a cancel was asked for the current operation (by its token, or a close of its fd).</summary>
     internal bool CancelRequested;
 
-    /// <summary>A completion for this operation. <paramref name="final"/> is false while a multishot op goes on.</summary>
+    /// <summary>Advances each time this pooled object starts a new operation; a late cancel names the one it meant.</summary>
+    internal int Sequence;
+
+    /// <summary>The fd owner the operation's SQEs name, referenced from the first submission to the final completion.</summary>
+    internal SharedFd? Fd;
+
+    /// <summary>Set by the submit path under fault injection: a file read/write at an explicit offset, which may be
+    /// reported short without losing data.</summary>
+    internal bool ShortTransferSafe;
+
+    /// <summary>A linked timeout (IORING_OP_LINK_TIMEOUT) for each submission, or zero.</summary>
+    internal TimeSpan Timeout;
+
+    /// <summary>Fills <paramref name="sqe"/> (zeroed) for the next submission; user_data is set afterwards. May throw:
+    /// then nothing was submitted and the operation must have left its buffers as they were.</summary>
+    internal abstract void Prepare(ref Sqe sqe, in OperationContext context);
+
+    /// <summary>A completion for the current request. <paramref name="final"/> is false while more will follow
+    /// (IORING_CQE_F_MORE); after a final one the slot may be submitted again.</summary>
     internal abstract void OnCompletion(int result, CqeFlags flags, bool final);
 }

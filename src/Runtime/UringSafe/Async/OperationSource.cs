@@ -4,8 +4,17 @@ using UringSafe.Abi;
 namespace UringSafe.Async;
 
 /// <summary>
-/// The pooled <see cref="IValueTaskSource{TResult}"/> behind one lend-and-return operation. It owns the operation
-/// struct (and so the lent buffer) from submission to the final completion, and hands the buffer back only then.
+/// The pooled <see cref="IValueTaskSource{TResult}"/> behind every one-result operation (files, sockets, timers,
+/// connect, close...). It owns the operation struct (and so the lent buffer) and a reference to the fd owner from
+/// submission to the final completion, and hands the buffer back only then. It handles:
+/// <list type="bullet">
+/// <item>several CQEs per request: a first one with IORING_CQE_F_MORE (a zero-copy send's byte count), then the final
+/// notification;</item>
+/// <item>resubmission after a short transfer (<see cref="IResubmittingOperation"/>), checking for a cancel each round;</item>
+/// <item>link timeouts, token cancellation, the operation's ErrorMapper, and refusal (EAGAIN, carrying the buffer,
+/// with the buffer's state untouched);</item>
+/// <item>closing an fd produced by an operation whose awaiter was cancelled.</item>
+/// </list>
 /// One pool per reactor thread and operation type: steady state allocates nothing.
 /// </summary>
 internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskSource<TResult>
@@ -18,58 +27,160 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     private UringReactor? _reactor;
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
-    private TimeSpan _timeout;
-    private IoUringOpcode _opcode;
-    private int _fd;
+    private int _sqeFd;
     private bool _producesFd;
+    private bool _hasFirst;
+    private int _firstResult;
+    private CqeFlags _firstFlags;
 
-    public static OperationSource<TOp, TResult> Rent(UringReactor reactor)
+    public static OperationSource<TOp, TResult> Rent(UringReactor reactor, in TOp operation)
     {
         var source = t_pool is { Count: > 0 } pool ? pool.Pop() : new OperationSource<TOp, TResult>();
         source._reactor = reactor;
+        source._op = operation;
+        source.Sequence++;
         return source;
     }
 
-    public short Version => _core.Version;
-
-    public ref TOp Operation => ref _op;
-
-    public void Start(in Sqe sqe, CancellationToken token, TimeSpan timeout)
+    private void Recycle()
     {
-        _opcode = sqe.Opcode;
-        _fd = (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd;
-        _timeout = timeout;
+        _core.Reset();
+        _op = default;
+        _token = default;
+        _reactor = null;
+        Fd = null;
+        Sequence++; // a late cancel for the finished operation finds another sequence and does nothing
+        (t_pool ??= new Stack<OperationSource<TOp, TResult>>()).Push(this);
+    }
+
+    /// <summary>Submits the operation through the reactor's one submit path.</summary>
+    public ValueTask<TResult> Start(SharedFd? fd, CancellationToken token, TimeSpan timeout)
+    {
+        UringReactor reactor = _reactor!;
+        Timeout = timeout;
+        CancelRequested = false;
+        _hasFirst = false;
+        Fd = fd;
+        _token = token;
+        fd?.ThrowIfUnusableOn(reactor);
+        UringReactor.Refusal refusal;
+        try
+        {
+            refusal = reactor.TrySubmit(this);
+        }
+        catch
+        {
+            // Prepare threw: nothing was queued, and the operation left its buffer as it was.
+            Recycle();
+            throw;
+        }
+        if (refusal != UringReactor.Refusal.None)
+            return Refuse(refusal);
+        fd?.AddRef();
+        if (token.CanBeCanceled)
+            _registration = token.UnsafeRegister(static s => ((OperationSource<TOp, TResult>)s!).OnTokenCancelled(), this);
+        return new ValueTask<TResult>(this, _core.Version);
+    }
+
+    /// <summary>
+    /// An operation that could not be submitted fails like any other: with EAGAIN, asynchronously, with its buffer on
+    /// the exception. It was never prepared, so its buffer's state (lent elsewhere or not) is exactly as it was.
+    /// </summary>
+    private ValueTask<TResult> Refuse(UringReactor.Refusal refusal)
+    {
+        UringReactor reactor = _reactor!;
+        object? buffer = _op.Release(-Errno.EAGAIN);
+        string why = UringReactor.Describe(refusal, reactor.MaxInFlight);
+        Exception error;
+        try
+        {
+            error = _op.MapError(Errno.EAGAIN, "Submit", -1, buffer) ?? new UringException(Errno.EAGAIN, "Submit", -1, $"Not submitted: {why}.") { Buffer = buffer };
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        Recycle();
+        return ValueTask.FromException<TResult>(error);
+    }
+
+    internal override void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        _op.Prepare(ref sqe, context);
+        _sqeFd = (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd;
         // open/accept/socket return a new fd unless they target a direct (registered) slot.
         _producesFd = sqe.Opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
             && sqe.SpliceFdIn == 0;
-        CancelRequested = false;
-        _token = token;
-        if (token.CanBeCanceled)
-            _registration = token.UnsafeRegister(static s => ((OperationSource<TOp, TResult>)s!).OnTokenCancelled(), this);
     }
 
     private void OnTokenCancelled()
     {
-        // May run on any thread. _registration.Dispose() at completion waits for this callback, so UserData is
-        // still this operation's here; the reactor cancels by that value and a stale one finds nothing.
-        _reactor!.RequestCancel(UserData);
+        // May run on any thread. The registration is disposed before the operation finishes (and that waits for a
+        // running callback), so Sequence still names this operation here.
+        _reactor!.RequestCancel(this, Sequence);
     }
 
     internal override void OnCompletion(int result, CqeFlags flags, bool final)
     {
         if (!final)
-            return; // multishot operations use their own slot types
+        {
+            // The first of several CQEs (a zero-copy send's byte count): the buffer stays the kernel's until the last.
+            if (!_hasFirst)
+            {
+                _hasFirst = true;
+                _firstResult = result;
+                _firstFlags = flags;
+            }
+            return;
+        }
+        if (_hasFirst)
+        {
+            if ((flags & CqeFlags.Notification) != 0)
+            {
+                result = _firstResult;
+                flags = _firstFlags;
+            }
+            _hasFirst = false;
+        }
+        if (result > 0 && _op is IResubmittingOperation && _op.TryContinue(result))
+        {
+            // More to do with the same lent buffer (a short send of a WriteAll): go round again, unless a cancel was
+            // asked for (by the token, or by a close of the fd) while the last round ran.
+            if (CancelRequested || _token.IsCancellationRequested || Fd is { IsClosing: true })
+            {
+                result = -Errno.ECANCELED;
+            }
+            else
+            {
+                UringReactor.Refusal refusal;
+                try
+                {
+                    refusal = _reactor!.TrySubmit(this);
+                }
+                catch (Exception e)
+                {
+                    Fail(e);
+                    return;
+                }
+                if (refusal == UringReactor.Refusal.None)
+                    return;
+                result = -Errno.EAGAIN;
+            }
+        }
+        Finish(result, flags);
+    }
+
+    private void Finish(int result, CqeFlags flags)
+    {
         _registration.Dispose();
         _registration = default;
-        if (result == -Errno.ETIME && _opcode == IoUringOpcode.Timeout)
+        if (result == -Errno.ETIME && Opcode == IoUringOpcode.Timeout)
             result = 0; // an expired timeout is the success of a Delay
         if (result >= 0 && _producesFd && CancelRequested && _token.IsCancellationRequested)
         {
             // The fd arrived after the caller cancelled: nobody will own it, so close it instead of leaking it.
             Tmds.Linux.LibC.close(result);
-            _op.Release(-Errno.ECANCELED);
-            _core.SetException(new UringOperationCanceledException(_opcode.ToString(), null, _token));
-            return;
+            result = -Errno.ECANCELED;
         }
         if (result >= 0)
         {
@@ -80,23 +191,50 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             }
             catch (Exception e)
             {
+                ReleaseFd();
                 _core.SetException(e);
                 return;
             }
+            ReleaseFd();
             _core.SetResult(value);
             return;
         }
         object? buffer = _op.Release(result);
-        string operation = _opcode.ToString();
-        Exception error;
+        ReleaseFd();
+        _core.SetException(ErrorFor(result, buffer));
+    }
+
+    private Exception ErrorFor(int result, object? buffer)
+    {
+        string operation = Opcode.ToString();
         bool cancelled = result is -Errno.ECANCELED or -Errno.EINTR;
         if (cancelled && _token.IsCancellationRequested)
-            error = new UringOperationCanceledException(operation, buffer, _token);
-        else if (cancelled && _timeout > TimeSpan.Zero && !CancelRequested)
-            error = new UringTimeoutException(operation, _timeout, buffer);
-        else
-            error = MapError(-result, operation, buffer) ?? UringException.FromResult(result, _opcode, _fd, buffer);
-        _core.SetException(error);
+            return new UringOperationCanceledException(operation, buffer, _token);
+        if (cancelled && Timeout > TimeSpan.Zero && !CancelRequested)
+            return new UringTimeoutException(operation, Timeout, buffer);
+        if (cancelled && Fd is { IsClosing: true })
+        {
+            return MapError(-result, operation, buffer)
+                ?? new UringException(-result, operation, _sqeFd, $"'{Fd.Description}' was closed while the operation was pending.") { Buffer = buffer };
+        }
+        return MapError(-result, operation, buffer) ?? UringException.FromResult(result, Opcode, _sqeFd, buffer);
+    }
+
+    /// <summary>A resubmission failed to prepare: give the buffer back on the exception.</summary>
+    private void Fail(Exception e)
+    {
+        _registration.Dispose();
+        _registration = default;
+        object? buffer = _op.Release(-Errno.ECANCELED);
+        ReleaseFd();
+        _core.SetException(new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer });
+    }
+
+    private void ReleaseFd()
+    {
+        SharedFd? fd = Fd;
+        Fd = null;
+        fd?.Release();
     }
 
     /// <summary>The operation's own exception for an error (ErrorMapper), or null. A mapper that throws fails the
@@ -105,7 +243,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     {
         try
         {
-            return _op.MapError(errno, operation, _fd, buffer);
+            return _op.MapError(errno, operation, _sqeFd, buffer);
         }
         catch (Exception e)
         {
@@ -115,17 +253,20 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
 
     public TResult GetResult(short token)
     {
+        // Misuse (.Result on a pending ValueTask, or a second await) must not recycle a live operation.
+        if (token != _core.Version)
+            throw new InvalidOperationException("This ValueTask was already awaited (or its result taken); a ValueTask from a UringSafe operation can be consumed once.");
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+            throw new InvalidOperationException(
+                "The operation has not completed: .Result or .GetAwaiter().GetResult() on a pending ValueTask does not wait. Await it instead; " +
+                "blocking the reactor thread would stop the completion from ever arriving.");
         try
         {
             return _core.GetResult(token);
         }
         finally
         {
-            _core.Reset();
-            _op = default;
-            _token = default;
-            _reactor = null;
-            (t_pool ??= new Stack<OperationSource<TOp, TResult>>()).Push(this);
+            Recycle();
         }
     }
 

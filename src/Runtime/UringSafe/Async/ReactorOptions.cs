@@ -12,12 +12,18 @@ public sealed record ReactorOptions
     /// <summary>Use SINGLE_ISSUER | DEFER_TASKRUN where the kernel has them (6.1+); falls back otherwise. Default true.</summary>
     public bool DeferTaskrun { get; init; } = true;
 
-    /// <summary>Most operations in flight at once (slots). Default 4096.</summary>
-    public int MaxInFlight { get; init; } = 4096;
+    /// <summary>
+    /// Most operations in flight at once, or 0 (the default) for no cap: the slot table grows with demand, so a reactor
+    /// keeps as many pending operations as memory and RLIMIT_NOFILE allow. Past a cap, operations are refused with
+    /// EAGAIN (carrying their buffer).
+    /// </summary>
+    public int MaxInFlight { get; init; }
 
     /// <summary>How long disposal waits for cancelled operations' final completions. Default 2 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Pin the reactor thread to this CPU (thread per core).</summary>
-    public int? Cpu { get; init; }
+    /// <summary>Opt-in fault injection (tests, and users testing their own cancellation and error paths): real
+    /// completions replaced by errors, short transfers, delays and cancels, and refused submissions. Null (the default)
+    /// costs nothing.</summary>
+    public FaultInjectionOptions? FaultInjection { get; init; }
 }

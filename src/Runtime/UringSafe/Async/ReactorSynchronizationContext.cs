@@ -11,7 +11,7 @@ internal sealed class ReactorSynchronizationContext : SynchronizationContext
 
     public override void Send(SendOrPostCallback d, object? state)
     {
-        if (UringReactor.Current == Reactor)
+        if (Reactor.IsOnReactorThread)
         {
             d(state);
             return;

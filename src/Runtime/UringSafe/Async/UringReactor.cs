@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using UringSafe.Abi;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
@@ -15,27 +15,27 @@ namespace UringSafe.Async;
 /// </summary>
 public sealed unsafe partial class UringReactor : IDisposable
 {
-    private const ulong InternalTag = 1UL << 63;
-    private const ulong WakeTag = InternalTag | 1;
-    private const ulong IgnoreTag = InternalTag | 2;
-    private const ulong MessageTag = InternalTag | 3;
-    private const int OperationScratchSize = 112;
-    private const int ScratchStride = 128; // op scratch, then the link-timeout timespec
-
     [ThreadStatic] private static UringReactor? t_current;
+    private static readonly ConcurrentDictionary<int, UringReactor> s_reactors = new();
+    private static int s_nextId;
+
+    /// <summary>Operations abandoned by a reactor that stopped waiting for them at shutdown: kept reachable forever,
+    /// so the memory they lent (pinned arrays, paths, statx buffers) is never collected while the kernel may use it.</summary>
+    private static readonly List<OperationSlot> s_abandoned = new();
 
     private readonly Ring _ring;
-    private readonly OperationSlot?[] _slots;
-    private readonly uint[] _generations;
-    private readonly Stack<int> _freeSlots;
-    private readonly byte* _scratch;
+    private readonly SlotTable _slots;
+    private readonly int _maxInFlight;
     private readonly ulong* _wakeBuffer;
-    private readonly int _wakeFd;
+    private readonly SafeFileHandle _wakeFd;
     private readonly int _ownerThreadId;
     private readonly TimeSpan _shutdownTimeout;
     private readonly Queue<WorkItem> _local = new();
     private readonly ConcurrentQueue<WorkItem> _remote = new();
-    private readonly SendOrPostCallback _submitCancel;
+    private readonly Queue<Sqe> _deferredInternal = new();
+    private readonly FaultInjector? _faults;
+    private Cqe[] _backlog;
+    private int _backlogHead, _backlogCount;
     private int _sleeping;
     private int _inFlight;
     private bool _disposed;
@@ -52,20 +52,20 @@ public sealed unsafe partial class UringReactor : IDisposable
         _ring = CreateRing(options);
         _ownerThreadId = Environment.CurrentManagedThreadId;
         _shutdownTimeout = options.ShutdownTimeout;
-        int max = options.MaxInFlight;
-        _slots = new OperationSlot?[max];
-        _generations = new uint[max];
-        _freeSlots = new Stack<int>(max);
-        for (int i = max - 1; i >= 0; i--)
-            _freeSlots.Push(i);
-        _scratch = (byte*)NativeMemory.AlignedAlloc((nuint)(max * ScratchStride), 64);
-        _wakeBuffer = (ulong*)NativeMemory.AlignedAlloc(8, 8);
-        _wakeFd = eventfd(0, EFD_CLOEXEC);
-        if (_wakeFd < 0)
+        _maxInFlight = options.MaxInFlight;
+        _slots = new SlotTable(options.MaxInFlight > 0 ? Math.Min(options.MaxInFlight, 4096) : 256);
+        _backlog = new Cqe[Math.Max(64, (int)_ring.CqEntries)];
+        _faults = options.FaultInjection is { } f ? new FaultInjector(f) : null;
+        FaultInjector = _faults;
+        _wakeBuffer = (ulong*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8, 8);
+        int wakeFd = eventfd(0, EFD_CLOEXEC);
+        if (wakeFd < 0)
             throw new UringException(errno, "eventfd", hint: "The reactor needs an eventfd to be woken by other threads.");
-        _submitCancel = s => SubmitCancel((ulong)s!);
+        _wakeFd = new SafeFileHandle(wakeFd, ownsHandle: true);
         SynchronizationContext = new ReactorSynchronizationContext(this);
         Scheduler = new ReactorTaskScheduler(this);
+        Id = Interlocked.Increment(ref s_nextId) & int.MaxValue;
+        s_reactors[Id] = this;
         t_current = this;
         ArmWake();
     }
@@ -99,11 +99,17 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// <summary>The reactor on the calling thread, or null.</summary>
     public static UringReactor? CurrentOrNull => t_current;
 
+    /// <summary>This reactor's process-wide id (it names the reactor in messages between rings and in diagnostics).</summary>
+    public int Id { get; }
+
     /// <summary>The reactor's ring (for registration; don't submit on it directly while the reactor runs).</summary>
     public Ring Ring => _ring;
 
     /// <summary>Operations submitted and not yet finally completed.</summary>
-    public int InFlight => _inFlight;
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>True once <see cref="Dispose"/> ran.</summary>
+    public bool IsDisposed => _disposed;
 
     /// <summary>Posts continuations to this reactor's loop.</summary>
     public SynchronizationContext SynchronizationContext { get; }
@@ -122,85 +128,6 @@ public sealed unsafe partial class UringReactor : IDisposable
             throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed; no more operations can start on it.");
     }
 
-    /// <summary>
-    /// Starts an operation: its buffers are lent now and handed back in the result (or on the exception) only after
-    /// the kernel's final completion. With a <paramref name="timeout"/>, a linked timeout cancels it (UringTimeoutException).
-    /// </summary>
-    public ValueTask<TResult> Execute<TOp, TResult>(in TOp operation, CancellationToken cancellationToken = default, TimeSpan timeout = default)
-        where TOp : struct, IUringOperation<TResult>
-    {
-        ThrowIfNotOwner();
-        int needed = timeout > TimeSpan.Zero ? 2 : 1;
-        if (_ring.SqSpaceLeft < needed)
-        {
-            Metrics.SqFullWait();
-            _ring.Submit();
-            if (_ring.SqSpaceLeft < needed)
-                return Refuse<TOp, TResult>(operation, "the submission queue is full and the kernel consumed nothing (its completion queue is backed up); await some operations first");
-        }
-        if (!_freeSlots.TryPop(out int slot))
-            return Refuse<TOp, TResult>(operation, $"{_slots.Length} operations are already in flight on this reactor (ReactorOptions.MaxInFlight); await some first or raise the limit");
-
-        var source = OperationSource<TOp, TResult>.Rent(this);
-        ulong userData = ((ulong)_generations[slot] << 32) | (uint)slot;
-        source.UserData = userData;
-        source.Operation = operation;
-        byte* scratch = _scratch + (nint)slot * ScratchStride;
-        new Span<byte>(scratch, ScratchStride).Clear();
-        Sqe sqe = default;
-        try
-        {
-            source.Operation.Prepare(ref sqe, new OperationContext(_ring, scratch, OperationScratchSize));
-        }
-        catch
-        {
-            _freeSlots.Push(slot);
-            throw;
-        }
-        sqe.UserData = userData;
-        if (needed == 2)
-            sqe.Flags |= SqeFlags.IoLink;
-        _ring.TryPush(in sqe);
-        if (needed == 2)
-        {
-            var ts = (KernelTimespec*)(scratch + OperationScratchSize);
-            *ts = KernelTimespec.From(timeout);
-            new LinkTimeout((nint)ts).UserData(IgnoreTag).WriteTo(ref _ring.GetSqe());
-        }
-        _slots[slot] = source;
-        _inFlight++;
-        source.Opcode = sqe.Opcode;
-        Metrics.OperationSubmitted(sqe.Opcode);
-        source.Start(in sqe, cancellationToken, timeout);
-        return new ValueTask<TResult>(source, source.Version);
-    }
-
-    /// <summary>
-    /// An operation that could not be submitted fails like any other: with EAGAIN, asynchronously, and with its
-    /// (never lent) buffer on the exception, so the caller's usual catch takes it back and nothing leaks.
-    /// </summary>
-    private static ValueTask<TResult> Refuse<TOp, TResult>(TOp operation, string why)
-        where TOp : struct, IUringOperation<TResult>
-    {
-        object? buffer = operation.Release(-Errno.EAGAIN);
-        Exception error = operation.MapError(Errno.EAGAIN, "Submit", -1, buffer)
-            ?? new UringException(Errno.EAGAIN, "Submit", -1, $"Not submitted: {why}.") { Buffer = buffer };
-        return ValueTask.FromException<TResult>(error);
-    }
-
-    /// <summary>Called from any thread when an operation's token is cancelled.</summary>
-    internal void RequestCancel(ulong userData) => Post(_submitCancel, userData);
-
-    private void SubmitCancel(ulong userData)
-    {
-        int index = (int)(uint)userData;
-        if (_disposed || (uint)index >= (uint)_slots.Length || _slots[index] is not { } slot || slot.UserData != userData)
-            return; // it completed meanwhile
-        slot.CancelRequested = true;
-        Metrics.Cancelled();
-        new AsyncCancel(userData).UserData(IgnoreTag).WriteTo(ref _ring.GetSqeOrSubmit());
-    }
-
     /// <summary>Queues <paramref name="callback"/> to run on the reactor thread. Safe from any thread.</summary>
     public void Post(SendOrPostCallback callback, object? state)
     {
@@ -216,8 +143,8 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private void Wake()
     {
-        // From another reactor, message our ring directly (IORING_OP_MSG_RING); from any other thread, the eventfd.
-        if (t_current is { } from && !from._disposed && from != this)
+        // From another live reactor, message our ring directly (IORING_OP_MSG_RING); from any other thread, the eventfd.
+        if (t_current is { _disposed: false } from && from != this)
         {
             from.SendMessage(this);
             return;
@@ -226,24 +153,70 @@ public sealed unsafe partial class UringReactor : IDisposable
     }
 
     private void SendMessage(UringReactor target)
-        => new MsgRing(target._ring.RingFd, 0, MessageTag).UserData(MessageTag).WriteTo(ref _ring.GetSqeOrSubmit());
+    {
+        // Submitted at once: this thread may block right after posting (a .Wait(), a lock), and an SQE that sits in
+        // our queue would leave the target asleep.
+        SubmitInternal(new MsgRing(target._ring.RingFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
+        try
+        {
+            _ring.Submit();
+        }
+        catch (UringException)
+        {
+            target.WakeByEventFd();
+        }
+    }
 
-    private void ArmWake() => new Read(_wakeFd, (nint)_wakeBuffer, 8).UserData(WakeTag).WriteTo(ref _ring.GetSqeOrSubmit());
+    private void ArmWake() => SubmitInternal(new Read(_wakeFd.DangerousGetHandle().ToInt32(), (nint)_wakeBuffer, 8).UserData(UserData.Wake).Build());
+
+    private void WakeByEventFd()
+    {
+        // The SafeHandle keeps the number from being closed (and reused) under this write if the reactor is disposed
+        // concurrently.
+        bool added = false;
+        try
+        {
+            _wakeFd.DangerousAddRef(ref added);
+            ulong one = 1;
+            write(_wakeFd.DangerousGetHandle().ToInt32(), &one, 8);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the reactor is gone: nobody to wake
+        }
+        finally
+        {
+            if (added)
+                _wakeFd.DangerousRelease();
+        }
+    }
 
     /// <summary>Runs posted work, submits, waits (if <paramref name="mayBlock"/> and idle) and dispatches completions.</summary>
     internal void RunOnce(bool mayBlock, Task? until = null)
     {
+        if (_disposed)
+            return;
         while (_remote.TryDequeue(out WorkItem item))
             _local.Enqueue(item);
         RunLocal();
+        if (_disposed)
+            return;
+        FlushDeferredInternal();
+        if (_faults is not null && _faults.OnLoopTurn(this))
+        {
+            _ring.Submit(); // injected: don't reap this turn, so a small CQ overflows for real
+            return;
+        }
         // Never block once the awaited task is done: nothing else may ever complete to wake us.
-        if (mayBlock && _local.Count == 0 && until is not { IsCompleted: true })
+        if (mayBlock && _local.Count == 0 && _backlogHead == _backlogCount && until is not { IsCompleted: true })
         {
             Interlocked.Exchange(ref _sleeping, 1);
-            if (_remote.IsEmpty)
-                _ring.SubmitAndWait(1);
-            else
+            if (!_remote.IsEmpty)
                 _ring.Submit();
+            else if (_faults is { HasDelayed: true })
+                _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(1));
+            else
+                _ring.SubmitAndWait(1);
             Volatile.Write(ref _sleeping, 0);
         }
         else
@@ -268,41 +241,88 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Routes every ready completion. Completions are copied out of the CQ (and the head advanced) before any is
+    /// dispatched, and the copy is drained through fields: a continuation that runs a nested loop, disposes the
+    /// reactor (unmapping the ring) or throws finds a consistent state, and no completion is lost or seen twice.
+    /// </summary>
     private void DispatchCompletions()
     {
-        foreach (ref readonly Cqe cqe in _ring.Completions())
-            Dispatch(cqe.UserData, cqe.Result, cqe.Flags);
+        while (true)
+        {
+            if (_backlogHead == _backlogCount)
+            {
+                if (_disposed)
+                    return;
+                _backlogHead = _backlogCount = 0;
+                int n = _ring.CopyCompletions(_backlog);
+                if (n == 0)
+                    return;
+                _backlogCount = n;
+            }
+            Cqe cqe = _backlog[_backlogHead++];
+            try
+            {
+                Dispatch(cqe.UserData, cqe.Result, cqe.Flags);
+            }
+            catch (Exception e)
+            {
+                _unhandled ??= e;
+            }
+        }
     }
 
     private void Dispatch(ulong userData, int result, CqeFlags flags)
     {
-        if ((userData & InternalTag) != 0)
+        if (UserData.IsInternal(userData))
         {
-            if (userData == WakeTag && !_disposed)
-                ArmWake();
-            else if (userData == MessageTag && result < 0)
-                WakeByEventFd(); // the target could not be messaged: fall back so it is never left asleep
+            DispatchInternal(userData, result);
             return;
         }
-        int index = (int)(uint)userData;
-        if ((uint)index >= (uint)_slots.Length || _slots[index] is not { } slot || slot.UserData != userData)
-            return; // a completion for an operation that is gone (generation mismatch): never misrouted
+        int index = UserData.Slot(userData);
+        if (_slots[index] is not { } slot || slot.UserData != userData)
+            return; // a completion for a request that is gone (an older generation): never misrouted
+        if (_faults is not null && _faults.Intercept(this, slot, ref result, ref flags))
+            return; // held back: delivered later through DeliverDelayed
+        Deliver(slot, index, result, flags);
+    }
+
+    /// <summary>Hands a completion to its operation; on the final one the slot is freed first, so the operation may
+    /// resubmit (or re-arm) from inside its handler.</summary>
+    internal void Deliver(OperationSlot slot, int index, int result, CqeFlags flags)
+    {
         bool final = (flags & CqeFlags.More) == 0;
         if (final)
         {
-            _slots[index] = null;
-            _generations[index]++;
-            _freeSlots.Push(index);
+            _slots.Free(index);
+            slot.IsLive = false;
             _inFlight--;
             Metrics.OperationCompleted(slot.Opcode);
         }
         slot.OnCompletion(result, flags, final);
     }
 
-    private void WakeByEventFd()
+    /// <summary>Delivers a completion the fault injector held back (its request is still bound to the slot).</summary>
+    internal void DeliverHeld(OperationSlot slot, ulong userData, int result, CqeFlags flags)
     {
-        ulong one = 1;
-        write(_wakeFd, &one, 8);
+        int index = UserData.Slot(userData);
+        if (_slots[index] == slot && slot.UserData == userData)
+            Deliver(slot, index, result, flags);
+    }
+
+    private void DispatchInternal(ulong userData, int result)
+    {
+        ulong kind = UserData.Kind(userData);
+        if (kind == UserData.Wake)
+        {
+            if (!_disposed)
+                ArmWake();
+        }
+        else if (kind == UserData.Message && result < 0
+            && s_reactors.TryGetValue(UserData.Slot(userData), out UringReactor? target))
+        {
+            target.WakeByEventFd(); // the target could not be messaged: wake it another way, so it is never left asleep
+        }
     }
 
     /// <summary>Runs the loop on this thread until <paramref name="task"/> completes, then returns its result.</summary>
@@ -318,6 +338,8 @@ public sealed unsafe partial class UringReactor : IDisposable
                 task.ContinueWith(static (_, s) => ((UringReactor)s!).Post(static _ => { }, null), this, TaskContinuationOptions.ExecuteSynchronously);
             while (!task.IsCompleted)
             {
+                if (_disposed)
+                    throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed while the task it was running had not completed.");
                 RunOnce(mayBlock: true, until: task);
                 if (_unhandled is { } e)
                 {
@@ -343,8 +365,9 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     /// <summary>
     /// Cancels every operation in flight and waits (bounded by <see cref="ReactorOptions.ShutdownTimeout"/>) for their
-    /// final completions, so their buffers go back to their owners. Operations still running after that keep their
-    /// buffers forever (they are leaked, never freed), then the ring is unmapped. Call on the reactor thread.
+    /// final completions, so their buffers go back to their owners and the fds they held are closed. Operations still
+    /// running after that keep their buffers forever (they are leaked, never freed), then the ring is unmapped.
+    /// Call on the reactor thread; safe to call from a continuation running on it.
     /// </summary>
     public void Dispose()
     {
@@ -354,10 +377,12 @@ public sealed unsafe partial class UringReactor : IDisposable
             throw new InvalidOperationException("Dispose a UringReactor on its own thread (its ring is single-issuer).");
         if (_inFlight > 0)
         {
-            new AsyncCancel(0).CancelFlags(CancelFlags.Any | CancelFlags.All).UserData(IgnoreTag).WriteTo(ref _ring.GetSqeOrSubmit());
+            SubmitInternal(new AsyncCancel(0).CancelFlags(CancelFlags.Any | CancelFlags.All).UserData(UserData.Ignore).Build());
             long deadline = Environment.TickCount64 + (long)_shutdownTimeout.TotalMilliseconds;
             while (_inFlight > 0 && Environment.TickCount64 < deadline)
             {
+                FlushDeferredInternal();
+                _faults?.ReleaseAll(this);
                 _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(50));
                 DispatchCompletions();
                 RunLocal();
@@ -365,15 +390,25 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         _disposed = true;
         LeakedOperations = _inFlight;
+        if (_inFlight > 0)
+        {
+            lock (s_abandoned)
+                s_abandoned.AddRange(_slots.Live());
+        }
+        s_reactors.TryRemove(Id, out _);
         _ring.Dispose();
-        close(_wakeFd);
+        _wakeFd.Dispose();
         if (_inFlight == 0)
         {
-            NativeMemory.AlignedFree(_scratch);
-            NativeMemory.AlignedFree(_wakeBuffer);
+            _slots.Dispose();
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(_wakeBuffer);
         }
-        t_current = null;
+        if (t_current == this)
+            t_current = null;
     }
+
+    /// <summary>The fault injector, when <see cref="ReactorOptions.FaultInjection"/> is set (its counts say what it did).</summary>
+    internal FaultInjector? FaultInjector { get; }
 
     /// <summary>Operations that had not completed when the reactor was disposed; their memory was leaked on purpose.</summary>
     public int LeakedOperations { get; private set; }

@@ -35,15 +35,19 @@ public static unsafe class BufferLending
         return new BufferLease(new LentRegion((nint)pin.Pointer, buffer.Length, buffer.Length, -1), pin);
     }
 
-    /// <summary>Gives an <see cref="IoBuffer"/> back; <paramref name="filled"/> ≥ 0 becomes its <see cref="IoBuffer.Length"/>.</summary>
-    public static void Release(IoBuffer buffer, ref BufferLease lease, int filled) => buffer.EndLend(filled);
+    /// <summary>Gives an <see cref="IoBuffer"/> back (nothing happens when <paramref name="lease"/> is not active: a refused operation never lent it); <paramref name="filled"/> ≥ 0 becomes its <see cref="IoBuffer.Length"/>.</summary>
+    public static void Release(IoBuffer buffer, ref BufferLease lease, int filled)
+    {
+        if (lease.End())
+            buffer.EndLend(filled);
+    }
 
     /// <summary>Unpins an array.</summary>
-    public static void Release(byte[] buffer, ref BufferLease lease, int filled) => lease.Pin.Dispose();
+    public static void Release(byte[] buffer, ref BufferLease lease, int filled) => lease.End();
 
     /// <summary>Unpins memory.</summary>
-    public static void Release(Memory<byte> buffer, ref BufferLease lease, int filled) => lease.Pin.Dispose();
+    public static void Release(Memory<byte> buffer, ref BufferLease lease, int filled) => lease.End();
 
     /// <summary>Unpins memory.</summary>
-    public static void Release(ReadOnlyMemory<byte> buffer, ref BufferLease lease, int filled) => lease.Pin.Dispose();
+    public static void Release(ReadOnlyMemory<byte> buffer, ref BufferLease lease, int filled) => lease.End();
 }

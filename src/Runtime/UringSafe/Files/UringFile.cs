@@ -11,34 +11,27 @@ namespace UringSafe.Files;
 /// <c>(n, buf) = await file.ReadAtAsync(buf, 0);</c> — the buffer belongs to the kernel until it comes back.
 /// Use it from the reactor thread that opened it.
 /// </summary>
-public sealed partial class UringFile : IAsyncDisposable, IDisposable
+public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFdOwner
 {
-    private int _fd;
-    private int _fixedIndex = -1;
-    private Ring? _fixedRing;
+    private readonly SharedFd _file;
 
     private UringFile(int fd, string path)
     {
-        _fd = fd;
+        _file = new SharedFd(fd, path);
         Path = path;
     }
 
     /// <summary>The file descriptor (-1 once closed).</summary>
-    public int Fd => _fd;
+    public int Fd => _file.Number;
 
     /// <summary>The path it was opened with.</summary>
     public string Path { get; }
 
-    /// <summary>What SQEs name: the registered index on the ring it is registered with, else the fd.</summary>
-    internal FileRef FileRef
-    {
-        get
-        {
-            if (_fd < 0)
-                throw new ObjectDisposedException(nameof(UringFile), $"The file '{Path}' is closed.");
-            return _fixedIndex >= 0 && ReferenceEquals(_fixedRing, UringReactor.CurrentOrNull?.Ring) ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
-        }
-    }
+    /// <summary>The owner of the file's descriptor: operations in flight hold it open, and closing cancels them first.</summary>
+    public SharedFd SharedFd => _file;
+
+    /// <summary>What SQEs name: the registered index on the reactor it is registered with, else the fd.</summary>
+    internal FileRef FileRef => _file.RefOn(UringReactor.CurrentOrNull);
 
     /// <summary>Opens a file (IORING_OP_OPENAT). O_CLOEXEC is always added. A missing file throws <see cref="UringException"/> with ENOENT.</summary>
     public static async ValueTask<UringFile> OpenAsync(string path, OpenFlags flags = OpenFlags.ReadOnly, UnixFileMode mode = (UnixFileMode)0x1a4 /* 0644 */, CancellationToken cancellationToken = default)
@@ -132,7 +125,7 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
             if (total >= buffer.Length)
                 return new IoResult<IoBuffer>(total, buffer);
             if (n == 0)
-                throw new UringException(Errno.EIO, "WriteAll", _fd, "The kernel accepted zero bytes.") { Buffer = buffer };
+                throw new UringException(Errno.EIO, "WriteAll", Fd, $"The kernel accepted zero bytes writing '{Path}'.") { Buffer = buffer };
         }
     }
 
@@ -146,29 +139,29 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
     /// <summary>Reads at <paramref name="offset"/> into up to 7 buffers in order (IORING_OP_READV); each buffer's
     /// Length becomes the bytes it received.</summary>
     public ValueTask<IoResult<IoBuffer[]>> ReadVectoredAtAsync([Lends] IoBuffer[] buffers, long offset, CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: false), cancellationToken);
+        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: false), _file, cancellationToken);
 
     /// <summary>Writes the initialized bytes of up to 7 buffers, in order, at <paramref name="offset"/> (IORING_OP_WRITEV).</summary>
     public ValueTask<IoResult<IoBuffer[]>> WriteVectoredAtAsync([Lends] IoBuffer[] buffers, long offset, CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: true), cancellationToken);
+        => UringReactor.Current.Execute<VectoredOperation, IoResult<IoBuffer[]>>(new VectoredOperation(FileRef, buffers, offset, isWrite: true), _file, cancellationToken);
 
     // ---- operations without a lent buffer ----
 
     /// <summary>Flushes data and metadata to storage (IORING_OP_FSYNC).</summary>
     public ValueTask<int> FsyncAsync(CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).Build(), null), cancellationToken);
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).Build(), null), _file, cancellationToken);
 
     /// <summary>Flushes data (and only the metadata needed to read it back) to storage.</summary>
     public ValueTask<int> FdatasyncAsync(CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).FsyncFlags(FsyncFlags.Datasync).Build(), null), cancellationToken);
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fsync(FileRef).FsyncFlags(FsyncFlags.Datasync).Build(), null), _file, cancellationToken);
 
     /// <summary>Allocates (or with <paramref name="mode"/>, punches or zeroes) a byte range (IORING_OP_FALLOCATE).</summary>
     public ValueTask<int> FallocateAsync(long offset, long length, int mode = 0, CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fallocate(FileRef, (ulong)offset, (ulong)length).Mode(mode).Build(), null), cancellationToken);
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Fallocate(FileRef, (ulong)offset, (ulong)length).Mode(mode).Build(), null), _file, cancellationToken);
 
     /// <summary>Sets the file's size (IORING_OP_FTRUNCATE, kernel 6.9+).</summary>
     public ValueTask<int> TruncateAsync(long length, CancellationToken cancellationToken = default)
-        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Ftruncate(FileRef, length).Build(), null), cancellationToken);
+        => UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Ftruncate(FileRef, length).Build(), null), _file, cancellationToken);
 
     /// <summary>Reads the file's attributes (IORING_OP_STATX).</summary>
     public async ValueTask<FileStatus> StatxAsync(CancellationToken cancellationToken = default)
@@ -178,51 +171,27 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable
         const int AtEmptyPath = 0x1000;
         const uint StatxBasicStats = 0x7ff;
         Sqe sqe = new Statx(PathBuffer.Address(emptyPinned), StatxBasicStats, PathBuffer.Address(statx))
-            .DirFd(_fd).StatxFlags(AtEmptyPath).Build();
-        await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(sqe, new object[] { emptyPinned, statx }), cancellationToken);
+            .DirFd(_file.Value).StatxFlags(AtEmptyPath).Build();
+        await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(sqe, new object[] { emptyPinned, statx }), _file, cancellationToken);
         return FileStatus.FromStatx(statx);
     }
 
     /// <summary>
     /// Registers the fd in the current reactor's ring file table, so operations on that ring use the fixed index
-    /// (IOSQE_FIXED_FILE) and skip the per-operation fd lookup.
+    /// (IOSQE_FIXED_FILE) and skip the per-operation fd lookup. The slot is emptied when the file is closed.
     /// </summary>
-    public void Register()
-    {
-        UringReactor reactor = UringReactor.Current;
-        _fixedIndex = reactor.RegisterFile(_fd);
-        _fixedRing = reactor.Ring;
-    }
+    public void Register() => _file.Register(UringReactor.Current);
 
-    /// <summary>Closes the file (IORING_OP_CLOSE).</summary>
-    public async ValueTask CloseAsync()
-    {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd < 0)
-            return;
-        UnregisterFixed();
-        await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(new Close(fd).Build(), null));
-    }
-
-    private void UnregisterFixed()
-    {
-        if (_fixedIndex >= 0 && _fixedRing is { IsDisposed: false })
-            UringReactor.CurrentOrNull?.UnregisterFile(_fixedIndex);
-        _fixedIndex = -1;
-        _fixedRing = null;
-    }
+    /// <summary>
+    /// Cancels the operations pending on the file and closes it once they have completed (their buffers are back by
+    /// then). Idempotent; never throws because the ring is busy.
+    /// </summary>
+    public ValueTask CloseAsync() => new(_file.CloseAsync());
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => CloseAsync();
 
-    /// <summary>Closes the file synchronously (close(2)); use <see cref="CloseAsync"/> on a reactor.</summary>
-    public void Dispose()
-    {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd >= 0)
-        {
-            UnregisterFixed();
-            Tmds.Linux.LibC.close(fd);
-        }
-    }
+    /// <summary>As <see cref="CloseAsync"/>, without waiting: the number is closed when the last pending operation has
+    /// completed, so a queued write can never land in a file opened later under the same number.</summary>
+    public void Dispose() => _file.Close();
 }

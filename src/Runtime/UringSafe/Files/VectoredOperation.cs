@@ -55,7 +55,6 @@ internal unsafe struct VectoredOperation(FileRef file, IoBuffer[] buffers, long 
     /// <summary>Gives every lent buffer back; for a read, spreads <paramref name="filled"/> bytes over them in order.</summary>
     private void ReleaseAll(int filled)
     {
-        BufferLease none = default;
         for (int i = 0; i < _lent; i++)
         {
             int length = -1;
@@ -64,7 +63,7 @@ internal unsafe struct VectoredOperation(FileRef file, IoBuffer[] buffers, long 
                 length = Math.Min(filled, buffers[i].Capacity);
                 filled -= length;
             }
-            BufferLending.Release(buffers[i], ref none, length);
+            buffers[i].EndLend(length); // _lent counts the buffers this operation lent, each released once here
         }
         _lent = 0;
     }

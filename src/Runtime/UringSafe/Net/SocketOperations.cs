@@ -8,59 +8,33 @@ using UringSafe.Raw.Ops;
 
 namespace UringSafe.Net;
 
-internal enum TransferKind : byte
-{
-    Recv,
-    Send,
-    SendZc,
-    /// <summary>send, resubmitted after short sends until every byte is out (one await, no allocation).</summary>
-    SendAll,
-}
-
-/// <summary>A socket operation that may be resubmitted (same slot object, same lent buffer) before it completes.</summary>
-internal interface ISocketOperation<TResult> : IUringOperation<TResult>
-{
-    /// <summary>A non-negative final result arrived: return true to submit the operation again instead of completing.</summary>
-    bool TryContinue(int result);
-}
-
-/// <summary>recv / send / send_zc lending an <see cref="IoBuffer"/>: a receive fills <c>[0, n)</c> and sets its Length;
-/// a send sends <c>[offset, Length)</c>; SendAll continues after short sends.</summary>
-internal struct IoBufferTransfer(FileRef fd, IoBuffer buffer, TransferKind kind, int offset) : ISocketOperation<IoResult<IoBuffer>>
+/// <summary>
+/// send of an <see cref="IoBuffer"/>'s <c>[0, Length)</c>: resubmitted after short sends until every byte is out
+/// (one await, no allocation), or, with <paramref name="zeroCopy"/>, one IORING_OP_SEND_ZC whose buffer comes back
+/// with the notification CQE.
+/// </summary>
+internal struct IoBufferSend(FileRef fd, IoBuffer buffer, bool zeroCopy) : IUringOperation<IoResult<IoBuffer>>, IResubmittingOperation
 {
     private BufferLease _lease;
-    private bool _lent;
-    private int _offset = offset;
+    private int _offset;
 
     public void Prepare(ref Sqe sqe, in OperationContext context)
     {
-        if (!_lent)
-        {
+        if (!_lease.IsActive)
             _lease = BufferLending.Lend(buffer, context.Ring);
-            _lent = true;
-        }
         LentRegion r = _lease.Region;
-        if (kind != TransferKind.Recv && (_offset < 0 || _offset > r.Length))
-        {
-            BufferLending.Release(buffer, ref _lease, -1);
-            _lent = false;
-            throw new ArgumentOutOfRangeException(nameof(offset));
-        }
         nint address = r.Address + _offset;
         uint length = (uint)(r.Length - _offset);
-        sqe = kind switch
-        {
-            TransferKind.Recv => new Recv(fd, r.Address, (uint)r.Capacity).Build(),
-            TransferKind.Send or TransferKind.SendAll => new Send(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build(),
-            _ => r.IsFixed
+        sqe = !zeroCopy
+            ? new Send(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build()
+            : r.IsFixed
                 ? new SendZcFixed(fd, address, length, (ushort)r.FixedIndex).MsgFlags(SockAddr.MsgNoSignal).Build()
-                : new SendZc(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build(),
-        };
+                : new SendZc(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build();
     }
 
-    public bool TryContinue(int result)
+    bool IUringOperation<IoResult<IoBuffer>>.TryContinue(int result)
     {
-        if (kind != TransferKind.SendAll || result == 0 || _offset + result >= _lease.Region.Length)
+        if (zeroCopy || _offset + result >= _lease.Region.Length)
             return false;
         _offset += result;
         return true;
@@ -69,14 +43,12 @@ internal struct IoBufferTransfer(FileRef fd, IoBuffer buffer, TransferKind kind,
     public IoResult<IoBuffer> Complete(int result, CqeFlags flags)
     {
         int length = _lease.Region.Length;
-        BufferLending.Release(buffer, ref _lease, kind == TransferKind.Recv ? result : -1);
-        if (kind == TransferKind.SendAll)
-        {
-            result += _offset;
-            if (result < length)
-                throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", buffer);
-        }
-        return new IoResult<IoBuffer>(result, buffer);
+        BufferLending.Release(buffer, ref _lease, -1);
+        if (zeroCopy)
+            return new IoResult<IoBuffer>(result, buffer);
+        if (result + _offset < length)
+            throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", buffer);
+        return new IoResult<IoBuffer>(result + _offset, buffer);
     }
 
     public object? Release(int result)
@@ -84,32 +56,28 @@ internal struct IoBufferTransfer(FileRef fd, IoBuffer buffer, TransferKind kind,
         BufferLending.Release(buffer, ref _lease, -1);
         return buffer;
     }
+
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, operation, buffer);
 }
 
-/// <summary>recv / send on pinned managed memory (byte[], Memory, ReadOnlyMemory), handing back <typeparamref name="TBuffer"/>.
-/// SendAll continues after short sends.</summary>
-internal struct PinnedTransfer<TBuffer>(FileRef fd, TBuffer owner, ReadOnlyMemory<byte> memory, TransferKind kind) : ISocketOperation<IoResult<TBuffer>>
+/// <summary>send of pinned managed memory (byte[], ReadOnlyMemory), resubmitted after short sends until every byte
+/// is out, handing back <typeparamref name="TBuffer"/>.</summary>
+internal struct PinnedSendAll<TBuffer>(FileRef fd, TBuffer owner, ReadOnlyMemory<byte> memory) : IUringOperation<IoResult<TBuffer>>, IResubmittingOperation
 {
-    private MemoryHandle _pin;
-    private bool _pinned;
+    private BufferLease _lease;
     private int _offset;
 
-    public unsafe void Prepare(ref Sqe sqe, in OperationContext context)
+    public void Prepare(ref Sqe sqe, in OperationContext context)
     {
-        if (!_pinned)
-        {
-            _pin = memory.Pin();
-            _pinned = true;
-        }
-        nint address = (nint)_pin.Pointer + _offset;
-        sqe = kind == TransferKind.Recv
-            ? new Recv(fd, address, (uint)memory.Length).Build()
-            : new Send(fd, address, (uint)(memory.Length - _offset)).MsgFlags(SockAddr.MsgNoSignal).Build();
+        if (!_lease.IsActive)
+            _lease = BufferLending.Lend(memory, context.Ring);
+        sqe = new Send(fd, _lease.Region.Address + _offset, (uint)(memory.Length - _offset)).MsgFlags(SockAddr.MsgNoSignal).Build();
     }
 
-    public bool TryContinue(int result)
+    bool IUringOperation<IoResult<TBuffer>>.TryContinue(int result)
     {
-        if (kind != TransferKind.SendAll || result == 0 || _offset + result >= memory.Length)
+        if (_offset + result >= memory.Length)
             return false;
         _offset += result;
         return true;
@@ -117,25 +85,24 @@ internal struct PinnedTransfer<TBuffer>(FileRef fd, TBuffer owner, ReadOnlyMemor
 
     public IoResult<TBuffer> Complete(int result, CqeFlags flags)
     {
-        _pin.Dispose();
-        if (kind == TransferKind.SendAll)
-        {
-            result += _offset;
-            if (result < memory.Length)
-                throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", owner);
-        }
-        return new IoResult<TBuffer>(result, owner);
+        BufferLending.Release(memory, ref _lease, -1);
+        if (result + _offset < memory.Length)
+            throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", owner);
+        return new IoResult<TBuffer>(result + _offset, owner);
     }
 
     public object? Release(int result)
     {
-        _pin.Dispose();
+        BufferLending.Release(memory, ref _lease, -1);
         return owner;
     }
+
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, operation, buffer);
 }
 
 /// <summary>connect(2) / bind(2) with the sockaddr in the operation's scratch area.</summary>
-internal readonly unsafe struct AddressOperation(FileRef fd, EndPoint endPoint, bool bind) : ISocketOperation<int>
+internal readonly unsafe struct AddressOperation(FileRef fd, EndPoint endPoint, bool bind) : IUringOperation<int>
 {
     public void Prepare(ref Sqe sqe, in OperationContext context)
     {
@@ -148,11 +115,12 @@ internal readonly unsafe struct AddressOperation(FileRef fd, EndPoint endPoint, 
 
     public object? Release(int result) => null;
 
-    public bool TryContinue(int result) => false;
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, $"{(bind ? "Bind" : "Connect")}({endPoint})", buffer);
 }
 
-/// <summary>A ready SQE with no memory attached (socket, listen, shutdown, close).</summary>
-internal readonly struct PlainOperation(Sqe sqe) : ISocketOperation<int>
+/// <summary>A socket operation without memory (socket, listen, shutdown): a ready SQE, socket errors.</summary>
+internal readonly struct SocketControlOperation(Sqe sqe, string name) : IUringOperation<int>
 {
     public void Prepare(ref Sqe target, in OperationContext context) => target = sqe;
 
@@ -160,14 +128,15 @@ internal readonly struct PlainOperation(Sqe sqe) : ISocketOperation<int>
 
     public object? Release(int result) => null;
 
-    public bool TryContinue(int result) => false;
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, name, buffer);
 }
 
 /// <summary>
 /// One accept4 (single-shot). If the caller's token was cancelled by the time the connection arrives, the new fd is
 /// closed here and the await throws <see cref="OperationCanceledException"/>: a cancelled accept never leaks an fd.
 /// </summary>
-internal readonly struct AcceptOperation(FileRef fd, CancellationToken token) : ISocketOperation<int>
+internal readonly struct AcceptOperation(FileRef fd, CancellationToken token) : IUringOperation<int>
 {
     public void Prepare(ref Sqe sqe, in OperationContext context)
         => sqe = new Accept(fd).AcceptFlags(SockAddr.SockCloexec).Build();
@@ -184,14 +153,15 @@ internal readonly struct AcceptOperation(FileRef fd, CancellationToken token) : 
 
     public object? Release(int result) => null;
 
-    public bool TryContinue(int result) => false;
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, "Accept", buffer);
 }
 
 /// <summary>
 /// sendmsg / recvmsg of one <see cref="IoBuffer"/> to or from an address. The scratch area holds the msghdr (0..56),
 /// the iovec (56..72) and the sockaddr (72..112), all valid until the final completion.
 /// </summary>
-internal unsafe struct MessageTransfer(FileRef fd, IoBuffer buffer, EndPoint? destination, bool receive) : ISocketOperation<ReceiveFromResult<IoBuffer>>
+internal unsafe struct MessageTransfer(FileRef fd, IoBuffer buffer, EndPoint? destination, bool receive) : IUringOperation<ReceiveFromResult<IoBuffer>>
 {
     private const int IovOffset = 56, NameOffset = 72, NameCapacity = 40;
     private BufferLease _lease;
@@ -226,8 +196,6 @@ internal unsafe struct MessageTransfer(FileRef fd, IoBuffer buffer, EndPoint? de
             : new SendMsg(fd, (nint)msg).MsgFlags(SockAddr.MsgNoSignal).Build();
     }
 
-    public bool TryContinue(int result) => false;
-
     public ReceiveFromResult<IoBuffer> Complete(int result, CqeFlags flags)
     {
         BufferLending.Release(buffer, ref _lease, receive ? result : -1);
@@ -245,6 +213,9 @@ internal unsafe struct MessageTransfer(FileRef fd, IoBuffer buffer, EndPoint? de
         BufferLending.Release(buffer, ref _lease, -1);
         return buffer;
     }
+
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, receive ? "RecvMsg" : $"SendMsg({destination})", buffer);
 }
 
 /// <summary><c>struct msghdr</c> (x86-64 / arm64 layout, 56 bytes).</summary>

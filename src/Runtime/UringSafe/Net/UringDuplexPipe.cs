@@ -47,12 +47,14 @@ public sealed class UringDuplexPipe : IDuplexPipe, IAsyncDisposable
     {
         PipeWriter writer = _input.Writer;
         Exception? error = null;
+        Memory<byte> memory = default;
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                Memory<byte> memory = writer.GetMemory(_minimumReceive);
-                (int n, _) = await _socket.ReceiveMemory(memory, _stop.Token);
+                memory = writer.GetMemory(_minimumReceive);
+                int n;
+                (n, memory) = await _socket.ReadAsync(memory, _stop.Token);
                 if (n == 0)
                     break;
                 writer.Advance(n);
@@ -68,6 +70,8 @@ public sealed class UringDuplexPipe : IDuplexPipe, IAsyncDisposable
         {
             error = e;
         }
+        // A failed or cancelled read throws only after its final completion: the kernel is done with the memory.
+        memory = default;
         await writer.CompleteAsync(error);
     }
 
@@ -83,8 +87,9 @@ public sealed class UringDuplexPipe : IDuplexPipe, IAsyncDisposable
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 foreach (ReadOnlyMemory<byte> segment in buffer)
                 {
-                    if (!segment.IsEmpty)
-                        await _socket.SendAllMemory(segment, _stop.Token);
+                    ReadOnlyMemory<byte> pending = segment;
+                    if (!pending.IsEmpty)
+                        (_, pending) = await _socket.WriteAllAsync(pending, _stop.Token);
                 }
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted || result.IsCanceled)

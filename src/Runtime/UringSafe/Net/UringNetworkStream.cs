@@ -50,7 +50,8 @@ public sealed class UringNetworkStream : Stream
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (buffer.IsEmpty)
             return 0;
-        (int n, _) = await _socket.ReceiveMemory(buffer, cancellationToken);
+        int n;
+        (n, buffer) = await _socket.ReadAsync(buffer, cancellationToken);
         return n;
     }
 
@@ -63,7 +64,7 @@ public sealed class UringNetworkStream : Stream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!buffer.IsEmpty)
-            await _socket.SendAllMemory(buffer, cancellationToken);
+            (_, buffer) = await _socket.WriteAllAsync(buffer, cancellationToken);
     }
 
     /// <inheritdoc/>

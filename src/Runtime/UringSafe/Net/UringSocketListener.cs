@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Tasks.Sources;
 using UringSafe.Abi;
 using UringSafe.Async;
+using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 
 namespace UringSafe.Net;
@@ -47,24 +47,24 @@ public sealed record UringListenerOptions
 /// <see cref="AcceptError"/> and <see cref="AcceptErrorCount"/>; the listener never spins on them.
 /// Use it on the reactor thread that created it.
 /// </summary>
-public abstract class UringSocketListener : IAsyncDisposable, IDisposable
+public abstract class UringSocketListener : IAsyncDisposable, IDisposable, ISharedFdOwner
 {
     private readonly UringListenerOptions _options;
     private readonly UringReactor _reactor;
-    private readonly Acceptor? _acceptor;
-    private int _fd;
+    private readonly SharedFd _socket;
+    private readonly MultishotAcceptor? _acceptor;
     private TimeSpan _backoff;
 
-    private protected UringSocketListener(int fd, EndPoint? localEndPoint, UringListenerOptions options)
+    private protected UringSocketListener(SharedFd socket, EndPoint? localEndPoint, UringListenerOptions options)
     {
-        _fd = fd;
+        _socket = socket;
         _options = options;
         _reactor = UringReactor.Current;
         LocalEndPoint = localEndPoint;
         if (options.Multishot)
         {
-            _acceptor = new Acceptor(this);
-            _acceptor.Arm();
+            _acceptor = new MultishotAcceptor(this, socket);
+            _acceptor.Start(); // armed at once: connections that arrive before the first accept are queued
         }
     }
 
@@ -72,7 +72,10 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
     public EndPoint? LocalEndPoint { get; }
 
     /// <summary>The listening socket's descriptor (-1 once closed).</summary>
-    public int Fd => _fd;
+    public int Fd => _socket.Number;
+
+    /// <summary>The owner of the listening socket's descriptor.</summary>
+    public SharedFd SharedFd => _socket;
 
     /// <summary>Accept errors seen (EMFILE, ENFILE, ECONNABORTED...), each followed by a back-off.</summary>
     public long AcceptErrorCount { get; private set; }
@@ -81,15 +84,13 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
     public event Action<UringSocketException, TimeSpan>? AcceptError;
 
     /// <summary>Connections accepted by the kernel and not yet handed out by an accept call.</summary>
-    public int PendingAccepts => _acceptor?.Pending ?? 0;
+    public int PendingAccepts => _acceptor?.Queued ?? 0;
 
     internal UringReactor Reactor => _reactor;
 
     internal UringListenerOptions Options => _options;
 
-    internal bool IsClosed => _fd < 0;
-
-    internal int ListenFd => _fd >= 0 ? _fd : throw new ObjectDisposedException(GetType().Name, "The listener is closed.");
+    internal bool IsClosed => _socket.IsClosing;
 
     /// <summary>Reports an accept error and returns the back-off to wait before accepting again.</summary>
     internal TimeSpan OnAcceptError(int errno)
@@ -118,12 +119,12 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
     private protected async ValueTask<int> AcceptFdAsync(CancellationToken cancellationToken)
     {
         if (_acceptor is not null)
-            return await _acceptor.AcceptAsync(cancellationToken);
+            return await _acceptor.NextAsync(cancellationToken);
         while (true)
         {
             try
             {
-                int fd = await SocketOperationSource<AcceptOperation, int>.Run(new AcceptOperation(ListenFd, cancellationToken), "Accept", cancellationToken);
+                int fd = await _reactor.Execute<AcceptOperation, int>(new AcceptOperation(FileRef.Fd(_socket.Value), cancellationToken), _socket, cancellationToken);
                 OnAcceptSuccess();
                 return fd;
             }
@@ -131,26 +132,32 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
             {
                 await _reactor.Delay(OnAcceptError(e.Errno), cancellationToken);
             }
+            catch (UringSocketException e) when (e.Errno == SocketErrors.ECANCELED && IsClosed)
+            {
+                throw new ObjectDisposedException(GetType().Name, "The listener was closed while an accept was pending.");
+            }
         }
     }
 
-    /// <summary>Stops accepting, closes queued connections and the listening socket. Idempotent.</summary>
+    /// <summary>
+    /// Stops accepting: closes queued connections, cancels a pending accept, and closes the listening socket once
+    /// nothing uses it (the port is free again then). Idempotent.
+    /// </summary>
     public void Dispose()
     {
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd < 0)
+        if (_socket.IsClosing)
             return;
-        _acceptor?.Close();
-        SockAddr.Close(fd);
+        _acceptor?.Stop();
+        _socket.Close();
         OnClosed();
         GC.SuppressFinalize(this);
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync()
+    /// <summary>As <see cref="Dispose"/>, completing once the listening socket is closed.</summary>
+    public async ValueTask DisposeAsync()
     {
         Dispose();
-        return ValueTask.CompletedTask;
+        await _socket.CloseAsync();
     }
 
     private protected virtual void OnClosed()
@@ -158,14 +165,15 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Creates, configures, binds and listens a socket (with io_uring BIND/LISTEN when asked and available).</summary>
-    private protected static async ValueTask<(int Fd, EndPoint? Local)> ListenAsync(EndPoint endPoint, UringListenerOptions options, bool useUring, CancellationToken cancellationToken)
+    private protected static async ValueTask<(SharedFd Socket, EndPoint? Local)> ListenAsync(EndPoint endPoint, UringListenerOptions options, bool useUring, CancellationToken cancellationToken)
     {
         int family = SockAddr.Family(endPoint);
         int fd;
         if (useUring)
-            fd = await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build()), "Socket", cancellationToken);
+            fd = await UringReactor.Current.Execute<SocketControlOperation, int>(new SocketControlOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build(), "Socket"), cancellationToken);
         else
             fd = SockAddr.Socket(family, SockAddr.SockStream, "Socket");
+        var socket = new SharedFd(fd, endPoint.ToString() ?? "listener");
         try
         {
             if (family != SockAddr.AfUnix && options.ReuseAddress)
@@ -175,10 +183,11 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
             bool bound = false;
             if (useUring)
             {
+                UringReactor reactor = UringReactor.Current;
                 try
                 {
-                    await SocketOperationSource<AddressOperation, int>.Run(new AddressOperation(fd, endPoint, bind: true), $"Bind({endPoint})", cancellationToken);
-                    await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new Listen(fd, options.Backlog).Build()), $"Listen({endPoint})", cancellationToken);
+                    await reactor.Execute<AddressOperation, int>(new AddressOperation(fd, endPoint, bind: true), socket, cancellationToken);
+                    await reactor.Execute<SocketControlOperation, int>(new SocketControlOperation(new Listen(fd, options.Backlog).Build(), $"Listen({endPoint})"), socket, cancellationToken);
                     bound = true;
                 }
                 catch (UringSocketException e) when (e.Errno is SocketErrors.EINVAL or SocketErrors.EOPNOTSUPP && e.Operation.StartsWith("Bind", StringComparison.Ordinal))
@@ -191,204 +200,19 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
                 SockAddr.Bind(fd, endPoint);
                 SockAddr.Listen(fd, options.Backlog, endPoint);
             }
-            return (fd, SockAddr.SockName(fd) ?? endPoint);
+            return (socket, SockAddr.SockName(fd) ?? endPoint);
         }
         catch
         {
-            SockAddr.Close(fd);
+            socket.Close();
             throw;
         }
     }
 
-    private protected static (int Fd, EndPoint? Local) Listen(EndPoint endPoint, UringListenerOptions options)
+    private protected static (SharedFd Socket, EndPoint? Local) Listen(EndPoint endPoint, UringListenerOptions options)
     {
-        ValueTask<(int, EndPoint?)> t = ListenAsync(endPoint, options, useUring: false, default);
+        ValueTask<(SharedFd, EndPoint?)> t = ListenAsync(endPoint, options, useUring: false, default);
         return t.IsCompleted ? t.Result : throw new InvalidOperationException("unreachable: the libc path is synchronous");
-    }
-
-    /// <summary>The multishot accept and the queue of connections nobody has asked for yet.</summary>
-    private sealed class Acceptor(UringSocketListener listener) : OperationSlot, IValueTaskSource<int>
-    {
-        private readonly Queue<int> _pending = new();
-        private ManualResetValueTaskSourceCore<int> _core;
-        private CancellationTokenRegistration _registration;
-        private CancellationToken _token;
-        private CancellationTokenSource? _closing;
-        private bool _waiting, _armed, _paused, _closed, _backingOff;
-        private int _fatal;
-
-        public int Pending => _pending.Count;
-
-        private int Max => Math.Max(1, listener._options.MaxPendingAccepts);
-
-        public void Arm()
-        {
-            if (_armed || _closed || _backingOff || _paused || _fatal != 0)
-                return;
-            listener._reactor.SubmitMultishot(this, new AcceptMultishot(listener.ListenFd).AcceptFlags(SockAddr.SockCloexec).Build());
-            _armed = true;
-        }
-
-        public ValueTask<int> AcceptAsync(CancellationToken cancellationToken)
-        {
-            if (_waiting)
-                throw new InvalidOperationException("An accept is already pending on this listener; await it before starting another.");
-            if (_pending.TryDequeue(out int fd))
-            {
-                if (_paused && _pending.Count < Max / 2)
-                {
-                    _paused = false;
-                    TryArm();
-                }
-                return new ValueTask<int>(fd);
-            }
-            if (_closed)
-                return ValueTask.FromException<int>(new ObjectDisposedException(listener.GetType().Name, "The listener is closed."));
-            if (_fatal != 0)
-                return ValueTask.FromException<int>(new UringSocketException(_fatal, "AcceptMultishot"));
-            if (cancellationToken.IsCancellationRequested)
-                return ValueTask.FromCanceled<int>(cancellationToken);
-            _paused = false;
-            Arm();
-            _waiting = true;
-            _token = cancellationToken;
-            if (cancellationToken.CanBeCanceled)
-                _registration = cancellationToken.UnsafeRegister(static s => ((Acceptor)s!).OnTokenCancelled(), this);
-            return new ValueTask<int>(this, _core.Version);
-        }
-
-        private void OnTokenCancelled()
-        {
-            short version = _core.Version;
-            listener._reactor.Post(static s =>
-            {
-                var (self, v) = ((Acceptor, short))s!;
-                if (self._waiting && self._core.Version == v)
-                {
-                    self._waiting = false;
-                    self._registration = default;
-                    // Nothing was accepted for this call; a connection arriving later is queued for the next accept
-                    // (and closed if the listener closes first).
-                    self._core.SetException(new OperationCanceledException("The accept was cancelled.", self._token));
-                }
-            }, (this, version));
-        }
-
-        private void TryArm()
-        {
-            try
-            {
-                Arm();
-            }
-            catch (Exception e) when (e is InvalidOperationException or SubmissionQueueFullException)
-            {
-                // the reactor is full or shutting down; the next AcceptAsync arms again
-            }
-        }
-
-        internal override void OnCompletion(int result, CqeFlags flags, bool final)
-        {
-            if (final)
-                _armed = false;
-            if (result >= 0)
-            {
-                if (_closed)
-                {
-                    SockAddr.Close(result); // arrived after close: nobody will take it
-                    return;
-                }
-                listener.OnAcceptSuccess();
-                if (_waiting)
-                {
-                    _waiting = false;
-                    _registration.Dispose();
-                    _registration = default;
-                    _core.SetResult(result);
-                }
-                else
-                {
-                    _pending.Enqueue(result);
-                    if (_pending.Count >= Max && !_paused)
-                    {
-                        _paused = true;
-                        if (_armed)
-                            listener._reactor.CancelSlot(UserData);
-                    }
-                }
-                if (final && !_paused)
-                    TryArm(); // the kernel ended the multishot without an error: keep accepting
-                return;
-            }
-            int errno = -result;
-            if (errno == SocketErrors.ECANCELED || _closed)
-                return; // paused, closed or reactor shutdown: the next AcceptAsync re-arms
-            if (!IsTransient(errno))
-            {
-                _fatal = errno;
-                if (_waiting)
-                {
-                    _waiting = false;
-                    _registration.Dispose();
-                    _registration = default;
-                    _core.SetException(new UringSocketException(errno, "AcceptMultishot"));
-                }
-                return;
-            }
-            TimeSpan delay = listener.OnAcceptError(errno);
-            if (final)
-                _ = BackoffAsync(delay);
-        }
-
-        private async Task BackoffAsync(TimeSpan delay)
-        {
-            _backingOff = true;
-            _closing ??= new CancellationTokenSource();
-            try
-            {
-                await listener._reactor.Delay(delay, _closing.Token);
-            }
-            catch (Exception)
-            {
-                // closed (cancelled) or the reactor is going away
-            }
-            _backingOff = false;
-            if (!_closed && !_paused)
-                TryArm();
-        }
-
-        public void Close()
-        {
-            _closed = true;
-            if (_armed)
-                listener._reactor.CancelSlot(UserData);
-            _closing?.Cancel();
-            while (_pending.TryDequeue(out int fd))
-                SockAddr.Close(fd);
-            if (_waiting)
-            {
-                _waiting = false;
-                _registration.Dispose();
-                _registration = default;
-                _core.SetException(new ObjectDisposedException(listener.GetType().Name, "The listener was closed while an accept was pending."));
-            }
-        }
-
-        public int GetResult(short token)
-        {
-            try
-            {
-                return _core.GetResult(token);
-            }
-            finally
-            {
-                _core.Reset();
-            }
-        }
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-            => _core.OnCompleted(continuation, state, token, Continuations.Adjust(listener._reactor, flags));
     }
 }
 
@@ -400,7 +224,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable
 /// </summary>
 public sealed class UringTcpListener : UringSocketListener
 {
-    private UringTcpListener(int fd, EndPoint? local, UringListenerOptions options) : base(fd, local, options)
+    private UringTcpListener(SharedFd socket, EndPoint? local, UringListenerOptions options) : base(socket, local, options)
     {
     }
 
@@ -439,7 +263,7 @@ public sealed class UringUnixListener : UringSocketListener
 {
     private readonly string? _unlinkPath;
 
-    private UringUnixListener(int fd, EndPoint? local, UringListenerOptions options, string? unlinkPath) : base(fd, local, options)
+    private UringUnixListener(SharedFd socket, EndPoint? local, UringListenerOptions options, string? unlinkPath) : base(socket, local, options)
         => _unlinkPath = unlinkPath;
 
     /// <summary>Binds <paramref name="path"/> and listens. An existing socket file at the path is replaced when

@@ -14,37 +14,35 @@ namespace UringSafe.Net;
 /// <c>(n, buf) = await stream.ReadAsync(buf);</c> — the buffer belongs to the kernel until it comes back, on success
 /// and, through <see cref="UringSocketException.Buffer"/>, on failure. Use it from the reactor thread that made it.
 /// </summary>
-public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
+public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable, ISharedFdOwner
 {
-    private int _fd;
+    private readonly SharedFd _socket;
     private MultishotReceiver? _receiver;
 
     private protected UringSocketStream(int fd, EndPoint? remoteEndPoint)
+        : this(new SharedFd(fd, remoteEndPoint?.ToString() ?? "socket"), remoteEndPoint)
     {
-        _fd = fd;
+    }
+
+    private protected UringSocketStream(SharedFd socket, EndPoint? remoteEndPoint)
+    {
+        _socket = socket;
         RemoteEndPoint = remoteEndPoint;
     }
 
     /// <summary>The socket's file descriptor (-1 once closed).</summary>
-    public int Fd => _fd;
+    public int Fd => _socket.Number;
+
+    /// <summary>The owner of the socket's descriptor: operations in flight hold it open, and closing cancels them first.</summary>
+    public SharedFd SharedFd => _socket;
 
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
     /// <summary>This side's address.</summary>
-    public EndPoint? LocalEndPoint => _fd >= 0 ? SockAddr.SockName(_fd) : null;
+    public EndPoint? LocalEndPoint => _socket.IsClosing ? null : SockAddr.SockName(_socket.Number);
 
-    internal FileRef FileRef
-    {
-        get
-        {
-            if (_fd < 0)
-                ThrowClosed();
-            return FileRef.Fd(_fd);
-        }
-    }
-
-    private void ThrowClosed() => throw new ObjectDisposedException(GetType().Name, "The socket is closed.");
+    internal FileRef FileRef => FileRef.Fd(_socket.Value);
 
     // ---- lend-and-return reads and writes ----
 
@@ -87,27 +85,18 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
     private static Exception MapSocketError(int errno, string operation, int fd, object? buffer)
         => new UringSocketException(errno, operation, buffer);
 
-    internal ValueTask<IoResult<ReadOnlyMemory<byte>>> SendMemory(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
-        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, memory, memory, TransferKind.Send), "Send", cancellationToken);
-
-    internal ValueTask<IoResult<Memory<byte>>> ReceiveMemory(Memory<byte> memory, CancellationToken cancellationToken)
-        => SocketOperationSource<PinnedTransfer<Memory<byte>>, IoResult<Memory<byte>>>.Run(new PinnedTransfer<Memory<byte>>(FileRef, memory, memory, TransferKind.Recv), "Recv", cancellationToken);
-
     /// <summary>Sends all of the buffer's <see cref="IoBuffer.Length"/> bytes, resubmitting after short sends, and hands it
     /// back (one await, nothing allocated).</summary>
     public ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.SendAll, 0), "Send", cancellationToken);
+        => Reactor.Execute<IoBufferSend, IoResult<IoBuffer>>(new IoBufferSend(FileRef, buffer, zeroCopy: false), _socket, cancellationToken);
 
     /// <summary>Sends all of <paramref name="buffer"/>, resubmitting after short sends.</summary>
     public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        => SendAllMemory(buffer, cancellationToken);
+        => Reactor.Execute<PinnedSendAll<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>(new PinnedSendAll<ReadOnlyMemory<byte>>(FileRef, buffer, buffer), _socket, cancellationToken);
 
     /// <summary>Sends all of the array, resubmitting after short sends.</summary>
     public ValueTask<IoResult<byte[]>> WriteAllAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<PinnedTransfer<byte[]>, IoResult<byte[]>>.Run(new PinnedTransfer<byte[]>(FileRef, buffer, buffer, TransferKind.SendAll), "Send", cancellationToken);
-
-    internal ValueTask<IoResult<ReadOnlyMemory<byte>>> SendAllMemory(ReadOnlyMemory<byte> memory, CancellationToken cancellationToken)
-        => SocketOperationSource<PinnedTransfer<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>.Run(new PinnedTransfer<ReadOnlyMemory<byte>>(FileRef, memory, memory, TransferKind.SendAll), "Send", cancellationToken);
+        => Reactor.Execute<PinnedSendAll<byte[]>, IoResult<byte[]>>(new PinnedSendAll<byte[]>(FileRef, buffer, buffer), _socket, cancellationToken);
 
     /// <summary>
     /// Zero-copy send (IORING_OP_SEND_ZC): the kernel transmits straight from the buffer's memory, so the buffer comes
@@ -115,7 +104,9 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
     /// result is the byte count of the first completion.
     /// </summary>
     public ValueTask<IoResult<IoBuffer>> SendZcAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<IoBufferTransfer, IoResult<IoBuffer>>.Run(new IoBufferTransfer(FileRef, buffer, TransferKind.SendZc, 0), "SendZc", cancellationToken);
+        => Reactor.Execute<IoBufferSend, IoResult<IoBuffer>>(new IoBufferSend(FileRef, buffer, zeroCopy: true), _socket, cancellationToken);
+
+    private static UringReactor Reactor => UringReactor.Current;
 
     // ---- multishot receive over provided buffers ----
 
@@ -128,10 +119,10 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(pool);
         _ = FileRef;
-        _receiver ??= new MultishotReceiver(this, pool);
+        _receiver ??= new MultishotReceiver(_socket, pool);
         if (_receiver.Pool != pool)
             throw new InvalidOperationException("This stream already receives from another ProvidedBufferPool.");
-        return _receiver.ReceiveAsync(cancellationToken);
+        return _receiver.NextAsync(cancellationToken);
     }
 
     /// <summary>Cancels the multishot receive (queued buffers go back to their pool).</summary>
@@ -147,61 +138,50 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable
     public async ValueTask ShutdownAsync(SocketShutdown how = SocketShutdown.Send, CancellationToken cancellationToken = default)
     {
         int h = how switch { SocketShutdown.Receive => SockAddr.ShutRd, SocketShutdown.Send => SockAddr.ShutWr, _ => SockAddr.ShutRdWr };
-        await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new Shutdown(FileRef, h).Build()), "Shutdown", cancellationToken);
+        await Reactor.Execute<SocketControlOperation, int>(new SocketControlOperation(new Shutdown(FileRef, h).Build(), "Shutdown"), _socket, cancellationToken);
     }
 
-    /// <summary>Stops receiving and closes the socket (IORING_OP_CLOSE). Idempotent.</summary>
+    /// <summary>
+    /// Stops receiving, cancels the operations pending on the socket, and closes it once they have completed (their
+    /// buffers are back by then); the peer sees FIN (or RST after <c>SetLingerZero</c>). Idempotent; never throws
+    /// because the ring is busy.
+    /// </summary>
     public async ValueTask CloseAsync()
     {
         StopReceiving();
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        if (fd < 0)
-            return;
-        if (UringReactor.CurrentOrNull is null)
-        {
-            SockAddr.Close(fd);
-            return;
-        }
-        await SocketOperationSource<PlainOperation, int>.Run(new PlainOperation(new Close(fd).Build()), "Close", default);
+        await _socket.CloseAsync();
     }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => CloseAsync();
 
-    /// <summary>Closes the socket synchronously (close(2)).</summary>
+    /// <summary>As <see cref="CloseAsync"/>, without waiting: the number is closed when the last pending operation
+    /// has completed.</summary>
     public void Dispose()
     {
         StopReceiving();
-        int fd = Interlocked.Exchange(ref _fd, -1);
-        SockAddr.Close(fd);
+        _socket.Close();
         GC.SuppressFinalize(this);
     }
 
-    private protected int RawFd
-    {
-        get
-        {
-            if (_fd < 0)
-                ThrowClosed();
-            return _fd;
-        }
-    }
+    private protected int RawFd => _socket.Value;
 
     /// <summary>Connects a new socket of <paramref name="endPoint"/>'s address family to <paramref name="endPoint"/> (IORING_OP_SOCKET + CONNECT).</summary>
-    private protected static async ValueTask<int> ConnectSocketAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    private protected static async ValueTask<SharedFd> ConnectSocketAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
         int family = SockAddr.Family(endPoint);
-        int fd = await SocketOperationSource<PlainOperation, int>.Run(
-            new PlainOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build()), "Socket", cancellationToken);
+        int fd = await Reactor.Execute<SocketControlOperation, int>(
+            new SocketControlOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build(), "Socket"), cancellationToken);
+        var socket = new SharedFd(fd, endPoint.ToString() ?? "socket");
         try
         {
-            await SocketOperationSource<AddressOperation, int>.Run(new AddressOperation(fd, endPoint, bind: false), $"Connect({endPoint})", cancellationToken);
+            await Reactor.Execute<AddressOperation, int>(new AddressOperation(fd, endPoint, bind: false), socket, cancellationToken);
         }
         catch
         {
-            SockAddr.Close(fd);
+            socket.Close();
             throw;
         }
-        return fd;
+        return socket;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using UringSafe.Async;
 
 namespace UringSafe.Net;
 
@@ -12,6 +13,10 @@ public sealed class UringTcpStream : UringSocketStream
     {
     }
 
+    private UringTcpStream(SharedFd socket, EndPoint? remoteEndPoint) : base(socket, remoteEndPoint)
+    {
+    }
+
     /// <summary>Connects to <paramref name="endPoint"/> (an <see cref="IPEndPoint"/>) with IORING_OP_SOCKET and IORING_OP_CONNECT.
     /// A refused connection throws <see cref="UringSocketException"/> with ECONNREFUSED (SocketError.ConnectionRefused).</summary>
     public static async ValueTask<UringTcpStream> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
@@ -19,8 +24,8 @@ public sealed class UringTcpStream : UringSocketStream
         ArgumentNullException.ThrowIfNull(endPoint);
         if (endPoint is not IPEndPoint)
             throw new ArgumentException("A TCP stream connects to an IPEndPoint; use UringUnixStream for Unix sockets.", nameof(endPoint));
-        int fd = await ConnectSocketAsync(endPoint, cancellationToken);
-        return new UringTcpStream(fd, endPoint);
+        SharedFd socket = await ConnectSocketAsync(endPoint, cancellationToken);
+        return new UringTcpStream(socket, endPoint);
     }
 
     /// <summary>Connects to <paramref name="address"/>:<paramref name="port"/>.</summary>
@@ -57,6 +62,10 @@ public sealed class UringUnixStream : UringSocketStream
     {
     }
 
+    private UringUnixStream(SharedFd socket, EndPoint? remoteEndPoint) : base(socket, remoteEndPoint)
+    {
+    }
+
     /// <summary>Connects to the Unix socket at <paramref name="path"/> (a leading '@' or NUL names an abstract socket).</summary>
     public static ValueTask<UringUnixStream> ConnectAsync(string path, CancellationToken cancellationToken = default)
         => ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), cancellationToken);
@@ -65,7 +74,7 @@ public sealed class UringUnixStream : UringSocketStream
     public static async ValueTask<UringUnixStream> ConnectAsync(System.Net.Sockets.UnixDomainSocketEndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        int fd = await ConnectSocketAsync(endPoint, cancellationToken);
-        return new UringUnixStream(fd, endPoint);
+        SharedFd socket = await ConnectSocketAsync(endPoint, cancellationToken);
+        return new UringUnixStream(socket, endPoint);
     }
 }

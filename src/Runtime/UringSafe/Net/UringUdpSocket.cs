@@ -11,11 +11,11 @@ namespace UringSafe.Net;
 /// iovec and sockaddr live in the operation's native scratch area, and the buffer is lend-and-return:
 /// <c>(n, buf, from) = await udp.ReceiveFromAsync(buf);</c>
 /// </summary>
-public sealed class UringUdpSocket : IDisposable, IAsyncDisposable
+public sealed class UringUdpSocket : IDisposable, IAsyncDisposable, ISharedFdOwner
 {
-    private int _fd;
+    private readonly SharedFd _socket;
 
-    private UringUdpSocket(int fd) => _fd = fd;
+    private UringUdpSocket(int fd, EndPoint localEndPoint) => _socket = new SharedFd(fd, "udp " + localEndPoint);
 
     /// <summary>Creates a socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
     public static UringUdpSocket Bind(IPEndPoint localEndPoint, bool reusePort = false)
@@ -34,16 +34,19 @@ public sealed class UringUdpSocket : IDisposable, IAsyncDisposable
             SockAddr.Close(fd);
             throw;
         }
-        return new UringUdpSocket(fd);
+        return new UringUdpSocket(fd, localEndPoint);
     }
 
     /// <summary>The bound address.</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint)(SockAddr.SockName(RawFd) ?? throw new InvalidOperationException("The socket is not bound."));
 
     /// <summary>The descriptor (-1 once closed).</summary>
-    public int Fd => _fd;
+    public int Fd => _socket.Number;
 
-    private int RawFd => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(UringUdpSocket));
+    /// <summary>The owner of the socket's descriptor.</summary>
+    public SharedFd SharedFd => _socket;
+
+    private int RawFd => _socket.Value;
 
     private FileRef FileRef => FileRef.Fd(RawFd);
 
@@ -51,23 +54,16 @@ public sealed class UringUdpSocket : IDisposable, IAsyncDisposable
     public ValueTask<ReceiveFromResult<IoBuffer>> SendToAsync([Lends] IoBuffer buffer, EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
-        return SocketOperationSource<MessageTransfer, ReceiveFromResult<IoBuffer>>.Run(new MessageTransfer(FileRef, buffer, remoteEndPoint, receive: false), "SendMsg", cancellationToken);
+        return UringReactor.Current.Execute<MessageTransfer, ReceiveFromResult<IoBuffer>>(new MessageTransfer(FileRef, buffer, remoteEndPoint, receive: false), _socket, cancellationToken);
     }
 
     /// <summary>Receives one datagram into the buffer (its Length becomes the size) and reports the sender (recvmsg).</summary>
     public ValueTask<ReceiveFromResult<IoBuffer>> ReceiveFromAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => SocketOperationSource<MessageTransfer, ReceiveFromResult<IoBuffer>>.Run(new MessageTransfer(FileRef, buffer, null, receive: true), "RecvMsg", cancellationToken);
+        => UringReactor.Current.Execute<MessageTransfer, ReceiveFromResult<IoBuffer>>(new MessageTransfer(FileRef, buffer, null, receive: true), _socket, cancellationToken);
 
-    /// <summary>Closes the socket.</summary>
-    public void Dispose()
-    {
-        SockAddr.Close(Interlocked.Exchange(ref _fd, -1));
-    }
+    /// <summary>Cancels pending sends and receives and closes the socket once they have completed.</summary>
+    public void Dispose() => _socket.Close();
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>As <see cref="Dispose"/>, completing once the socket is closed.</summary>
+    public ValueTask DisposeAsync() => new(_socket.CloseAsync());
 }

@@ -1,7 +1,7 @@
 using UringSafe.Abi;
 using UringSafe.Async;
 
-namespace UringSafe.Files;
+namespace UringSafe.Async;
 
 /// <summary>
 /// An operation that lends no buffer: a ready SQE plus the pinned memory it points at (a path, a statx buffer),

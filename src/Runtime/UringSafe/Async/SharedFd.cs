@@ -1,0 +1,178 @@
+using UringSafe.Raw;
+
+namespace UringSafe.Async;
+
+/// <summary>
+/// The one owner of a file descriptor that io_uring operations name, in the spirit of tokio-uring's <c>SharedFd</c>
+/// and .NET's <see cref="System.Runtime.InteropServices.SafeHandle"/>. Every operation in flight on it holds a
+/// reference (taken by the reactor's submit path, dropped after the final completion). <see cref="Close"/>:
+/// <list type="number">
+/// <item>refuses new operations (they get <see cref="ObjectDisposedException"/>);</item>
+/// <item>cancels the operations pending on the descriptor (IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);</item>
+/// <item>lets them complete, so their buffers come back;</item>
+/// <item>only then closes the number (and empties its registered-file slot).</item>
+/// </list>
+/// So a number that a queued or in-flight SQE names is never closed, and can't be reused under it by the next
+/// <c>open</c>. Close never throws because the ring is full. It is bound to the reactor it is first used on;
+/// <see cref="Close"/> may be called from any thread (it is carried out on that reactor).
+/// </summary>
+public sealed class SharedFd
+{
+    private UringReactor? _reactor;
+    private int _fd;
+    private int _refs;
+    private int _fixedIndex = -1;
+    private volatile bool _closing;
+    private volatile bool _closed;
+    private TaskCompletionSource? _closedSignal;
+
+    /// <summary>Takes ownership of <paramref name="fd"/>; <paramref name="description"/> names it in errors
+    /// (a path, or an endpoint).</summary>
+    public SharedFd(int fd, string description)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fd);
+        _fd = fd;
+        Description = description;
+        _reactor = UringReactor.CurrentOrNull;
+    }
+
+    /// <summary>What the descriptor is (a path, an endpoint), for messages.</summary>
+    public string Description { get; }
+
+    /// <summary>The descriptor's number, or -1 once closed. Don't close it yourself.</summary>
+    public int Number => _closed ? -1 : _fd;
+
+    /// <summary>True once <see cref="Close"/> was called: no new operation may start on it.</summary>
+    public bool IsClosing => _closing;
+
+    /// <summary>True once the number itself was closed.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>Operations in flight that hold it.</summary>
+    public int References => Volatile.Read(ref _refs);
+
+    /// <summary>The number, or throws <see cref="ObjectDisposedException"/> once closing.</summary>
+    public int Value
+    {
+        get
+        {
+            if (_closing)
+                ThrowClosed();
+            return _fd;
+        }
+    }
+
+    /// <summary>What an SQE should name on <paramref name="reactor"/>: the registered index there, else the number.
+    /// Throws <see cref="ObjectDisposedException"/> once closing.</summary>
+    public FileRef RefOn(UringReactor? reactor)
+    {
+        if (_closing)
+            ThrowClosed();
+        return _fixedIndex >= 0 && reactor is not null && ReferenceEquals(reactor, _reactor) ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
+    }
+
+    /// <summary>The registered-file index on its reactor's ring, or -1.</summary>
+    public int FixedIndex => _fixedIndex;
+
+    /// <summary>Registers the descriptor in <paramref name="reactor"/>'s file table (IOSQE_FIXED_FILE); the slot is
+    /// emptied when the number is closed.</summary>
+    public void Register(UringReactor reactor)
+    {
+        ArgumentNullException.ThrowIfNull(reactor);
+        ThrowIfUnusableOn(reactor);
+        if (_fixedIndex >= 0)
+            return;
+        _reactor = reactor;
+        _fixedIndex = reactor.RegisterFile(_fd);
+    }
+
+    private void ThrowClosed()
+        => throw new ObjectDisposedException(Description, $"'{Description}' is closed (or closing); no new operation can start on it.");
+
+    /// <summary>Checks, before submission, that an operation may use the descriptor on <paramref name="reactor"/>.</summary>
+    internal void ThrowIfUnusableOn(UringReactor reactor)
+    {
+        if (_closing)
+            ThrowClosed();
+        _reactor ??= reactor;
+        if (!ReferenceEquals(_reactor, reactor))
+            throw new InvalidOperationException($"'{Description}' belongs to reactor {_reactor.Id}; use it from work running on that reactor (this is reactor {reactor.Id}).");
+    }
+
+    /// <summary>An operation naming the descriptor was submitted (reactor thread).</summary>
+    internal void AddRef() => _refs++;
+
+    /// <summary>An operation's final completion arrived (reactor thread). The last one out after a close closes the number.</summary>
+    internal void Release()
+    {
+        if (--_refs == 0 && _closing)
+            CloseNumber();
+    }
+
+    /// <summary>
+    /// Closes the descriptor once no operation uses it: pending operations are cancelled and finish first. Returns at
+    /// once; idempotent; safe from any thread; never throws because the ring is busy.
+    /// </summary>
+    public void Close()
+    {
+        UringReactor? reactor = _reactor;
+        if (reactor is not null && !reactor.IsDisposed && !reactor.IsOnReactorThread)
+        {
+            reactor.Post(static s => ((SharedFd)s!).CloseOnOwner(), this);
+            return;
+        }
+        CloseOnOwner();
+    }
+
+    /// <summary>As <see cref="Close"/>, completing once the number is closed (after the pending operations completed).</summary>
+    public Task CloseAsync()
+    {
+        if (_closed)
+            return Task.CompletedTask;
+        Interlocked.CompareExchange(ref _closedSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+        Close();
+        if (_closed)
+            _closedSignal.TrySetResult();
+        return _closedSignal.Task;
+    }
+
+    private void CloseOnOwner()
+    {
+        if (_closing)
+            return;
+        _closing = true;
+        if (_refs == 0)
+        {
+            CloseNumber();
+            return;
+        }
+        // Operations are in flight: cancel them; the last final completion closes the number (Release). If the
+        // reactor is gone, they were abandoned with it and the kernel may still use the number: it stays open.
+        _reactor?.CancelFd(_fd, _fixedIndex);
+    }
+
+    private void CloseNumber()
+    {
+        if (_closed)
+            return;
+        if (_fixedIndex >= 0 && _reactor is { IsDisposed: false } r && r.IsOnReactorThread)
+        {
+            try
+            {
+                r.UnregisterFile(_fixedIndex);
+            }
+            catch (UringException)
+            {
+                // the slot stays filled until the ring goes; closing the number must not fail because of it
+            }
+        }
+        _fixedIndex = -1;
+        Tmds.Linux.LibC.close(_fd);
+        _closed = true;
+        Interlocked.MemoryBarrier(); // pairs with CloseAsync: it publishes its signal, then reads _closed
+        _closedSignal?.TrySetResult();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Description} (fd {_fd}{(_closed ? ", closed" : _closing ? ", closing" : "")}, {_refs} in flight)";
+}

@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+
+namespace UringSafe.Async;
+
+/// <summary>
+/// The reactor's table of operations in flight: slot index → operation, each slot's generation, and each slot's native
+/// scratch area. It grows on demand (no fixed cap unless one is configured); growing copies the managed arrays but
+/// never moves scratch memory, which the kernel may still be reading: scratch comes in chunks that stay put until the
+/// reactor is disposed.
+/// </summary>
+internal sealed unsafe class SlotTable : IDisposable
+{
+    public const int ScratchStride = 128;          // op scratch, then the link-timeout timespec
+    public const int OperationScratchSize = 112;
+    private const int ChunkShift = 8;              // 256 slots (32 KiB of scratch) per chunk
+    private const int ChunkSize = 1 << ChunkShift;
+
+    private OperationSlot?[] _slots;
+    private uint[] _generations;
+    private nint[] _chunks;
+    private readonly Stack<int> _free;
+    private int _capacity;
+
+    public SlotTable(int initialCapacity)
+    {
+        int chunks = Math.Max(1, (initialCapacity + ChunkSize - 1) >> ChunkShift);
+        _slots = new OperationSlot?[chunks * ChunkSize];
+        _generations = new uint[chunks * ChunkSize];
+        _chunks = new nint[chunks];
+        _free = new Stack<int>(chunks * ChunkSize);
+        for (int c = 0; c < chunks; c++)
+            AddChunk(c);
+    }
+
+    /// <summary>Slots that exist (in use or free).</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>The operation bound to <paramref name="index"/>, or null.</summary>
+    public OperationSlot? this[int index] => (uint)index < (uint)_capacity ? _slots[index] : null;
+
+    public uint Generation(int index) => _generations[index];
+
+    public byte* Scratch(int index) => (byte*)_chunks[index >> ChunkShift] + (nint)(index & (ChunkSize - 1)) * ScratchStride;
+
+    /// <summary>Takes a free slot index, growing the table when none is left.</summary>
+    public int Take()
+    {
+        if (_free.Count == 0)
+            Grow();
+        return _free.Pop();
+    }
+
+    /// <summary>Gives back an index that was taken but never bound (its generation does not change).</summary>
+    public void Untake(int index) => _free.Push(index);
+
+    public void Bind(int index, OperationSlot slot) => _slots[index] = slot;
+
+    /// <summary>The final completion for the slot arrived: unbind it, advance its generation, free the index.</summary>
+    public void Free(int index)
+    {
+        _slots[index] = null;
+        _generations[index] = UserData.NextGeneration(_generations[index]);
+        _free.Push(index);
+    }
+
+    /// <summary>Every operation still bound (for shutdown and diagnostics).</summary>
+    public IEnumerable<OperationSlot> Live()
+    {
+        for (int i = 0; i < _capacity; i++)
+            if (_slots[i] is { } s)
+                yield return s;
+    }
+
+    /// <summary>Test hook: sets every slot's generation (to exercise the wrap-around).</summary>
+    public void SetGenerations(uint value) => Array.Fill(_generations, value & UserData.GenerationMask);
+
+    private void Grow()
+    {
+        int chunks = _chunks.Length;
+        Array.Resize(ref _chunks, chunks * 2);
+        Array.Resize(ref _slots, chunks * 2 * ChunkSize);
+        Array.Resize(ref _generations, chunks * 2 * ChunkSize);
+        for (int c = chunks; c < chunks * 2; c++)
+            AddChunk(c);
+    }
+
+    private void AddChunk(int chunk)
+    {
+        _chunks[chunk] = (nint)NativeMemory.AlignedAlloc((nuint)(ChunkSize * ScratchStride), 64);
+        for (int i = ChunkSize - 1; i >= 0; i--)
+            _free.Push(chunk * ChunkSize + i);
+        _capacity += ChunkSize;
+    }
+
+    /// <summary>Frees the scratch memory. Only call when no operation is in flight: the kernel may read it until then.</summary>
+    public void Dispose()
+    {
+        for (int c = 0; c < _chunks.Length; c++)
+        {
+            if (_chunks[c] != 0)
+                NativeMemory.AlignedFree((void*)_chunks[c]);
+            _chunks[c] = 0;
+        }
+    }
+}

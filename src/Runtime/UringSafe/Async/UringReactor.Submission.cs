@@ -1,0 +1,181 @@
+using UringSafe.Abi;
+using UringSafe.Raw;
+using UringSafe.Raw.Ops;
+
+namespace UringSafe.Async;
+
+public sealed unsafe partial class UringReactor
+{
+    /// <summary>
+    /// Starts an operation: its buffers are lent now and handed back in the result (or on the exception) only after
+    /// the kernel's final completion. With a <paramref name="timeout"/>, a linked timeout cancels it (UringTimeoutException).
+    /// </summary>
+    public ValueTask<TResult> Execute<TOp, TResult>(in TOp operation, CancellationToken cancellationToken = default, TimeSpan timeout = default)
+        where TOp : struct, IUringOperation<TResult>
+        => Execute<TOp, TResult>(operation, null, cancellationToken, timeout);
+
+    /// <summary>
+    /// Starts an operation on the descriptor <paramref name="fd"/> owns: the operation holds a reference to it until its
+    /// final completion, so the number is never closed (and reused) while the kernel may still act on it.
+    /// </summary>
+    public ValueTask<TResult> Execute<TOp, TResult>(in TOp operation, SharedFd? fd, CancellationToken cancellationToken = default, TimeSpan timeout = default)
+        where TOp : struct, IUringOperation<TResult>
+    {
+        ThrowIfNotOwner();
+        var source = OperationSource<TOp, TResult>.Rent(this, operation);
+        return source.Start(fd, cancellationToken, timeout);
+    }
+
+    /// <summary>Why <see cref="TrySubmit"/> did not submit.</summary>
+    internal enum Refusal : byte
+    {
+        None,
+        SubmissionQueueFull,
+        MaxInFlight,
+        FaultInjected,
+    }
+
+    internal static string Describe(Refusal refusal, int max) => refusal switch
+    {
+        Refusal.SubmissionQueueFull => "the submission queue is full and the kernel consumed nothing (its completion queue is backed up); await some operations first",
+        Refusal.MaxInFlight => $"{max} operations are already in flight on this reactor (ReactorOptions.MaxInFlight); await some first or raise the limit",
+        _ => "the reactor's fault injection refused it (ReactorOptions.FaultInjection)",
+    };
+
+    internal int MaxInFlight => _maxInFlight;
+
+    /// <summary>
+    /// The one submit path. Binds <paramref name="slot"/> to a fresh user_data and scratch area, lets it fill its SQE,
+    /// queues it (with a linked timeout when <see cref="OperationSlot.Timeout"/> is set) and counts it in flight.
+    /// Returns a refusal, with nothing prepared or lent, when the SQ or the in-flight limit has no room; rethrows
+    /// what <see cref="OperationSlot.Prepare"/> throws, with nothing queued.
+    /// </summary>
+    internal Refusal TrySubmit(OperationSlot slot)
+    {
+        int needed = slot.Timeout > TimeSpan.Zero ? 2 : 1;
+        if (_faults is not null && _faults.RefuseSubmit())
+            return Refusal.FaultInjected;
+        if (_ring.SqSpaceLeft < needed)
+        {
+            Metrics.SqFullWait();
+            _ring.Submit();
+            if (_ring.SqSpaceLeft < needed)
+                return Refusal.SubmissionQueueFull;
+        }
+        if (_maxInFlight > 0 && _inFlight >= _maxInFlight)
+            return Refusal.MaxInFlight;
+
+        int index = _slots.Take();
+        ulong userData = UserData.ForOperation(_slots.Generation(index), index);
+        byte* scratch = _slots.Scratch(index);
+        new Span<byte>(scratch, SlotTable.ScratchStride).Clear();
+        Sqe sqe = default;
+        try
+        {
+            slot.Prepare(ref sqe, new OperationContext(_ring, scratch, SlotTable.OperationScratchSize));
+        }
+        catch
+        {
+            _slots.Untake(index);
+            throw;
+        }
+        sqe.UserData = userData;
+        if (needed == 2)
+            sqe.Flags |= SqeFlags.IoLink;
+        _ring.TryPush(in sqe);
+        if (needed == 2)
+        {
+            var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize);
+            *ts = KernelTimespec.From(slot.Timeout);
+            new LinkTimeout((nint)ts).UserData(UserData.Ignore).WriteTo(ref _ring.GetSqe());
+        }
+        slot.UserData = userData;
+        slot.IsLive = true;
+        slot.Opcode = sqe.Opcode;
+        if (_faults is not null)
+            slot.ShortTransferSafe = sqe.Opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
+                && sqe.Off != ulong.MaxValue;
+        _slots.Bind(index, slot);
+        _inFlight++;
+        Metrics.OperationSubmitted(sqe.Opcode);
+        _faults?.OnSubmitted(this, slot);
+        return Refusal.None;
+    }
+
+    /// <summary>
+    /// Asks the kernel to cancel <paramref name="slot"/>'s current request if it is still operation
+    /// <paramref name="sequence"/> of that pooled object. Safe from any thread; its final completion still goes to it.
+    /// </summary>
+    internal void RequestCancel(OperationSlot slot, int sequence)
+    {
+        if (IsOnReactorThread)
+        {
+            CancelOnOwner(slot, sequence);
+            return;
+        }
+        Post(static s =>
+        {
+            var request = (CancelRequest)s!;
+            request.Reactor.CancelOnOwner(request.Slot, request.Sequence);
+        }, new CancelRequest(this, slot, sequence));
+    }
+
+    private sealed record CancelRequest(UringReactor Reactor, OperationSlot Slot, int Sequence);
+
+    private void CancelOnOwner(OperationSlot slot, int sequence)
+    {
+        if (slot.Sequence != sequence)
+            return; // that operation is over and the object serves another
+        slot.CancelRequested = true; // checked before any resubmission, so a cancel between rounds is not lost
+        if (_disposed || !slot.IsLive)
+            return;
+        Metrics.Cancelled();
+        SubmitInternal(new AsyncCancel(slot.UserData).UserData(UserData.Ignore).Build());
+    }
+
+    /// <summary>Cancels every request on <paramref name="fd"/> (by number and, if registered, by fixed index).</summary>
+    internal void CancelFd(int fd, int fixedIndex)
+    {
+        if (_disposed)
+            return;
+        SubmitInternal(new AsyncCancelFd(fd).CancelFlags(CancelFlags.Fd | CancelFlags.All).UserData(UserData.Ignore).Build());
+        if (fixedIndex >= 0)
+            SubmitInternal(new AsyncCancelFd(fixedIndex).CancelFlags(CancelFlags.Fd | CancelFlags.All | CancelFlags.FdFixed).UserData(UserData.Ignore).Build());
+    }
+
+    /// <summary>
+    /// Queues one of the reactor's own requests (wake read, cancel, message, link timeout...). Never throws for a full
+    /// ring: what does not fit is kept and queued on the next loop turn, so Close and Dispose never fail on a busy ring.
+    /// </summary>
+    internal void SubmitInternal(in Sqe sqe)
+    {
+        if (_deferredInternal.Count == 0 && _ring.TryPush(in sqe))
+            return;
+        _deferredInternal.Enqueue(sqe);
+        FlushDeferredInternal();
+    }
+
+    private void FlushDeferredInternal()
+    {
+        while (_deferredInternal.Count > 0)
+        {
+            if (!_ring.TryPush(_deferredInternal.Peek()))
+            {
+                try
+                {
+                    _ring.Submit();
+                }
+                catch (UringException)
+                {
+                    return; // the kernel is busy (EBUSY/EAGAIN): the next loop turn tries again
+                }
+                if (!_ring.TryPush(_deferredInternal.Peek()))
+                    return;
+            }
+            _deferredInternal.Dequeue();
+        }
+    }
+
+    /// <summary>Test hook: sets every slot's generation, to exercise the wrap-around.</summary>
+    internal void SetGenerationsForTesting(uint value) => _slots.SetGenerations(value);
+}
