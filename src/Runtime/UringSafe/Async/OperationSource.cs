@@ -179,7 +179,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         if (result >= 0 && _producesFd && CancelRequested && _token.IsCancellationRequested)
         {
             // The fd arrived after the caller cancelled: nobody will own it, so close it instead of leaking it.
-            Tmds.Linux.LibC.close(result);
+            SharedFd.CloseOrphan(result);
             result = -Errno.ECANCELED;
         }
         if (result >= 0)

@@ -167,10 +167,21 @@ public sealed class SharedFd
             }
         }
         _fixedIndex = -1;
-        Tmds.Linux.LibC.close(_fd);
+        CloseOrphan(_fd);
         _closed = true;
         Interlocked.MemoryBarrier(); // pairs with CloseAsync: it publishes its signal, then reads _closed
         _closedSignal?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Closes a descriptor nobody owns: one an operation produced after its awaiter was cancelled, a connection that
+    /// arrived after its listener stopped, a socket whose setup failed before it was wrapped. The one close(2) of the
+    /// async layer besides <see cref="CloseNumber"/>.
+    /// </summary>
+    internal static void CloseOrphan(int fd)
+    {
+        if (fd >= 0)
+            Tmds.Linux.LibC.close(fd);
     }
 
     /// <inheritdoc/>

@@ -51,7 +51,7 @@ internal sealed class FaultInjector(FaultInjectionOptions options)
         if (final && !carriesData && result >= 0 && Roll(options.ErrorRate))
         {
             if (slot.Opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket && result > 0)
-                Tmds.Linux.LibC.close(result); // the fd nobody will get
+                SharedFd.CloseOrphan(result); // the fd nobody will get
             result = -s_errors[_random.Next(s_errors.Length)];
             Errors++;
         }

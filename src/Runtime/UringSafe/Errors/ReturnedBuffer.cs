@@ -7,12 +7,6 @@ namespace UringSafe;
 public static class ReturnedBuffer
 {
     /// <summary>The buffer carried by <paramref name="exception"/>, or null when it carries none of type <typeparamref name="T"/>.</summary>
-    public static T? From<T>(Exception exception) where T : class => exception switch
-    {
-        UringException e => e.Buffer as T,
-        UringOperationCanceledException e => e.Buffer as T,
-        UringTimeoutException e => e.Buffer as T,
-        Net.UringSocketException e => e.Buffer as T,
-        _ => null,
-    };
+    public static T? From<T>(Exception exception) where T : class
+        => (exception as IReturnsBuffer)?.Buffer as T;
 }

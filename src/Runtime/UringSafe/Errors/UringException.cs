@@ -6,7 +6,7 @@ namespace UringSafe;
 /// An io_uring operation failed: the kernel returned a negated errno in its completion
 /// (or a setup/registration call failed). Carries the errno, the operation and the fd.
 /// </summary>
-public class UringException : IOException
+public class UringException : IOException, IReturnsBuffer
 {
     /// <summary>Creates the exception for a failed operation.</summary>
     /// <param name="errno">The positive errno value.</param>

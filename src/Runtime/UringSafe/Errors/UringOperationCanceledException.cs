@@ -4,7 +4,7 @@ namespace UringSafe;
 /// A lend-and-return operation was cancelled through its <see cref="CancellationToken"/>. It is thrown only after
 /// the kernel's final completion for the operation, so <see cref="Buffer"/> is safe to use again.
 /// </summary>
-public sealed class UringOperationCanceledException : OperationCanceledException
+public sealed class UringOperationCanceledException : OperationCanceledException, IReturnsBuffer
 {
     /// <summary>Creates the exception.</summary>
     public UringOperationCanceledException(string operation, object? buffer, CancellationToken token)

@@ -4,7 +4,7 @@ namespace UringSafe;
 /// A lend-and-return operation ran past its timeout (a linked IORING_OP_LINK_TIMEOUT cancelled it). Thrown after the
 /// kernel's final completion, so <see cref="Buffer"/> is safe to use again.
 /// </summary>
-public sealed class UringTimeoutException : TimeoutException
+public sealed class UringTimeoutException : TimeoutException, IReturnsBuffer
 {
     /// <summary>Creates the exception.</summary>
     public UringTimeoutException(string operation, TimeSpan timeout, object? buffer)

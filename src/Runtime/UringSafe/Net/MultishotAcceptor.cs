@@ -55,7 +55,7 @@ internal sealed class MultishotAcceptor : MultishotStream<int>
         Resume();
     }
 
-    protected override void Discard(int item) => SockAddr.Close(item);
+    protected override void Discard(int item) => SharedFd.CloseOrphan(item);
 
     protected override Exception FaultFor(int errno) => new UringSocketException(errno, "AcceptMultishot");
 

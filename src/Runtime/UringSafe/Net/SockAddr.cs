@@ -148,10 +148,4 @@ internal static unsafe class SockAddr
         if (listen(fd, backlog) != 0)
             throw new UringSocketException(errno, $"Listen({endPoint})");
     }
-
-    public static void Close(int fd)
-    {
-        if (fd >= 0)
-            close(fd);
-    }
 }

@@ -145,7 +145,7 @@ internal readonly struct AcceptOperation(FileRef fd, CancellationToken token) : 
     {
         if (token.IsCancellationRequested)
         {
-            SockAddr.Close(result);
+            SharedFd.CloseOrphan(result);
             throw new OperationCanceledException("The accept was cancelled; the connection it produced was closed.", token);
         }
         return result;

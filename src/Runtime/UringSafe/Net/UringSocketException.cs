@@ -7,7 +7,7 @@ namespace UringSafe.Net;
 /// carries the kernel's errno, the operation, and the buffer the operation had borrowed, handed back. It is thrown only
 /// after the kernel's final completion, so <see cref="Buffer"/> is safe to reuse: <c>buf = (IoBuffer)e.Buffer!</c>.
 /// </summary>
-public class UringSocketException : SocketException
+public class UringSocketException : SocketException, IReturnsBuffer
 {
     private readonly string _message;
 

@@ -31,7 +31,7 @@ public sealed class UringUdpSocket : IDisposable, IAsyncDisposable, ISharedFdOwn
         }
         catch
         {
-            SockAddr.Close(fd);
+            SharedFd.CloseOrphan(fd);
             throw;
         }
         return new UringUdpSocket(fd, localEndPoint);
