@@ -148,9 +148,15 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             TryArm();
     }
 
-    /// <summary>Stops the stream: cancels the request, discards queued items, ends a pending read. Idempotent.</summary>
+    /// <summary>Stops the stream: cancels the request, discards queued items, ends a pending read. Idempotent; from
+    /// another thread it is carried out on the reactor.</summary>
     public void Stop()
     {
+        if (!_reactor.IsOnReactorThread && !_reactor.IsDisposed)
+        {
+            _reactor.Post(static s => ((MultishotStream<TItem>)s!).Stop(), this); // its state belongs to the reactor thread
+            return;
+        }
         if (_stopped)
             return;
         _stopped = true;

@@ -62,7 +62,8 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _hasFirst = false;
         Fd = fd;
         _token = token;
-        fd?.ThrowIfUnusableOn(reactor);
+        if (fd is not null && !fd.TryUseOn(reactor))
+            return FailToStart(new DescriptorClosedException(fd.Description, _op.Release(-Errno.EBADF)));
         UringReactor.Refusal refusal;
         try
         {
@@ -70,7 +71,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         }
         catch
         {
-            // Prepare threw: nothing was queued, and the operation left its buffer as it was.
+            // Prepare threw (an invalid argument): nothing was queued, and the operation left its buffer as it was.
             Recycle();
             throw;
         }
@@ -100,6 +101,11 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         {
             error = e;
         }
+        return FailToStart(error);
+    }
+
+    private ValueTask<TResult> FailToStart(Exception error)
+    {
         Recycle();
         return ValueTask.FromException<TResult>(error);
     }

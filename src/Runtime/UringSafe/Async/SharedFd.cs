@@ -51,7 +51,7 @@ public sealed class SharedFd
     /// <summary>Operations in flight that hold it.</summary>
     public int References => Volatile.Read(ref _refs);
 
-    /// <summary>The number, or throws <see cref="ObjectDisposedException"/> once closing.</summary>
+    /// <summary>The number, or throws <see cref="DescriptorClosedException"/> once closing.</summary>
     public int Value
     {
         get
@@ -63,11 +63,9 @@ public sealed class SharedFd
     }
 
     /// <summary>What an SQE should name on <paramref name="reactor"/>: the registered index there, else the number.
-    /// Throws <see cref="ObjectDisposedException"/> once closing.</summary>
+    /// Not checked: an operation started with this owner is refused (with its buffer) once the owner is closing.</summary>
     public FileRef RefOn(UringReactor? reactor)
     {
-        if (_closing)
-            ThrowClosed();
         return _fixedIndex >= 0 && reactor is not null && ReferenceEquals(reactor, _reactor) ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
     }
 
@@ -79,24 +77,30 @@ public sealed class SharedFd
     public void Register(UringReactor reactor)
     {
         ArgumentNullException.ThrowIfNull(reactor);
-        ThrowIfUnusableOn(reactor);
+        if (!TryUseOn(reactor))
+            ThrowClosed();
         if (_fixedIndex >= 0)
             return;
         _reactor = reactor;
         _fixedIndex = reactor.RegisterFile(_fd);
     }
 
-    private void ThrowClosed()
-        => throw new ObjectDisposedException(Description, $"'{Description}' is closed (or closing); no new operation can start on it.");
+    private void ThrowClosed() => throw new DescriptorClosedException(Description, null);
 
-    /// <summary>Checks, before submission, that an operation may use the descriptor on <paramref name="reactor"/>.</summary>
-    internal void ThrowIfUnusableOn(UringReactor reactor)
+    /// <summary>The number as SQEs name it, unchecked: the submit path checks <see cref="IsClosing"/> before anything
+    /// is queued, and refuses the operation with its buffer.</summary>
+    internal int Raw => _fd;
+
+    /// <summary>Checks, before submission, that an operation may use the descriptor on <paramref name="reactor"/>
+    /// (false once closing; throws when it belongs to another reactor).</summary>
+    internal bool TryUseOn(UringReactor reactor)
     {
         if (_closing)
-            ThrowClosed();
+            return false;
         _reactor ??= reactor;
         if (!ReferenceEquals(_reactor, reactor))
             throw new InvalidOperationException($"'{Description}' belongs to reactor {_reactor.Id}; use it from work running on that reactor (this is reactor {reactor.Id}).");
+        return true;
     }
 
     /// <summary>An operation naming the descriptor was submitted (reactor thread).</summary>

@@ -171,7 +171,7 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
         const int AtEmptyPath = 0x1000;
         const uint StatxBasicStats = 0x7ff;
         Sqe sqe = new Statx(PathBuffer.Address(emptyPinned), StatxBasicStats, PathBuffer.Address(statx))
-            .DirFd(_file.Value).StatxFlags(AtEmptyPath).Build();
+            .DirFd(_file.Raw).StatxFlags(AtEmptyPath).Build();
         await UringReactor.Current.Execute<SqeOperation, int>(new SqeOperation(sqe, new object[] { emptyPinned, statx }), _file, cancellationToken);
         return FileStatus.FromStatx(statx);
     }

@@ -22,7 +22,7 @@ internal sealed class MultishotAcceptor : MultishotStream<int>
     public void Start() => TryArm();
 
     protected override void PrepareArm(ref Sqe sqe)
-        => sqe = new AcceptMultishot(FileRef.Fd(Fd!.Value)).AcceptFlags(SockAddr.SockCloexec).Build();
+        => sqe = new AcceptMultishot(FileRef.Fd(Fd!.Raw)).AcceptFlags(SockAddr.SockCloexec).Build();
 
     protected override Outcome Classify(int result, CqeFlags flags, out int item)
     {

@@ -35,7 +35,7 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
 
     protected override void PrepareArm(ref Sqe sqe)
     {
-        sqe = new RecvMultishot(UringSafe.Raw.FileRef.Fd(Fd!.Value), _pool.GroupId).Build();
+        sqe = new RecvMultishot(UringSafe.Raw.FileRef.Fd(Fd!.Raw), _pool.GroupId).Build();
         _pool.ArmedReceivers++;
     }
 

@@ -124,7 +124,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
         {
             try
             {
-                int fd = await _reactor.Execute<AcceptOperation, int>(new AcceptOperation(FileRef.Fd(_socket.Value), cancellationToken), _socket, cancellationToken);
+                int fd = await _reactor.Execute<AcceptOperation, int>(new AcceptOperation(FileRef.Fd(_socket.Raw), cancellationToken), _socket, cancellationToken);
                 OnAcceptSuccess();
                 return fd;
             }

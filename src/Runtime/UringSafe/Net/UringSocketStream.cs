@@ -42,7 +42,7 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     /// <summary>This side's address.</summary>
     public EndPoint? LocalEndPoint => _socket.IsClosing ? null : SockAddr.SockName(_socket.Number);
 
-    internal FileRef FileRef => FileRef.Fd(_socket.Value);
+    internal FileRef FileRef => FileRef.Fd(_socket.Raw); // the submit path refuses a closed socket, with the buffer
 
     // ---- lend-and-return reads and writes ----
 
@@ -118,7 +118,8 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     public ValueTask<ReceivedBuffer> ReceiveAsync(ProvidedBufferPool pool, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        _ = FileRef;
+        if (_socket.IsClosing)
+            return ValueTask.FromException<ReceivedBuffer>(new DescriptorClosedException(_socket.Description, null));
         _receiver ??= new MultishotReceiver(_socket, pool);
         if (_receiver.Pool != pool)
             throw new InvalidOperationException("This stream already receives from another ProvidedBufferPool.");

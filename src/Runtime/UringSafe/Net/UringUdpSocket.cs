@@ -48,7 +48,7 @@ public sealed class UringUdpSocket : IDisposable, IAsyncDisposable, ISharedFdOwn
 
     private int RawFd => _socket.Value;
 
-    private FileRef FileRef => FileRef.Fd(RawFd);
+    private FileRef FileRef => FileRef.Fd(_socket.Raw); // the submit path refuses a closed socket, with the buffer
 
     /// <summary>Sends the buffer's <see cref="IoBuffer.Length"/> bytes as one datagram to <paramref name="remoteEndPoint"/> (sendmsg).</summary>
     public ValueTask<ReceiveFromResult<IoBuffer>> SendToAsync([Lends] IoBuffer buffer, EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
