@@ -85,8 +85,9 @@ internal static class EchoServer
     public const int SigUsr1 = 10; // Linux
     private const int BufferSize = 16 * 1024, BuffersPerReactor = 1024;
 
-    // One operation in flight per connection (a read, a write or the close), plus the accept and some headroom.
-    private static readonly int MaxConnectionsPerReactor = new ReactorOptions().MaxInFlight - 64;
+    // A reactor has no cap on operations in flight by default (its slot table grows): a connection is turned away only
+    // if a cap was configured and would be reached.
+    private static readonly int MaxConnectionsPerReactor = new ReactorOptions().MaxInFlight is > 0 and var max ? max - 64 : int.MaxValue;
 
     private static int s_connections, s_fallbackLive, s_fallbackAllocs, s_rejected;
 
@@ -116,8 +117,8 @@ internal static class EchoServer
                 Console.WriteLine($"New connection from: {stream.RemoteEndPoint}");
             if (active.Value >= MaxConnectionsPerReactor)
             {
-                // Every open connection keeps one operation in flight and a reactor takes at most
-                // ReactorOptions.MaxInFlight (4096): past that its reads would be refused. Turn the connection away.
+                // Every open connection keeps one operation in flight; with a configured ReactorOptions.MaxInFlight,
+                // reads past it would be refused. Turn the connection away instead.
                 stream.Dispose();
                 Interlocked.Increment(ref s_rejected);
                 continue;

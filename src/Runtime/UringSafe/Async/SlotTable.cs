@@ -15,7 +15,7 @@ internal sealed unsafe class SlotTable : IDisposable
     private const int ChunkShift = 8;              // 256 slots (32 KiB of scratch) per chunk
     private const int ChunkSize = 1 << ChunkShift;
 
-    private OperationSlot?[] _slots;
+    private Entry[] _slots; // a struct wrapper: no covariant array-store check on the hot path
     private uint[] _generations;
     private nint[] _chunks;
     private readonly Stack<int> _free;
@@ -24,7 +24,7 @@ internal sealed unsafe class SlotTable : IDisposable
     public SlotTable(int initialCapacity)
     {
         int chunks = Math.Max(1, (initialCapacity + ChunkSize - 1) >> ChunkShift);
-        _slots = new OperationSlot?[chunks * ChunkSize];
+        _slots = new Entry[chunks * ChunkSize];
         _generations = new uint[chunks * ChunkSize];
         _chunks = new nint[chunks];
         _free = new Stack<int>(chunks * ChunkSize);
@@ -36,7 +36,7 @@ internal sealed unsafe class SlotTable : IDisposable
     public int Capacity => _capacity;
 
     /// <summary>The operation bound to <paramref name="index"/>, or null.</summary>
-    public OperationSlot? this[int index] => (uint)index < (uint)_capacity ? _slots[index] : null;
+    public OperationSlot? this[int index] => (uint)index < (uint)_capacity ? _slots[index].Slot : null;
 
     public uint Generation(int index) => _generations[index];
 
@@ -53,12 +53,12 @@ internal sealed unsafe class SlotTable : IDisposable
     /// <summary>Gives back an index that was taken but never bound (its generation does not change).</summary>
     public void Untake(int index) => _free.Push(index);
 
-    public void Bind(int index, OperationSlot slot) => _slots[index] = slot;
+    public void Bind(int index, OperationSlot slot) => _slots[index].Slot = slot;
 
     /// <summary>The final completion for the slot arrived: unbind it, advance its generation, free the index.</summary>
     public void Free(int index)
     {
-        _slots[index] = null;
+        _slots[index].Slot = null;
         _generations[index] = UserData.NextGeneration(_generations[index]);
         _free.Push(index);
     }
@@ -67,7 +67,7 @@ internal sealed unsafe class SlotTable : IDisposable
     public IEnumerable<OperationSlot> Live()
     {
         for (int i = 0; i < _capacity; i++)
-            if (_slots[i] is { } s)
+            if (_slots[i].Slot is { } s)
                 yield return s;
     }
 
@@ -90,6 +90,11 @@ internal sealed unsafe class SlotTable : IDisposable
         for (int i = ChunkSize - 1; i >= 0; i--)
             _free.Push(chunk * ChunkSize + i);
         _capacity += ChunkSize;
+    }
+
+    private struct Entry
+    {
+        public OperationSlot? Slot;
     }
 
     /// <summary>Frees the scratch memory. Only call when no operation is in flight: the kernel may read it until then.</summary>

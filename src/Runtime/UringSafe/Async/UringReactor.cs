@@ -105,8 +105,17 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// <summary>The reactor's ring (for registration; don't submit on it directly while the reactor runs).</summary>
     public Ring Ring => _ring;
 
-    /// <summary>Operations submitted and not yet finally completed.</summary>
+    /// <summary>Operations submitted and not yet finally completed. Readable from any thread.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Operations in flight over every live reactor of the process.</summary>
+    internal static long TotalInFlight()
+    {
+        long total = 0;
+        foreach (UringReactor reactor in s_reactors.Values)
+            total += reactor.InFlight;
+        return total;
+    }
 
     /// <summary>True once <see cref="Dispose"/> ran.</summary>
     public bool IsDisposed => _disposed;

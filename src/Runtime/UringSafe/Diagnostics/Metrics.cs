@@ -14,7 +14,9 @@ internal static class Metrics
     private static readonly Meter s_meter = new(MeterName, typeof(Metrics).Assembly.GetName().Version?.ToString(3));
     private static readonly Counter<long> s_submitted = s_meter.CreateCounter<long>("uringsafe.operations.submitted", "{operation}", "Operations submitted, by opcode.");
     private static readonly Counter<long> s_completed = s_meter.CreateCounter<long>("uringsafe.operations.completed", "{operation}", "Operations whose final completion arrived, by opcode.");
-    private static readonly UpDownCounter<long> s_inFlight = s_meter.CreateUpDownCounter<long>("uringsafe.operations.in_flight", "{operation}", "Operations submitted and not yet completed.");
+    // A gauge, read when collected: an UpDownCounter reports only changes, so a listener attached while operations
+    // are pending (a hung server) would see nothing.
+    private static readonly ObservableGauge<long> s_inFlight = s_meter.CreateObservableGauge("uringsafe.operations.in_flight", Async.UringReactor.TotalInFlight, "{operation}", "Operations submitted and not yet completed, over every reactor.");
     private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
     private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
     private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
@@ -27,14 +29,14 @@ internal static class Metrics
     {
         if (s_submitted.Enabled)
             s_submitted.Add(1, new KeyValuePair<string, object?>("opcode", s_opcodeNames[(int)opcode]));
-        s_inFlight.Add(1);
+
     }
 
     public static void OperationCompleted(IoUringOpcode opcode)
     {
         if (s_completed.Enabled)
             s_completed.Add(1, new KeyValuePair<string, object?>("opcode", s_opcodeNames[(int)opcode]));
-        s_inFlight.Add(-1);
+
     }
 
     public static void Cancelled() => s_cancelled.Add(1);
