@@ -9,11 +9,10 @@ using UringSafe.Raw.Ops;
 namespace UringSafe.Net;
 
 /// <summary>
-/// send of an <see cref="IoBuffer"/>'s <c>[0, Length)</c>: resubmitted after short sends until every byte is out
-/// (one await, no allocation), or, with <paramref name="zeroCopy"/>, one IORING_OP_SEND_ZC whose buffer comes back
-/// with the notification CQE.
+/// send of an <see cref="IoBuffer"/>'s <c>[0, Length)</c>, resubmitted after short sends until every byte is out
+/// (one await, no allocation).
 /// </summary>
-internal struct IoBufferSend(FileRef fd, IoBuffer buffer, bool zeroCopy) : IUringOperation<IoResult<IoBuffer>>, IResubmittingOperation
+internal struct IoBufferSendAll(FileRef fd, IoBuffer buffer) : IUringOperation<IoResult<IoBuffer>>, IResubmittingOperation
 {
     private BufferLease _lease;
     private int _offset;
@@ -23,18 +22,12 @@ internal struct IoBufferSend(FileRef fd, IoBuffer buffer, bool zeroCopy) : IUrin
         if (!_lease.IsActive)
             _lease = BufferLending.Lend(buffer, context.Ring);
         LentRegion r = _lease.Region;
-        nint address = r.Address + _offset;
-        uint length = (uint)(r.Length - _offset);
-        sqe = !zeroCopy
-            ? new Send(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build()
-            : r.IsFixed
-                ? new SendZcFixed(fd, address, length, (ushort)r.FixedIndex).MsgFlags(SockAddr.MsgNoSignal).Build()
-                : new SendZc(fd, address, length).MsgFlags(SockAddr.MsgNoSignal).Build();
+        sqe = new Send(fd, r.Address + _offset, (uint)(r.Length - _offset)).MsgFlags(SockAddr.MsgNoSignal).Build();
     }
 
     bool IUringOperation<IoResult<IoBuffer>>.TryContinue(int result)
     {
-        if (zeroCopy || _offset + result >= _lease.Region.Length)
+        if (_offset + result >= _lease.Region.Length)
             return false;
         _offset += result;
         return true;
@@ -44,8 +37,6 @@ internal struct IoBufferSend(FileRef fd, IoBuffer buffer, bool zeroCopy) : IUrin
     {
         int length = _lease.Region.Length;
         BufferLending.Release(buffer, ref _lease, -1);
-        if (zeroCopy)
-            return new IoResult<IoBuffer>(result, buffer);
         if (result + _offset < length)
             throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", buffer);
         return new IoResult<IoBuffer>(result + _offset, buffer);

@@ -88,7 +88,7 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     /// <summary>Sends all of the buffer's <see cref="IoBuffer.Length"/> bytes, resubmitting after short sends, and hands it
     /// back (one await, nothing allocated).</summary>
     public ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<IoBufferSend, IoResult<IoBuffer>>(new IoBufferSend(FileRef, buffer, zeroCopy: false), _socket, cancellationToken);
+        => Reactor.Execute<IoBufferSendAll, IoResult<IoBuffer>>(new IoBufferSendAll(FileRef, buffer), _socket, cancellationToken);
 
     /// <summary>Sends all of <paramref name="buffer"/>, resubmitting after short sends.</summary>
     public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -101,10 +101,15 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     /// <summary>
     /// Zero-copy send (IORING_OP_SEND_ZC): the kernel transmits straight from the buffer's memory, so the buffer comes
     /// back only after the notification completion (IORING_CQE_F_NOTIF) says the network stack is done with it. The
-    /// result is the byte count of the first completion.
+    /// result is the byte count of the first completion. Uses SEND_ZC_FIXED when the buffer's pool is registered.
     /// </summary>
-    public ValueTask<IoResult<IoBuffer>> SendZcAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<IoBufferSend, IoResult<IoBuffer>>(new IoBufferSend(FileRef, buffer, zeroCopy: true), _socket, cancellationToken);
+    [UringOperation(nameof(PrepareSendZc), ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<IoBuffer>> SendZcAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default);
+
+    private Sqe PrepareSendZc(in LentRegion buffer)
+        => buffer.IsFixed
+            ? new SendZcFixed(FileRef, buffer.Address, (uint)buffer.Length, (ushort)buffer.FixedIndex).MsgFlags(SockAddr.MsgNoSignal).Build()
+            : new SendZc(FileRef, buffer.Address, (uint)buffer.Length).MsgFlags(SockAddr.MsgNoSignal).Build();
 
     private static UringReactor Reactor => UringReactor.Current;
 
