@@ -364,13 +364,52 @@ public sealed unsafe partial class UringReactor : IDisposable
         task.GetAwaiter().GetResult();
     }
 
-    /// <summary>Runs <paramref name="work"/> on this reactor's loop (from any thread) and returns its task.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on this reactor's loop (from any thread) and returns its task. If the work fails,
+    /// the exception is also reported through <see cref="UnhandledException"/> (or, with no handler, written to stderr
+    /// once), like a panic in a spawned tokio task: a discarded task never hides an error.
+    /// </summary>
     public Task Spawn(Func<Task> work)
-        => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap();
+        => Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
 
-    /// <summary>Runs <paramref name="work"/> on this reactor's loop (from any thread) and returns its task.</summary>
+    /// <summary>As <see cref="Spawn(Func{Task})"/>, with a result.</summary>
     public Task<T> Spawn<T>(Func<Task<T>> work)
-        => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap();
+        => Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
+
+    /// <summary>
+    /// Raised (on the thread that completed the task, usually this reactor's) when work started with
+    /// <see cref="Spawn(Func{Task})"/> fails with anything but a cancellation. With no handler, the reactor writes the
+    /// exception to stderr with its id.
+    /// </summary>
+    public event Action<UringReactor, Exception>? UnhandledException;
+
+    private TTask Watch<TTask>(TTask task) where TTask : Task
+    {
+        task.ContinueWith(static (t, s) => ((UringReactor)s!).ReportUnhandled(t.Exception!), this,
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    internal void ReportUnhandled(AggregateException error)
+    {
+        Exception e = error.InnerExceptions.Count == 1 ? error.InnerExceptions[0] : error;
+        if (e is OperationCanceledException)
+            return;
+        Action<UringReactor, Exception>? handler = UnhandledException;
+        if (handler is not null)
+        {
+            try
+            {
+                handler(this, e);
+                return;
+            }
+            catch (Exception fromHandler)
+            {
+                e = new AggregateException("The UnhandledException handler threw.", e, fromHandler);
+            }
+        }
+        Console.Error.WriteLine($"UringSafe: unhandled exception in work spawned on reactor {Id}:{Environment.NewLine}{e}");
+    }
 
     /// <summary>
     /// Cancels every operation in flight and waits (bounded by <see cref="ReactorOptions.ShutdownTimeout"/>) for their
