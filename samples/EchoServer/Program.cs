@@ -1,15 +1,21 @@
-// The tokio-uring echo server, in C#: thread per core, one SO_REUSEPORT listener per reactor, lend-and-return I/O.
+// The tokio-uring echo server, in C#: thread per core, one SO_REUSEPORT listener per reactor.
 //
-//   dotnet run --project samples/EchoServer -- [address] [port] [--quiet] [--reactors N] [--stats]
+//   dotnet run --project samples/EchoServer -- [address] [port] [--quiet] [--reactors N] [--stats] [--lend]
 //
 // Defaults: 127.0.0.1 8080, one reactor per CPU. --quiet drops the per-connection log line (for benchmarking).
-// Each reactor rents its connections' buffers from its own IoBufferPool (16 KiB x 1024); when that pool is empty a
-// connection falls back to IoBuffer.Allocate (counted). --stats: on SIGUSR1 (`kill -USR1 PID`) the server prints one
-// line `stats fds=N buffers_in_use=M connections=K fallback_allocs=F rejected=R` to stdout (fds: entries of
-// /proc/self/fd; buffers_in_use: pooled buffers rented, read on each reactor, plus fallback buffers alive; connections:
-// accepted and not yet closed; fallback_allocs: buffers allocated because a pool was empty; rejected: connections
-// closed at once because their reactor already had MaxInFlight - 64 open; both since start). The soak test (bench:
-// `soak`) reads that line.
+//
+// By default each connection receives with one multishot recv over the reactor's provided-buffer ring
+// (ProvidedBufferPool: 16 KiB buffers, 1,024 to start, growing to 8,192 when the ring runs dry) and echoes each
+// received buffer straight from the ring with WriteAllAsync(lease) before handing it back: an idle connection holds
+// no buffer at all, so tens of thousands of connections cost little memory. --lend uses the seed's form instead: one
+// 16 KiB IoBuffer per connection, lent to each read and write and taken back (from the reactor's IoBufferPool, or
+// allocated and counted when the pool is empty).
+//
+// --stats: on SIGUSR1 (`kill -USR1 PID`) the server prints one line
+// `stats fds=N buffers_in_use=M connections=K fallback_allocs=F rejected=R` to stdout (fds: entries of /proc/self/fd;
+// buffers_in_use: buffers held by connections, read on each reactor; connections: accepted and not yet closed;
+// fallback_allocs: --lend buffers allocated because a pool was empty; rejected: connections turned away because a
+// configured ReactorOptions.MaxInFlight would be reached, 0 by default). The soak test (bench: `soak`) reads that line.
 using System.Net;
 using System.Runtime.InteropServices;
 using UringSafe.Async;
@@ -19,6 +25,7 @@ using UringSafe.Net;
 var positional = new List<string>();
 bool quiet = false;
 bool stats = false;
+bool lend = false;
 int reactors = 0;
 for (int i = 0; i < args.Length; i++)
 {
@@ -30,11 +37,14 @@ for (int i = 0; i < args.Length; i++)
         case "--stats":
             stats = true;
             break;
+        case "--lend":
+            lend = true;
+            break;
         case "--reactors" when i + 1 < args.Length:
             reactors = int.Parse(args[++i]);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: EchoServer [address] [port] [--quiet] [--reactors N] [--stats]   (default 127.0.0.1 8080; --stats: print a stats line on SIGUSR1)");
+            Console.WriteLine("usage: EchoServer [address] [port] [--quiet] [--reactors N] [--stats] [--lend]   (default 127.0.0.1 8080; --stats: print a stats line on SIGUSR1; --lend: one lent buffer per connection)");
             return 0;
         default:
             positional.Add(args[i]);
@@ -59,7 +69,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
 
 using var executor = new UringExecutor(reactors);
 using var started = new CountdownEvent(executor.Count);
-var pools = new IoBufferPool?[executor.Count];
+var pools = new EchoServer.Buffers?[executor.Count];
 // SIGUSR1 is not one of PosixSignal's named values, but on Unix a raw signal number cast to PosixSignal is accepted.
 using PosixSignalRegistration? usr1 = stats
     ? PosixSignalRegistration.Create((PosixSignal)EchoServer.SigUsr1, ctx =>
@@ -68,7 +78,7 @@ using PosixSignalRegistration? usr1 = stats
         EchoServer.PrintStats(executor, pools);
     })
     : null;
-Task servers = executor.SpawnOnEach(core => EchoServer.Serve(endPoint, core, quiet, pools, started, stop.Token));
+Task servers = executor.SpawnOnEach(core => EchoServer.Serve(endPoint, core, quiet, lend, pools, started, stop.Token));
 if (started.Wait(TimeSpan.FromSeconds(10)) && !servers.IsFaulted)
     Console.WriteLine($"Server started, listening on port {port}");
 try
@@ -83,7 +93,7 @@ return 0;
 internal static class EchoServer
 {
     public const int SigUsr1 = 10; // Linux
-    private const int BufferSize = 16 * 1024, BuffersPerReactor = 1024;
+    private const int BufferSize = 16 * 1024, BuffersPerReactor = 1024, MaxProvidedBuffers = 8192;
 
     // A reactor has no cap on operations in flight by default (its slot table grows): a connection is turned away only
     // if a cap was configured and would be reached.
@@ -91,16 +101,43 @@ internal static class EchoServer
 
     private static int s_connections, s_fallbackLive, s_fallbackAllocs, s_rejected;
 
-    /// <summary>One reactor's accept loop: <c>loop { let (stream, addr) = listener.accept().await?; spawn(handle_client(stream)); }</c></summary>
-    public static async Task Serve(IPEndPoint endPoint, int core, bool quiet, IoBufferPool?[] pools, CountdownEvent started, CancellationToken stop)
+    /// <summary>One reactor's buffers: the provided-buffer ring (multishot mode) or the lend pool (--lend).</summary>
+    public sealed class Buffers(ProvidedBufferPool? provided, IoBufferPool? lent)
     {
-        // This reactor's buffers: one slab, rented per connection and returned when it ends. Not registered with the
-        // ring: recv/send have no fixed-buffer form, and registering would pin 16 MiB against RLIMIT_MEMLOCK.
-        var pool = new IoBufferPool(BufferSize, BuffersPerReactor);
-        pools[core] = pool;
+        public ProvidedBufferPool? Provided { get; } = provided;
+
+        public IoBufferPool? Lent { get; } = lent;
+
+        /// <summary>Buffers held by connections now (read on the reactor's thread).</summary>
+        public int InUse => (Provided?.Leased ?? 0) + (Lent?.InUse ?? 0);
+
+        public void Dispose()
+        {
+            Provided?.Dispose();
+            if (Lent is { InUse: 0 })
+                Lent.Dispose(); // else connections still hold buffers: the process is ending and takes the slab with it
+        }
+    }
+
+    /// <summary>One reactor's accept loop: <c>loop { let (stream, addr) = listener.accept().await?; spawn(handle_client(stream)); }</c></summary>
+    public static async Task Serve(IPEndPoint endPoint, int core, bool quiet, bool lend, Buffers?[] pools, CountdownEvent started, CancellationToken stop)
+    {
+        // This reactor's buffers. The lend pool is not registered with the ring: recv/send have no fixed-buffer form,
+        // and registering would pin 16 MiB against RLIMIT_MEMLOCK.
+        var buffers = lend
+            ? new Buffers(null, new IoBufferPool(BufferSize, BuffersPerReactor))
+            : new Buffers(new ProvidedBufferPool(BufferSize, BuffersPerReactor, MaxProvidedBuffers), null);
+        pools[core] = buffers;
         var active = new Counter();
         using var listener = UringTcpListener.Bind(endPoint, new UringListenerOptions { ReusePort = true });
-        listener.AcceptError += (error, backoff) => Console.Error.WriteLine($"[core {core}] accept failed ({error.ErrnoName}); retrying in {backoff.TotalMilliseconds} ms");
+        // Accept errors (EMFILE, ENFILE...) back off and are retried; report each episode once, not every retry.
+        bool inEpisode = false;
+        listener.AcceptError += (error, backoff) =>
+        {
+            if (!inEpisode)
+                Console.Error.WriteLine($"[core {core}] accept failed ({error.ErrnoName}); backing off (first {backoff.TotalMilliseconds} ms) and serving existing connections");
+            inEpisode = true;
+        };
         started.Signal();
         while (!stop.IsCancellationRequested)
         {
@@ -113,12 +150,13 @@ internal static class EchoServer
             {
                 break;
             }
+            inEpisode = false;
             if (!quiet)
                 Console.WriteLine($"New connection from: {stream.RemoteEndPoint}");
             if (active.Value >= MaxConnectionsPerReactor)
             {
                 // Every open connection keeps one operation in flight; with a configured ReactorOptions.MaxInFlight,
-                // reads past it would be refused. Turn the connection away instead.
+                // reads past it would be refused. Turn the connection away instead, and count it.
                 stream.Dispose();
                 Interlocked.Increment(ref s_rejected);
                 continue;
@@ -133,10 +171,48 @@ internal static class EchoServer
             {
                 // the peer is already gone; the first read reports it
             }
-            _ = HandleClient(stream, pool, active);
+            _ = buffers.Provided is { } provided ? HandleClient(stream, provided, active) : HandleClient(stream, buffers.Lent!, active);
         }
-        if (pool.InUse == 0)
-            pool.Dispose(); // else connections still hold buffers: the process is ending and takes the slab with it
+        buffers.Dispose();
+    }
+
+    /// <summary>
+    /// Multishot receive: the kernel picks a buffer from the ring only when data arrives; the lease is echoed straight
+    /// from the ring (lent to the send and taken back) and handed back. Nothing is allocated per message.
+    /// </summary>
+    private static async Task HandleClient(UringTcpStream stream, ProvidedBufferPool pool, Counter active)
+    {
+        try
+        {
+            while (true)
+            {
+                ReceivedBuffer lease = await stream.ReceiveAsync(pool);
+                if (lease.IsEndOfStream)
+                    break; // Ok(0): the peer closed
+                try
+                {
+                    (_, lease) = await stream.WriteAllAsync(lease);
+                }
+                catch (UringSocketException e)
+                {
+                    lease = (ReceivedBuffer)e.Buffer!; // the send failed after its final completion: the lease is ours again
+                    lease.Return();
+                    throw;
+                }
+                lease.Return();
+            }
+        }
+        catch (UringSocketException)
+        {
+            // Err(_): reset by the peer and the like
+        }
+        catch (OperationCanceledException)
+        {
+            // the server is shutting down
+        }
+        await stream.CloseAsync();
+        active.Value--;
+        Interlocked.Decrement(ref s_connections);
     }
 
     /// <summary>
@@ -191,7 +267,7 @@ internal static class EchoServer
 
     /// <summary>Prints <c>stats fds=N buffers_in_use=M connections=K fallback_allocs=F rejected=R</c> (called on SIGUSR1). Each pool
     /// is single-threaded, so its InUse is read on its own reactor.</summary>
-    public static void PrintStats(UringExecutor executor, IoBufferPool?[] pools)
+    public static void PrintStats(UringExecutor executor, Buffers?[] pools)
     {
         int inUse = Volatile.Read(ref s_fallbackLive);
         bool answered = true;

@@ -20,6 +20,7 @@ internal static class Metrics
     private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
     private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
     private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
+    private static readonly Counter<long> s_providedExhausted = s_meter.CreateCounter<long>("uringsafe.recv.buffers_exhausted", "{event}", "Times a provided-buffer ring ran dry under multishot receives (ENOBUFS); receives resume when buffers come back or the pool grows.");
     private static readonly UpDownCounter<long> s_buffersInUse = s_meter.CreateUpDownCounter<long>("uringsafe.buffers.in_use", "{buffer}", "Pooled IoBuffers rented out.");
 
     // Pre-boxed tag values, so recording with a listener attached does not allocate.
@@ -44,6 +45,8 @@ internal static class Metrics
     public static void SqFullWait() => s_sqFull.Add(1);
 
     public static void CqOverflowFlush() => s_cqOverflow.Add(1);
+
+    public static void ProvidedBuffersExhausted() => s_providedExhausted.Add(1);
 
     public static void BufferRented() => s_buffersInUse.Add(1);
 

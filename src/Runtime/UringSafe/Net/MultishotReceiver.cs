@@ -26,7 +26,7 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
         {
             if (_pool.IsDisposed)
                 return false;
-            if (_pool.Available > 0)
+            if (_pool.Available > 0 || _pool.TryGrow())
                 return true;
             _pool.WaitForBuffers(this);
             return false;
@@ -69,8 +69,12 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
         };
     }
 
+    /// <summary>The ring ran dry and the kernel ended the receive; the data waits in the socket. Grow the pool and
+    /// re-arm at once, or wait until a buffer comes back.</summary>
     private Outcome WaitForBuffers()
     {
+        if (_pool.TryGrow() || _pool.Available > 0)
+            return Outcome.Nothing; // re-armed after this final completion
         _pool.WaitForBuffers(this);
         return Outcome.Later;
     }

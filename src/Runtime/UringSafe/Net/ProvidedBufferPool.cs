@@ -14,52 +14,56 @@ namespace UringSafe.Net;
 /// </summary>
 public sealed unsafe class ProvidedBufferPool : IDisposable
 {
-    private const byte InKernel = 0, LeasedState = 1;
+    private const byte InKernel = 0, LeasedState = 1, LentState = 2;
     [ThreadStatic] private static ushort t_nextGroup;
 
     private readonly UringReactor _reactor;
     private readonly BufferRing _bufferRing;
-    private readonly byte* _slab;
+    private readonly List<nint> _slabs = new();
+    private readonly int _chunk;
     private readonly uint[] _generations;
     private readonly byte[] _states;
     private readonly List<MultishotReceiver> _starved = new();
     private int _leased;
+    private int _lentToSends;
     private bool _disposed;
 
-    /// <summary>Creates <paramref name="count"/> (a power of two) buffers of <paramref name="bufferSize"/> bytes and registers them with the current reactor's ring.</summary>
-    public ProvidedBufferPool(int bufferSize = 4096, int count = 256)
+    /// <summary>
+    /// Creates <paramref name="count"/> (a power of two) buffers of <paramref name="bufferSize"/> bytes and registers
+    /// them with the current reactor's ring. When receives run the ring dry (ENOBUFS), the pool adds another
+    /// <paramref name="count"/> buffers, up to <paramref name="maxCount"/> (0: no growth); past that, receivers wait
+    /// for buffers to come back (the data waits in the socket: nothing is lost).
+    /// </summary>
+    public ProvidedBufferPool(int bufferSize = 4096, int count = 256, int maxCount = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bufferSize);
         if (count <= 0 || count > 32768 || (count & (count - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(count), count, "A provided-buffer pool needs a power-of-two count between 1 and 32768.");
+        if (maxCount == 0)
+            maxCount = count;
+        if (maxCount < count || maxCount > 32768 || (maxCount & (maxCount - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(maxCount), maxCount, "maxCount must be a power of two between count and 32768 (or 0 for no growth).");
         _reactor = UringReactor.Current;
         BufferSize = bufferSize;
-        Count = count;
+        _chunk = count;
+        MaxCount = maxCount;
         if (t_nextGroup < 0x4000)
             t_nextGroup = 0x4000;
         GroupId = t_nextGroup++;
-        _slab = (byte*)NativeMemory.AlignedAlloc((nuint)bufferSize * (nuint)count, 4096);
-        try
-        {
-            _bufferRing = _reactor.Ring.SetupBufferRing(GroupId, (uint)count);
-        }
-        catch
-        {
-            NativeMemory.AlignedFree(_slab);
-            throw;
-        }
-        _generations = new uint[count];
-        _states = new byte[count];
-        for (int i = 0; i < count; i++)
-            _bufferRing.Add(Address(i), (uint)bufferSize, (ushort)i, i);
-        _bufferRing.Advance(count);
+        _bufferRing = _reactor.Ring.SetupBufferRing(GroupId, (uint)maxCount);
+        _generations = new uint[maxCount];
+        _states = new byte[maxCount];
+        AddChunk();
     }
 
     /// <summary>Bytes per buffer.</summary>
     public int BufferSize { get; }
 
-    /// <summary>Number of buffers.</summary>
-    public int Count { get; }
+    /// <summary>Number of buffers now (grows by the initial count on exhaustion, up to <see cref="MaxCount"/>).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The most buffers the pool grows to.</summary>
+    public int MaxCount { get; }
 
     /// <summary>The buffer group id receives name.</summary>
     public ushort GroupId { get; }
@@ -70,14 +74,39 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
     /// <summary>Buffers in the ring, available to the kernel.</summary>
     public int Available => Count - _leased;
 
+    /// <summary>Times a receive found the ring empty (ENOBUFS, or no buffer to arm with).</summary>
+    public long Exhaustions { get; private set; }
+
     internal UringReactor Reactor => _reactor;
 
     internal bool IsDisposed => _disposed;
 
-    /// <summary>Receivers with a multishot receive armed on this group (the slab is never freed under them).</summary>
+    /// <summary>Receivers with a multishot receive armed on this group (the slabs are never freed under them).</summary>
     internal int ArmedReceivers { get; set; }
 
-    private nint Address(int id) => (nint)(_slab + (nint)id * BufferSize);
+    private nint Address(int id) => _slabs[id / _chunk] + (nint)(id % _chunk) * BufferSize;
+
+    private void AddChunk()
+    {
+        nint slab = (nint)NativeMemory.AlignedAlloc((nuint)BufferSize * (nuint)_chunk, 4096);
+        _slabs.Add(slab);
+        int first = Count;
+        for (int i = 0; i < _chunk; i++)
+            _bufferRing.Add(Address(first + i), (uint)BufferSize, (ushort)(first + i), i);
+        _bufferRing.Advance(_chunk);
+        Count += _chunk;
+    }
+
+    /// <summary>The ring ran dry: add buffers if the pool may still grow. Returns true when it grew.</summary>
+    internal bool TryGrow()
+    {
+        Exhaustions++;
+        Metrics.ProvidedBuffersExhausted();
+        if (_disposed || Count + _chunk > MaxCount)
+            return false;
+        AddChunk();
+        return true;
+    }
 
     /// <summary>The kernel filled buffer <paramref name="bufferId"/> with <paramref name="length"/> bytes: lease it out.</summary>
     internal ReceivedBuffer Take(ushort bufferId, int length)
@@ -131,7 +160,35 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
 
     internal void StopWaiting(MultishotReceiver receiver) => _starved.Remove(receiver);
 
+    /// <summary>Lends a leased buffer to a send: until <see cref="EndLend"/>, its span and its hand-back throw.</summary>
+    internal nint BeginLend(ushort bufferId, uint generation)
+    {
+        if (!IsCurrent(bufferId, generation))
+            ThrowStale(bufferId);
+        _states[bufferId] = LentState;
+        _lentToSends++;
+        return Address(bufferId);
+    }
+
+    /// <summary>The send's final completion arrived: the lease is the caller's again.</summary>
+    internal void EndLend(ushort bufferId, uint generation)
+    {
+        if (_generations[bufferId] == generation && _states[bufferId] == LentState)
+        {
+            _states[bufferId] = LeasedState;
+            _lentToSends--;
+        }
+    }
+
     private void ThrowStale(ushort bufferId)
+    {
+        if (!_disposed && _states[bufferId] == LentState)
+            throw new Buffers.BufferLentException(
+                $"This ReceivedBuffer (buffer {bufferId} of group {GroupId}) is lent to a send in flight; take it back from the send's result first.");
+        ThrowStaleCore(bufferId);
+    }
+
+    private void ThrowStaleCore(ushort bufferId)
         => throw (_disposed
             ? new ObjectDisposedException(nameof(ProvidedBufferPool), "The buffer pool was disposed; its received buffers are gone.")
             : new BufferAlreadyReturnedException(
@@ -139,8 +196,8 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
                 "Hand each received buffer back exactly once, and do not use it afterwards."));
 
     /// <summary>
-    /// Unregisters the ring and frees the memory. If a receive is still armed on the group, the memory is leaked
-    /// on purpose instead: memory the kernel may write to is never freed.
+    /// Unregisters the ring and frees the memory. If a receive is still armed on the group, or a received buffer is
+    /// lent to a send, the memory is leaked on purpose instead: memory the kernel may use is never freed.
     /// </summary>
     public void Dispose()
     {
@@ -150,8 +207,12 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
         _starved.Clear();
         if (!_reactor.Ring.IsDisposed)
             _bufferRing.Dispose();
-        if (ArmedReceivers == 0)
-            NativeMemory.AlignedFree(_slab);
+        if (ArmedReceivers == 0 && _lentToSends == 0)
+        {
+            foreach (nint slab in _slabs)
+                NativeMemory.AlignedFree((void*)slab);
+            _slabs.Clear();
+        }
     }
 }
 
@@ -192,6 +253,10 @@ public readonly struct ReceivedBuffer : IDisposable
 
     /// <summary>Hands the buffer back to its ring. A second hand-back throws <see cref="BufferAlreadyReturnedException"/>.</summary>
     public void Return() => _pool?.Return(_bufferId, _generation);
+
+    internal nint BeginLend() => _pool!.BeginLend(_bufferId, _generation);
+
+    internal void EndLend() => _pool?.EndLend(_bufferId, _generation);
 
     /// <summary>Same as <see cref="Return"/>.</summary>
     public void Dispose() => Return();

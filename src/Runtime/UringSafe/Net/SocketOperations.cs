@@ -52,6 +52,48 @@ internal struct IoBufferSendAll(FileRef fd, IoBuffer buffer) : IUringOperation<I
         => new UringSocketException(errno, operation, buffer);
 }
 
+/// <summary>send of a received buffer (zero-copy echo: straight from the provided-buffer ring's memory), resubmitted
+/// after short sends until every byte is out; the lease comes back to the caller, who hands it to the ring.</summary>
+internal struct LeaseSendAll(FileRef fd, ReceivedBuffer lease) : IUringOperation<IoResult<ReceivedBuffer>>, IResubmittingOperation
+{
+    private nint _address;
+    private int _offset;
+
+    public void Prepare(ref Sqe sqe, in OperationContext context)
+    {
+        if (_address == 0)
+            _address = lease.BeginLend();
+        sqe = new Send(fd, _address + _offset, (uint)(lease.Length - _offset)).MsgFlags(SockAddr.MsgNoSignal).Build();
+    }
+
+    bool IUringOperation<IoResult<ReceivedBuffer>>.TryContinue(int result)
+    {
+        if (_offset + result >= lease.Length)
+            return false;
+        _offset += result;
+        return true;
+    }
+
+    public IoResult<ReceivedBuffer> Complete(int result, CqeFlags flags)
+    {
+        Release(result);
+        if (result + _offset < lease.Length)
+            throw new UringSocketException(SocketErrors.EPIPE, "WriteAll: the kernel accepted zero bytes", lease);
+        return new IoResult<ReceivedBuffer>(result + _offset, lease);
+    }
+
+    public object? Release(int result)
+    {
+        if (_address != 0)
+            lease.EndLend();
+        _address = 0;
+        return lease;
+    }
+
+    public Exception? MapError(int errno, string operation, int fd, object? buffer)
+        => new UringSocketException(errno, operation, buffer);
+}
+
 /// <summary>send of pinned managed memory (byte[], ReadOnlyMemory), resubmitted after short sends until every byte
 /// is out, handing back <typeparamref name="TBuffer"/>.</summary>
 internal struct PinnedSendAll<TBuffer>(FileRef fd, TBuffer owner, ReadOnlyMemory<byte> memory) : IUringOperation<IoResult<TBuffer>>, IResubmittingOperation

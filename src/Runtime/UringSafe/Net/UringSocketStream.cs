@@ -90,6 +90,15 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     public ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
         => Reactor.Execute<IoBufferSendAll, IoResult<IoBuffer>>(new IoBufferSendAll(FileRef, buffer), _socket, cancellationToken);
 
+    /// <summary>
+    /// Sends all of a received buffer's bytes straight from the provided-buffer ring (no copy), resubmitting after
+    /// short sends, and hands the lease back for you to <see cref="ReceivedBuffer.Return"/>: a zero-copy echo. While
+    /// lent, the lease's span and hand-back throw <see cref="Buffers.BufferLentException"/>. On failure the
+    /// <see cref="UringSocketException.Buffer"/> is the lease (boxed).
+    /// </summary>
+    public ValueTask<IoResult<ReceivedBuffer>> WriteAllAsync([Lends] ReceivedBuffer buffer, CancellationToken cancellationToken = default)
+        => Reactor.Execute<LeaseSendAll, IoResult<ReceivedBuffer>>(new LeaseSendAll(FileRef, buffer), _socket, cancellationToken);
+
     /// <summary>Sends all of <paramref name="buffer"/>, resubmitting after short sends.</summary>
     public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         => Reactor.Execute<PinnedSendAll<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>(new PinnedSendAll<ReadOnlyMemory<byte>>(FileRef, buffer, buffer), _socket, cancellationToken);
