@@ -51,6 +51,9 @@ for (int i = 0; i < args.Length; i++)
             break;
     }
 }
+// Open the console writers now: when the process runs out of fds (EMFILE), they could not be opened to report it.
+Console.Out.Flush();
+Console.Error.Flush();
 IPAddress address = positional.Count > 0 ? IPAddress.Parse(positional[0]) : IPAddress.Loopback;
 int port = positional.Count > 1 ? int.Parse(positional[1]) : 8080;
 var endPoint = new IPEndPoint(address, port);

@@ -392,7 +392,7 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     internal void ReportUnhandled(AggregateException error)
     {
-        Exception e = error.InnerExceptions.Count == 1 ? error.InnerExceptions[0] : error;
+        Exception e = error.InnerExceptions.Count == 1 && error.InnerException is not AggregateException ? error.InnerExceptions[0] : error;
         if (e is OperationCanceledException)
             return;
         Action<UringReactor, Exception>? handler = UnhandledException;

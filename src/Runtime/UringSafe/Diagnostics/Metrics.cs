@@ -21,6 +21,7 @@ internal static class Metrics
     private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
     private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
     private static readonly Counter<long> s_providedExhausted = s_meter.CreateCounter<long>("uringsafe.recv.buffers_exhausted", "{event}", "Times a provided-buffer ring ran dry under multishot receives (ENOBUFS); receives resume when buffers come back or the pool grows.");
+    private static readonly Counter<long> s_acceptErrors = s_meter.CreateCounter<long>("uringsafe.accept.errors", "{error}", "Accept errors (EMFILE, ENFILE, ...) after which a listener backed off, by errno.");
     private static readonly UpDownCounter<long> s_buffersInUse = s_meter.CreateUpDownCounter<long>("uringsafe.buffers.in_use", "{buffer}", "Pooled IoBuffers rented out.");
 
     // Pre-boxed tag values, so recording with a listener attached does not allocate.
@@ -45,6 +46,12 @@ internal static class Metrics
     public static void SqFullWait() => s_sqFull.Add(1);
 
     public static void CqOverflowFlush() => s_cqOverflow.Add(1);
+
+    public static void AcceptError(int errno)
+    {
+        if (s_acceptErrors.Enabled)
+            s_acceptErrors.Add(1, new KeyValuePair<string, object?>("errno", UringSafe.Errno.Name(errno)));
+    }
 
     public static void ProvidedBuffersExhausted() => s_providedExhausted.Add(1);
 

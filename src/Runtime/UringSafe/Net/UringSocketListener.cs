@@ -54,6 +54,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
     private readonly SharedFd _socket;
     private readonly MultishotAcceptor? _acceptor;
     private TimeSpan _backoff;
+    private bool _inEpisode;
 
     private protected UringSocketListener(SharedFd socket, EndPoint? localEndPoint, UringListenerOptions options)
     {
@@ -97,18 +98,36 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
     {
         _backoff = _backoff == TimeSpan.Zero ? _options.InitialBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.MaxBackoff.Ticks));
         AcceptErrorCount++;
-        try
+        Metrics.AcceptError(errno);
+        var error = new UringSocketException(errno, $"Accept({LocalEndPoint})");
+        Action<UringSocketException, TimeSpan>? handler = AcceptError;
+        if (handler is null)
         {
-            AcceptError?.Invoke(new UringSocketException(errno, "Accept"), _backoff);
+            // Nobody listens: say it once per episode (until an accept succeeds again), never silently.
+            if (!_inEpisode)
+                Console.Error.WriteLine($"UringSafe: {error.Message} Backing off ({_backoff.TotalMilliseconds:0.#} ms, doubling) and serving existing connections; subscribe to AcceptError to handle this yourself.");
         }
-        catch
+        else
         {
-            // a failing handler must not stop the listener
+            try
+            {
+                handler(error, _backoff);
+            }
+            catch (Exception e)
+            {
+                // a failing handler must not stop the listener, nor vanish
+                _reactor.ReportUnhandled(new AggregateException("A UringSocketListener.AcceptError handler threw.", e));
+            }
         }
+        _inEpisode = true;
         return _backoff;
     }
 
-    internal void OnAcceptSuccess() => _backoff = TimeSpan.Zero;
+    internal void OnAcceptSuccess()
+    {
+        _backoff = TimeSpan.Zero;
+        _inEpisode = false;
+    }
 
     internal static bool IsTransient(int errno)
         => errno is SocketErrors.EMFILE or SocketErrors.ENFILE or SocketErrors.ENOBUFS or Errno.ENOMEM
