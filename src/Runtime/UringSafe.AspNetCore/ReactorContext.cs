@@ -48,7 +48,13 @@ internal sealed class ReactorContext : IDisposable
     public PipeOptions OutputOptions { get; }
 
     /// <summary>The provided-buffer ring for multishot receives (created on first use, on the reactor thread).</summary>
-    public ProvidedBufferPool ProvidedBuffers => _provided ??= new ProvidedBufferPool(BufferSize, RoundUpToPowerOfTwo(Math.Max(2, Options.BuffersPerReactor)));
+    public ProvidedBufferPool ProvidedBuffers => _provided ??= CreateProvidedBuffers();
+
+    private ProvidedBufferPool CreateProvidedBuffers()
+    {
+        int count = Math.Min(RoundUpToPowerOfTwo(Math.Max(2, Options.BuffersPerReactor)), 32768);
+        return new ProvidedBufferPool(BufferSize, count, Math.Min(count * 8, 32768));
+    }
 
     /// <summary>A pooled buffer, or a freshly allocated one when the pool is exhausted (freed again by Dispose).</summary>
     public IoBuffer RentBuffer() => _pool.TryRent(out IoBuffer? b) ? b : IoBuffer.Allocate(BufferSize);

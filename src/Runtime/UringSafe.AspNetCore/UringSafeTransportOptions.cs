@@ -42,9 +42,10 @@ public sealed class UringSafeTransportOptions
 
     /// <summary>
     /// Receive with one multishot recv per connection over a provided-buffer ring (buffers are taken only when data
-    /// arrives, so idle connections hold none) instead of a lend-and-return read per receive. Default false.
+    /// arrives, so idle connections hold none; the ring grows up to 8 times <see cref="BuffersPerReactor"/> when it runs
+    /// dry) instead of a lend-and-return read per receive, which holds a buffer per waiting connection. Default true.
     /// </summary>
-    public bool UseMultishotReceive { get; set; }
+    public bool UseMultishotReceive { get; set; } = true;
 
     /// <summary>
     /// Run Kestrel's request processing inline on the reactor thread that received the data (and complete the
