@@ -176,6 +176,13 @@ namespace UringSafe.Generators
             w.Indent--;
             w.WriteLine("}");
 
+            // DescribeBuffer: what the in-flight snapshot shows for the lent buffer.
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("public string? DescribeBuffer()");
+            w.Indent++;
+            w.WriteLine($"=> {lending}.Describe(this.{lent.FieldName});");
+            w.Indent--;
+
             // MapError: the declaration's ErrorMapper builds the exception for a failure (only on the error path).
             if (model.ErrorMapper.Length != 0)
             {

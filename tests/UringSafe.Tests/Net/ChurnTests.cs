@@ -30,7 +30,7 @@ public class ChurnTests
         // the rest of the process, so they must be open before the baseline.
         _ = typeof(Dns).Assembly;
         Churn(TimeSpan.FromMilliseconds(300));
-        int baseline = Fds.OpenFdCount();
+        Dictionary<string, int> baseline = Fds.OpenFdTargets();
 
         Counts counts = Churn(ChurnTime);
 
@@ -39,7 +39,7 @@ public class ChurnTests
             $"every kind ran: {counts.Normal} normal, {counts.Resets} resets ({counts.ResetsMidMessage} mid-message), {counts.HalfCloses} half-closes");
         Assert.True(counts.RoundTrips > 0);
         Assert.True(counts.ServerResets > 0, "the server saw no ECONNRESET/EPIPE");
-        Assert.Equal(baseline, Fds.OpenFdCount());
+        Fds.AssertSameFds(baseline, Fds.OpenFdTargets());
     }
 
     /// <summary>Runs the server on a reactor and the clients against it for <paramref name="duration"/>; checks the server side.</summary>

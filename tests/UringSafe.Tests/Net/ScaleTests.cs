@@ -22,7 +22,7 @@ public class ScaleTests
     {
         const int Connections = 10_000;
         WarmUpProcessMachinery();
-        Dictionary<string, int> before = OpenFdTargets();
+        Dictionary<string, int> before = Fds.OpenFdTargets();
         string? report = null;
         int peakOpen = 0, leasedAfter = -1, inFlightAfter = -1;
         long exhaustions = 0;
@@ -56,7 +56,7 @@ public class ScaleTests
         Assert.True(peakOpen == Connections, $"{peakOpen} of {Connections} connections were open at once on the server ({report})");
         Assert.True(leasedAfter == 0, $"{leasedAfter} provided buffers still leased");
         Assert.True(inFlightAfter == 0, $"{inFlightAfter} operations still in flight");
-        AssertSameFds(before, OpenFdTargets());
+        Fds.AssertSameFds(before, Fds.OpenFdTargets());
         _ = exhaustions;
     }
 
@@ -187,40 +187,5 @@ public class ScaleTests
         if (!run.Wait(limit))
             Assert.Fail($"{what} did not finish within {limit.TotalSeconds:0} s (hang)");
         run.GetAwaiter().GetResult();
-    }
-
-    /// <summary>Open fds of this process by /proc/self/fd link target, counted.</summary>
-    internal static Dictionary<string, int> OpenFdTargets()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var targets = new Dictionary<string, int>();
-        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
-        {
-            string target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget ?? "?";
-            }
-            catch (IOException)
-            {
-                continue; // closed meanwhile (the directory's own fd)
-            }
-            if (target.StartsWith("socket:", StringComparison.Ordinal))
-                target = "socket"; // inode numbers differ from run to run: compare kinds
-            else if (target.StartsWith("pipe:", StringComparison.Ordinal))
-                target = "pipe";
-            targets[target] = targets.GetValueOrDefault(target) + 1;
-        }
-        return targets;
-    }
-
-    internal static void AssertSameFds(Dictionary<string, int> before, Dictionary<string, int> after)
-    {
-        var diff = after.Keys.Union(before.Keys)
-            .Select(k => (Target: k, Delta: after.GetValueOrDefault(k) - before.GetValueOrDefault(k)))
-            .Where(d => d.Delta != 0 && !d.Target.StartsWith("/proc/", StringComparison.Ordinal))
-            .ToList();
-        Assert.True(diff.Count == 0, "open fds changed: " + string.Join(", ", diff.Select(d => $"{d.Target} {d.Delta:+#;-#}")));
     }
 }

@@ -36,6 +36,12 @@ public interface IUringOperation<TResult>
     /// <see cref="IResubmittingOperation"/> (they override it, so the call never boxes).
     /// </summary>
     internal bool TryContinue(int result) => false;
+
+    /// <summary>
+    /// The lent buffer, described for the in-flight snapshot (for example "IoBuffer, 4096 B"), or null. Called from
+    /// any thread, only by diagnostics (never on the hot path). Generated operations implement it.
+    /// </summary>
+    string? DescribeBuffer() => null;
 }
 
 /// <summary>Marks an operation that overrides <see cref="IUringOperation{TResult}.TryContinue"/> (a send-all).</summary>

@@ -10,7 +10,7 @@ namespace UringSafe.Async;
 /// a wait (the request stays armed; later items are kept), and re-arming, which never throws out of the completion
 /// loop. The request holds a reference to its <see cref="SharedFd"/>, so closing the fd cancels it first.
 /// </summary>
-internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource<TItem>
+internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource<TItem>, IMultishot
 {
     /// <summary>What a completion means.</summary>
     protected enum Outcome : byte

@@ -32,6 +32,19 @@ internal abstract class OperationSlot
     /// reported short without losing data.</summary>
     internal bool ShortTransferSafe;
 
+    /// <summary>When the current request was submitted (the reactor's loop-turn timestamp, Stopwatch ticks).</summary>
+    internal long SubmittedAt;
+
+    /// <summary>Where the operation was started (with <see cref="ReactorOptions.CaptureCallSites"/>), or null.</summary>
+    internal string? CallSite;
+
+    /// <summary>True once the stall monitor reported this request as stuck.</summary>
+    internal bool StallReported;
+
+    /// <summary>The buffer lent to the operation, described for diagnostics (kind and size), or null. Called from any
+    /// thread, off the hot path.</summary>
+    internal virtual string? DescribeBuffer() => null;
+
     /// <summary>A linked timeout (IORING_OP_LINK_TIMEOUT) for each submission, or zero.</summary>
     internal TimeSpan Timeout;
 

@@ -119,6 +119,18 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             && sqe.SpliceFdIn == 0;
     }
 
+    internal override string? DescribeBuffer()
+    {
+        try
+        {
+            return _op.DescribeBuffer(); // a copy of the operation (boxed): safe to read from another thread
+        }
+        catch (Exception)
+        {
+            return null; // torn by a concurrent completion: diagnostics are best effort
+        }
+    }
+
     private void OnTokenCancelled()
     {
         // May run on any thread. The registration is disposed before the operation finishes (and that waits for a

@@ -22,6 +22,29 @@ public sealed record ReactorOptions
     /// <summary>How long disposal waits for cancelled operations' final completions. Default 2 s.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Record, for each operation, the user code that started it (a stack walk per operation: for debugging, not
+    /// production). Shown in <see cref="UringDiagnostics.Snapshot"/>, dumps and stall reports. Default false (free).
+    /// </summary>
+    public bool CaptureCallSites { get; init; }
+
+    /// <summary>
+    /// An operation in flight longer than this is reported once (<see cref="UringDiagnostics.StallDetected"/>).
+    /// Requests that wait for the outside world by design (receives, accepts, polls, timers) are not reported.
+    /// Default 10 s; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan StallThreshold { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The reactor thread not returning to its loop for longer than this (blocked by <c>.Wait()</c>, a lock, or long
+    /// CPU-bound work in a continuation) is reported once per episode. Default 1 s; <see cref="TimeSpan.Zero"/> turns
+    /// it off.
+    /// </summary>
+    public TimeSpan BlockedThreshold { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where stall reports and the shutdown dump go when no handler takes them. Default: stderr.</summary>
+    public TextWriter? DiagnosticsOutput { get; init; }
+
     /// <summary>Opt-in fault injection (tests, and users testing their own cancellation and error paths): real
     /// completions replaced by errors, short transfers, delays and cancels, and refused submissions. Null (the default)
     /// costs nothing.</summary>

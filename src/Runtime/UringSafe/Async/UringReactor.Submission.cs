@@ -92,6 +92,12 @@ public sealed unsafe partial class UringReactor
         slot.UserData = userData;
         slot.IsLive = true;
         slot.Opcode = sqe.Opcode;
+        slot.SubmittedAt = _turnStart;
+        slot.StallReported = false;
+        if (_captureCallSites)
+            slot.CallSite = CallSites.Capture();
+        if (UringEventSource.Log.OperationsEnabled)
+            UringEventSource.Log.Submit(Id, userData, sqe.Opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
         if (_faults is not null)
             slot.ShortTransferSafe = sqe.Opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
                 && sqe.Off != ulong.MaxValue;
@@ -130,6 +136,8 @@ public sealed unsafe partial class UringReactor
         if (_disposed || !slot.IsLive)
             return;
         Metrics.Cancelled();
+        if (UringEventSource.Log.OperationsEnabled)
+            UringEventSource.Log.Cancel(Id, slot.UserData);
         SubmitInternal(new AsyncCancel(slot.UserData).UserData(UserData.Ignore).Build());
     }
 

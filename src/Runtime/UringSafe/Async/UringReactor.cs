@@ -38,6 +38,12 @@ public sealed unsafe partial class UringReactor : IDisposable
     private int _backlogHead, _backlogCount;
     private int _sleeping;
     private int _inFlight;
+    private readonly bool _captureCallSites;
+    private readonly long _stallTicks, _blockedTicks;
+    private long _turnStart;          // Stopwatch timestamp of the current loop turn (also each request's submit time)
+    private volatile bool _waiting;   // blocked in io_uring_enter waiting for completions: idle, not stuck
+    private volatile bool _inLoop;    // inside RunUntil
+    private long _blockedReportedTurn = -1;
     private bool _disposed;
     private Exception? _unhandled;
 
@@ -57,6 +63,11 @@ public sealed unsafe partial class UringReactor : IDisposable
         _backlog = new Cqe[Math.Max(64, (int)_ring.CqEntries)];
         _faults = options.FaultInjection is { } f ? new FaultInjector(f) : null;
         FaultInjector = _faults;
+        _captureCallSites = options.CaptureCallSites;
+        _stallTicks = ToStopwatchTicks(options.StallThreshold);
+        _blockedTicks = ToStopwatchTicks(options.BlockedThreshold);
+        DiagnosticsOutput = options.DiagnosticsOutput ?? Console.Error;
+        _turnStart = System.Diagnostics.Stopwatch.GetTimestamp();
         _wakeBuffer = (ulong*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8, 8);
         int wakeFd = eventfd(0, EFD_CLOEXEC);
         if (wakeFd < 0)
@@ -68,7 +79,23 @@ public sealed unsafe partial class UringReactor : IDisposable
         s_reactors[Id] = this;
         t_current = this;
         ArmWake();
+        if (_stallTicks > 0 || _blockedTicks > 0)
+            StallMonitor.Watch(Min(options.StallThreshold, options.BlockedThreshold));
     }
+
+    private static long ToStopwatchTicks(TimeSpan t) => t <= TimeSpan.Zero ? 0 : (long)(t.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a <= TimeSpan.Zero ? b : b <= TimeSpan.Zero ? a : a < b ? a : b;
+
+    /// <summary>Every live reactor of the process.</summary>
+    internal static ICollection<UringReactor> All => s_reactors.Values;
+
+    /// <summary>Where stall reports and the shutdown dump go when no handler takes them.</summary>
+    internal TextWriter DiagnosticsOutput { get; }
+
+    internal bool CaptureCallSites => _captureCallSites;
+
+    internal long TurnStart => _turnStart;
 
     private static Ring CreateRing(ReactorOptions options)
     {
@@ -205,6 +232,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     {
         if (_disposed)
             return;
+        _turnStart = System.Diagnostics.Stopwatch.GetTimestamp();
         while (_remote.TryDequeue(out WorkItem item))
             _local.Enqueue(item);
         RunLocal();
@@ -220,12 +248,15 @@ public sealed unsafe partial class UringReactor : IDisposable
         if (mayBlock && _local.Count == 0 && _backlogHead == _backlogCount && until is not { IsCompleted: true })
         {
             Interlocked.Exchange(ref _sleeping, 1);
+            _waiting = true;
             if (!_remote.IsEmpty)
                 _ring.Submit();
             else if (_faults is { HasDelayed: true })
                 _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(1));
             else
                 _ring.SubmitAndWait(1);
+            _waiting = false;
+            _turnStart = System.Diagnostics.Stopwatch.GetTimestamp();
             Volatile.Write(ref _sleeping, 0);
         }
         else
@@ -300,6 +331,8 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// resubmit (or re-arm) from inside its handler.</summary>
     internal void Deliver(OperationSlot slot, int index, int result, CqeFlags flags)
     {
+        if (UringEventSource.Log.OperationsEnabled)
+            UringEventSource.Log.Complete(Id, slot.UserData, slot.Opcode.ToString(), result, (int)flags);
         bool final = (flags & CqeFlags.More) == 0;
         if (final)
         {
@@ -345,6 +378,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             // A task completed by some other thread must wake the loop, or it could sleep in io_uring_enter forever.
             if (!task.IsCompleted)
                 task.ContinueWith(static (_, s) => ((UringReactor)s!).Post(static _ => { }, null), this, TaskContinuationOptions.ExecuteSynchronously);
+            _inLoop = true;
             while (!task.IsCompleted)
             {
                 if (_disposed)
@@ -359,6 +393,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         finally
         {
+            _inLoop = false;
             SynchronizationContext.SetSynchronizationContext(previous);
         }
         task.GetAwaiter().GetResult();
@@ -436,13 +471,19 @@ public sealed unsafe partial class UringReactor : IDisposable
                 RunLocal();
             }
         }
-        _disposed = true;
         LeakedOperations = _inFlight;
         if (_inFlight > 0)
         {
+            // The shutdown dump: what never completed, so what keeps its buffer and fd forever.
+            IReadOnlyList<InFlightOperation> leaked = Snapshot();
+            DiagnosticsOutput.WriteLine($"UringSafe: reactor {Id} shut down with {leaked.Count} operation(s) still in flight after {_shutdownTimeout.TotalMilliseconds:0} ms; their buffers and fds are kept (leaked), never freed:");
+            foreach (InFlightOperation op in leaked)
+                DiagnosticsOutput.WriteLine("  " + op);
+            DiagnosticsOutput.Flush();
             lock (s_abandoned)
                 s_abandoned.AddRange(_slots.Live());
         }
+        _disposed = true;
         s_reactors.TryRemove(Id, out _);
         _ring.Dispose();
         _wakeFd.Dispose();

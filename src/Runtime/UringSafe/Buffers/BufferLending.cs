@@ -50,4 +50,16 @@ public static unsafe class BufferLending
 
     /// <summary>Unpins memory.</summary>
     public static void Release(ReadOnlyMemory<byte> buffer, ref BufferLease lease, int filled) => lease.End();
+
+    /// <summary>Describes a lent buffer for the in-flight snapshot.</summary>
+    public static string Describe(IoBuffer buffer) => buffer is null ? "IoBuffer (null)" : $"IoBuffer, {buffer.Capacity} B{(buffer.Pool is null ? "" : ", pooled")}";
+
+    /// <summary>Describes a lent buffer for the in-flight snapshot.</summary>
+    public static string Describe(byte[] buffer) => buffer is null ? "byte[] (null)" : $"byte[], {buffer.Length} B";
+
+    /// <summary>Describes a lent buffer for the in-flight snapshot.</summary>
+    public static string Describe(Memory<byte> buffer) => $"Memory<byte>, {buffer.Length} B";
+
+    /// <summary>Describes a lent buffer for the in-flight snapshot.</summary>
+    public static string Describe(ReadOnlyMemory<byte> buffer) => $"ReadOnlyMemory<byte>, {buffer.Length} B";
 }

@@ -1,0 +1,67 @@
+using System.Diagnostics.Tracing;
+
+namespace UringSafe.Async;
+
+/// <summary>
+/// The <c>UringSafe</c> event source: the request timeline for <c>dotnet-trace</c> and PerfView
+/// (<c>--providers UringSafe:0x1</c>), lined up with the kernel's <c>io_uring_submit_req</c> and
+/// <c>io_uring_complete</c> tracepoints by <c>user_data</c>; stall reports (<c>0x4</c>); and, on demand, a dump of every
+/// operation in flight: enabling keyword <c>0x2</c> (<c>dotnet-trace collect -p PID --providers UringSafe:0x2</c>)
+/// writes one <c>InFlight</c> event per operation. Free when nobody listens (one flag test per event site).
+/// </summary>
+[EventSource(Name = "UringSafe")]
+public sealed class UringEventSource : EventSource
+{
+    /// <summary>The one instance.</summary>
+    public static readonly UringEventSource Log = new();
+
+    private UringEventSource()
+    {
+    }
+
+    /// <summary>Keywords.</summary>
+    public static class Keywords
+    {
+        /// <summary>Submit, complete and cancel events.</summary>
+        public const EventKeywords Operations = (EventKeywords)1;
+
+        /// <summary>Enabling it dumps every operation in flight as <c>InFlight</c> events.</summary>
+        public const EventKeywords InFlightDump = (EventKeywords)2;
+
+        /// <summary>Stuck operations and blocked reactor threads.</summary>
+        public const EventKeywords Stalls = (EventKeywords)4;
+    }
+
+    internal bool OperationsEnabled => IsEnabled(EventLevel.Verbose, Keywords.Operations);
+
+    /// <summary>A request was queued on a reactor's ring.</summary>
+    [Event(1, Level = EventLevel.Verbose, Keywords = Keywords.Operations, Message = "reactor {0} submit user_data {1} {2} fd {3}")]
+    public void Submit(int reactorId, ulong userData, string opcode, int fd) => WriteEvent(1, reactorId, userData, opcode, fd);
+
+    /// <summary>A completion arrived for a request (final or not).</summary>
+    [Event(2, Level = EventLevel.Verbose, Keywords = Keywords.Operations, Message = "reactor {0} complete user_data {1} {2} result {3} flags {4}")]
+    public void Complete(int reactorId, ulong userData, string opcode, int result, int flags) => WriteEvent(2, reactorId, userData, opcode, result, flags);
+
+    /// <summary>A cancel was submitted for a request.</summary>
+    [Event(3, Level = EventLevel.Verbose, Keywords = Keywords.Operations, Message = "reactor {0} cancel user_data {1}")]
+    public void Cancel(int reactorId, ulong userData) => WriteEvent(3, reactorId, userData);
+
+    /// <summary>One operation in flight (a dump).</summary>
+    [Event(4, Level = EventLevel.Informational, Keywords = Keywords.InFlightDump, Message = "{8}")]
+    public void InFlight(int reactorId, ulong userData, string opcode, int fd, string target, string buffer, double ageMilliseconds, string callSite, string text)
+        => WriteEvent(4, reactorId, userData, opcode, fd, target, buffer, ageMilliseconds, callSite, text);
+
+    /// <summary>A stuck operation or a blocked reactor.</summary>
+    [Event(5, Level = EventLevel.Warning, Keywords = Keywords.Stalls, Message = "{3}")]
+    public void Stall(int reactorId, ulong userData, double milliseconds, string message) => WriteEvent(5, reactorId, userData, milliseconds, message);
+
+    /// <inheritdoc/>
+    protected override void OnEventCommand(EventCommandEventArgs command)
+    {
+        if (command.Command == EventCommand.Enable && IsEnabled(EventLevel.Informational, Keywords.InFlightDump))
+        {
+            foreach (InFlightOperation op in UringDiagnostics.Snapshot())
+                InFlight(op.ReactorId, op.UserData, op.Opcode, op.Fd, op.Target ?? "", op.Buffer ?? "", op.Age.TotalMilliseconds, op.CallSite ?? "", op.ToString());
+        }
+    }
+}
