@@ -13,6 +13,7 @@ public static class WorkloadRegistry
         new HttpWorkload(),
         new AwaitedNopWorkload(),
         new FileReadWorkload(),
+        new ConnsWorkload(),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive).</summary>
