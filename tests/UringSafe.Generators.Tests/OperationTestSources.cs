@@ -122,6 +122,11 @@ internal static class OperationTestSources
                 public static void Release(byte[] buffer, ref BufferLease lease, int filled) => Log.Add($"release byte[] {filled}");
                 public static void Release(Memory<byte> buffer, ref BufferLease lease, int filled) => Log.Add($"release Memory {filled}");
                 public static void Release(ReadOnlyMemory<byte> buffer, ref BufferLease lease, int filled) => Log.Add($"release ReadOnlyMemory {filled}");
+
+                public static string Describe(IoBuffer buffer) => $"IoBuffer, {buffer.Capacity} B";
+                public static string Describe(byte[] buffer) => $"byte[], {buffer.Length} B";
+                public static string Describe(Memory<byte> buffer) => $"Memory<byte>, {buffer.Length} B";
+                public static string Describe(ReadOnlyMemory<byte> buffer) => $"ReadOnlyMemory<byte>, {buffer.Length} B";
             }
         }
 
@@ -144,6 +149,7 @@ internal static class OperationTestSources
                 TResult Complete(int result, CqeFlags flags);
                 object? Release(int result);
                 Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
+                string? DescribeBuffer() => null;
             }
 
             [AttributeUsage(AttributeTargets.Method, Inherited = false)]
