@@ -32,7 +32,8 @@ public sealed class AwaitedNopWorkload : Workload
     public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
     {
         long n = context.ScaledOps(Ops, InFlight);
-        Impl[] all = [new PeerNop(n), new AwaitedNop(n, InFlight)];
+        // The call-site variant (ReactorOptions.CaptureCallSites) runs a tenth of the ops: a stack walk per operation.
+        Impl[] all = [new PeerNop(n), new AwaitedNop(n, InFlight, callSites: false), new AwaitedNop(Math.Max(InFlight, n / 10), InFlight, callSites: true)];
         Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         return [new BenchCase($"awaited-nop-q{InFlight}", $"awaited NOP, {InFlight} in flight, {n:N0} ops (C: batch {PeerBatch})", chosen, "c-liburing")];
     }
@@ -57,9 +58,9 @@ public sealed class AwaitedNopWorkload : Workload
     }
 
     /// <summary>The product: <paramref name="inFlight"/> async loops on one reactor (this thread), each awaiting NOPs.</summary>
-    private sealed class AwaitedNop(long ops, int inFlight) : Impl
+    private sealed class AwaitedNop(long ops, int inFlight, bool callSites) : Impl
     {
-        public override string Id => "uringsafe";
+        public override string Id => callSites ? "uringsafe-callsites" : "uringsafe";
 
         public override void Warmup(BenchContext context)
         {
@@ -84,7 +85,7 @@ public sealed class AwaitedNopWorkload : Workload
             long t1 = Stopwatch.GetTimestamp();
             ThreadCpu.Usage c1 = ThreadCpu.Now();
             return (loops.Completed, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, loops.Alloc, c1 - c0);
-        }));
+        }, new ReactorOptions { CaptureCallSites = callSites }));
     }
 }
 
