@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using UringSafe.Async;
+
+namespace UringSafe.Tests.Async;
+
+/// <summary>Reactors wake each other with IORING_OP_MSG_RING; the message must leave even if the sender blocks next.</summary>
+public class CrossReactorWakeTests
+{
+    [Fact]
+    public async Task A_reactor_that_posts_to_another_and_then_blocks_still_wakes_it()
+    {
+        using var executor = new UringExecutor(2, pinToCores: false, options: new ReactorOptions { BlockedThreshold = TimeSpan.Zero });
+        UringReactor target = executor.Reactors[1];
+        long latencyTicks = -1;
+        using var ran = new ManualResetEventSlim();
+        Task sender = executor.Spawn(0, async () =>
+        {
+            await Task.Yield();
+            await UringReactor.Current.Delay(TimeSpan.FromMilliseconds(50)); // let the target fall asleep in io_uring_enter
+            long posted = Stopwatch.GetTimestamp();
+            target.Post(_ =>
+            {
+                Volatile.Write(ref latencyTicks, Stopwatch.GetTimestamp() - posted);
+                ran.Set();
+            }, null);
+            Thread.Sleep(1500); // the sender blocks right after posting (a .Wait(), a lock...)
+        });
+        Assert.True(await Task.WhenAny(sender, Task.Delay(TimeSpan.FromSeconds(10))) == sender, "the sender did not finish");
+        Assert.True(ran.Wait(TimeSpan.FromSeconds(5)), "the posted work never ran on the target reactor");
+        TimeSpan latency = Stopwatch.GetElapsedTime(0, Volatile.Read(ref latencyTicks));
+        Assert.True(latency < TimeSpan.FromMilliseconds(1000),
+            $"the target ran the posted work {latency.TotalMilliseconds:0} ms after the post: the wake-up waited for the blocked sender");
+    }
+}
