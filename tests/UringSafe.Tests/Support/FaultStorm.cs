@@ -126,7 +126,7 @@ internal sealed class StormReport
 
     public long InjectedErrors, InjectedShortTransfers, InjectedDelays, InjectedCancelRaces, InjectedRefusals, InjectedReapHolds;
     public long CqOverflowFlushes, SqFullWaits, KernelDroppedCqes;
-    public long ShortSends, BytesReceivedChecked;
+    public long ShortSends, BytesReceivedChecked, AcceptsAbandoned;
     public long Lends, HandBacks, ChecksumsVerified, ProvidedLeases, ProvidedReturns, PoolChurns, ListenersReplaced, SetupRetries;
     public int TrackedBuffers;
     public int InFlightBeforeDispose = -1, LeakedOperations = -1;
@@ -185,7 +185,7 @@ internal sealed class StormReport
         s.AppendLine(inv, $"faults injected: errors {InjectedErrors:N0}, short transfers {InjectedShortTransfers:N0}, delays {InjectedDelays:N0}, cancel races {InjectedCancelRaces:N0}, refusals {InjectedRefusals:N0}, reap holds {InjectedReapHolds:N0}");
         s.AppendLine(inv, $"ring pressure: {CqOverflowFlushes:N0} CQ overflow flushes (completions that overflowed the {Options.CompletionEntries}-entry CQ into the kernel's list), {SqFullWaits:N0} SQ-full waits, {KernelDroppedCqes} CQEs dropped by the kernel");
         s.AppendLine("errors by type: " + (Errors.Count == 0 ? "none" : string.Join(", ", Errors.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} x{e.Value}"))));
-        s.AppendLine(inv, $"other: {ShortSends:N0} short sends (TcpWrite), {ProvidedLeases:N0} provided-buffer leases ({ProvidedReturns:N0} handed back), {PoolChurns:N0} pool returns/re-rents, {ListenersReplaced} listeners replaced after a fault, {SetupRetries} setup retries");
+        s.AppendLine(inv, $"other: {ShortSends:N0} short sends (TcpWrite), {ProvidedLeases:N0} provided-buffer leases ({ProvidedReturns:N0} handed back), {PoolChurns:N0} pool returns/re-rents, {ListenersReplaced} listeners replaced after a fault, {AcceptsAbandoned} accepts abandoned after 1 s, {SetupRetries} setup retries");
         s.AppendLine("invariants:");
         s.AppendLine(inv, $"  buffers handed back exactly once: {Pass(Lends == HandBacks && Finished)} ({HandBacks:N0} hand-backs of {Lends:N0} lends, {TrackedBuffers} buffers)");
         s.AppendLine(inv, $"  no write after hand-back:         {Pass(!Violations.Any(v => v.Contains("changed", StringComparison.Ordinal)) && Finished)} ({ChecksumsVerified:N0} checksums verified)");
@@ -241,6 +241,7 @@ internal sealed class FaultStorm
     private readonly List<TrackedBuffer> _allBuffers = [];
     private readonly List<TrackedArray> _allArrays = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = new();
     private UringReactor? _reactor;
     private string _dir = "";
@@ -572,6 +573,7 @@ internal sealed class FaultStorm
 
     private async Task WaitBounded(Task task, string what)
     {
+        await Task.WhenAny(task, _stopped.Task); // the bound counts from the stop
         if (await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(20))) != task)
         {
             _report.Violation($"{what} did not finish within 20 s of the stop: {DescribeWorkers()}");
@@ -603,8 +605,10 @@ internal sealed class FaultStorm
 
     private void StopAll()
     {
-        if (!_stop.IsCancellationRequested)
-            _stop.Cancel(); // wakes every operation waiting with the stop token (socket reads, accepts)
+        if (_stop.IsCancellationRequested)
+            return;
+        _stop.Cancel(); // wakes every operation waiting with the stop token (socket reads, accepts)
+        _stopped.TrySetResult();
     }
 
     /// <summary>Takes one operation from the budget; false once it is spent (and then stops everything).</summary>
@@ -1061,14 +1065,22 @@ internal sealed class FaultStorm
                 {
                     UringTcpListener listener = w.Listener!;
                     client = await UringTcpStream.ConnectAsync(listener.LocalEndPoint, ct);
+                    // The connection may never come: an injected error on a multishot accept's final completion closes
+                    // the fd it carried (FaultInjectionOptions.ErrorRate). Give up on it after a while.
+                    using var patience = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    patience.CancelAfter(TimeSpan.FromSeconds(1));
                     try
                     {
-                        server = await listener.AcceptAsync(ct);
+                        server = await listener.AcceptAsync(patience.Token);
                     }
                     catch (UringSocketException)
                     {
                         ReplaceListener(w, listener); // the multishot accept failed for good (an injected fault)
                         throw;
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        _report.AcceptsAbandoned++;
                     }
                 });
                 // Close a socket while an operation on it is pending: the close cancels it, the buffer comes back on
