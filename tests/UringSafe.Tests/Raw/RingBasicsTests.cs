@@ -129,11 +129,15 @@ public sealed unsafe class RingBasicsTests
     [Fact]
     public void Unavailable_messages_name_cause_and_fix()
     {
-        Assert.Contains("too old", new UringUnavailableException(Errno.ENOSYS).Message);
-        string eperm = new UringUnavailableException(Errno.EPERM).Message;
+        // The message names the one cause that applies on the host (CapabilitiesTests covers each); given a host here.
+        var host = new UringSafe.Interop.HostFacts("5.4.0", new Version(5, 4), IoUringDisabled: null, IoUringGroup: null,
+            SeccompMode: 2, InIoUringGroup: false, HasSysAdmin: false, MemlockSoft: 65536, MemlockHard: 65536);
+        Assert.Contains("too old", UringUnavailableException.Explain(Errno.ENOSYS, host with { KernelRelease = "4.19.0", KernelVersion = new Version(4, 19) }).Message);
+        string eperm = UringUnavailableException.Explain(Errno.EPERM, host).Message;
         Assert.Contains("kernel.io_uring_disabled", eperm);
         Assert.Contains("seccomp", eperm);
         Assert.Contains("--security-opt", eperm);
+        Assert.Contains("RLIMIT_MEMLOCK", UringUnavailableException.Explain(Errno.ENOMEM, host).Message);
         Assert.Contains("RLIMIT_MEMLOCK", new UringUnavailableException(Errno.ENOMEM).Message);
     }
 
