@@ -72,6 +72,21 @@ public sealed class CapabilitiesTests
     }
 
     [Fact]
+    public void Probing_again_gives_the_same_answers_and_leaves_no_descriptor_open()
+    {
+        UringCapabilities current = UringCapabilities.Current;
+        int before = UringSafe.Tests.Support.Fds.OpenFdCount();
+        for (int i = 0; i < 3; i++)
+        {
+            UringCapabilities again = UringCapabilities.ProbeUncached();
+            Assert.Equal(current.Features.Select(f => (f.Name, f.Supported, f.How)), again.Features.Select(f => (f.Name, f.Supported, f.How)));
+            Assert.Equal(current.Opcodes, again.Opcodes);
+        }
+        Assert.Equal(before, UringSafe.Tests.Support.Fds.OpenFdCount());
+        Assert.Same(current, UringCapabilities.Current);
+    }
+
+    [Fact]
     public void Opcode_support_is_the_kernels_probe()
     {
         using var ring = new Ring(4);

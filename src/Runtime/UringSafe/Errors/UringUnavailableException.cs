@@ -118,9 +118,11 @@ public sealed class UringUnavailableException : PlatformNotSupportedException
 
             case UringSafe.Errno.ENOMEM:
                 string memlock = $"RLIMIT_MEMLOCK is {HostFacts.FormatLimit(host.MemlockSoft)} (hard limit {HostFacts.FormatLimit(host.MemlockHard)})";
-                string where = host.KernelVersion.Major != 0 && host.KernelVersion >= new Version(5, 12)
-                    ? $"on {kernel} ring memory is charged to the memory cgroup, whose limit may be reached; registered buffers still count against RLIMIT_MEMLOCK"
-                    : $"before Linux 5.12 ring memory counts against RLIMIT_MEMLOCK, and {kernel} is such a kernel";
+                string where = host.KernelVersion.Major == 0
+                    ? "before Linux 5.12 ring memory counts against RLIMIT_MEMLOCK"
+                    : host.KernelVersion >= new Version(5, 12)
+                        ? $"on {kernel} ring memory is charged to the memory cgroup, whose limit may be reached; registered buffers still count against RLIMIT_MEMLOCK"
+                        : $"before Linux 5.12 ring memory counts against RLIMIT_MEMLOCK, and {kernel} is such a kernel";
                 return new(UringUnavailableCause.MemoryLimit,
                     $"io_uring could not allocate its rings: io_uring_setup returned ENOMEM; {memlock}, and {where}.",
                     "Raise RLIMIT_MEMLOCK (`ulimit -l unlimited`, `docker run --ulimit memlock=-1:-1`, systemd LimitMEMLOCK=infinity), " +

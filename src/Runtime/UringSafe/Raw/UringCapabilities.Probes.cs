@@ -50,6 +50,11 @@ public sealed partial class UringCapabilities
             {
                 return new OpcodeTable { Unavailable = e, Detail = $"not probed: io_uring_setup returned {Errno.Name(e.Errno)}" };
             }
+            catch (UringException e)
+            {
+                // io_uring_setup worked but the ring could not be mapped (ENOMEM: RLIMIT_MEMLOCK before 5.12): as unusable.
+                return new OpcodeTable { Unavailable = new UringUnavailableException(e.Errno), Detail = $"not probed: {e.Operation} failed with {e.ErrnoName}" };
+            }
         }
     }
 
@@ -89,6 +94,13 @@ public sealed partial class UringCapabilities
                 : (false, "io_uring_setup does not report IORING_FEAT_EXT_ARG", Decision.Probe);
             return new ProbeResults { Host = host, Ops = ops, Tried = tried };
         }
+    }
+
+    /// <summary>A fresh probe, neither cached nor published as <see cref="Current"/> (for tests: leaks, repeatability).</summary>
+    internal static UringCapabilities ProbeUncached()
+    {
+        HostFacts host = HostFacts.Read();
+        return new UringCapabilities(ProbeResults.Run(host, OpcodeTable.Probe()), CurrentOverrides());
     }
 
     /// <summary>A try that did not work: the detail says what happened.</summary>
