@@ -184,6 +184,47 @@ public sealed class CapabilitiesTests
     }
 
     [Fact]
+    public void An_operation_whose_opcode_an_override_disabled_fails_with_the_typed_needs_kernel_error_and_its_buffer()
+    {
+        string path = Path.GetTempFileName();
+        File.WriteAllBytes(path, new byte[64]);
+        OperationNotSupportedException? error = null;
+        bool lentAfter = true;
+        try
+        {
+            using (UringCapabilities.OverrideForTesting("op:Read", supported: false))
+            {
+                UringSafe.Tests.Net.NetRuntime.Run(async () =>
+                {
+                    await using var file = await UringSafe.Files.UringFile.OpenAsync(path);
+                    var buf = UringSafe.Buffers.IoBuffer.Allocate(64);
+                    try
+                    {
+                        (_, buf) = await file.ReadAtAsync(buf, 0);
+                    }
+                    catch (OperationNotSupportedException e)
+                    {
+                        error = e;
+                        buf = ReturnedBuffer.From<UringSafe.Buffers.IoBuffer>(e)!;
+                    }
+                    lentAfter = buf.IsLent;
+                    buf.Dispose();
+                });
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        Assert.NotNull(error);
+        Assert.Equal(IoUringOpcode.Read, error!.Opcode);
+        Assert.True(error.DisabledByOverride);
+        Assert.Equal(UringCapabilities.Current.KernelVersion, error.KernelVersion);
+        Assert.Contains("Read", error.Message);
+        Assert.False(lentAfter);
+    }
+
+    [Fact]
     public void Feature_overrides_are_marked_and_change_what_the_runtime_uses()
     {
         using (UringCapabilities.OverrideForTesting("sendzc", supported: false))

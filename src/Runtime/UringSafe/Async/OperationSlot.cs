@@ -45,6 +45,9 @@ internal abstract class OperationSlot
     /// thread, off the hot path.</summary>
     internal virtual string? DescribeBuffer() => null;
 
+    /// <summary>A result that replaces the kernel's for the current request (an opcode forced off by an override), or 0.</summary>
+    internal int ForcedResult;
+
     /// <summary>A linked timeout (IORING_OP_LINK_TIMEOUT) for each submission, or zero.</summary>
     internal TimeSpan Timeout;
 

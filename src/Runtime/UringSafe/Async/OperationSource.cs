@@ -235,7 +235,10 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             return MapError(-result, operation, buffer)
                 ?? new UringException(-result, operation, _sqeFd, $"'{Fd.Description}' was closed while the operation was pending.") { Buffer = buffer };
         }
-        return MapError(-result, operation, buffer) ?? UringException.FromResult(result, Opcode, _sqeFd, buffer);
+        // An opcode this kernel lacks (or that an override disabled) fails with the typed "needs kernel X" error.
+        return MapError(-result, operation, buffer)
+            ?? UringSafe.Raw.UringCapabilities.UnsupportedOrNull(Opcode, -result, _sqeFd, buffer)
+            ?? UringException.FromResult(result, Opcode, _sqeFd, buffer);
     }
 
     /// <summary>A resubmission failed to prepare: give the buffer back on the exception.</summary>

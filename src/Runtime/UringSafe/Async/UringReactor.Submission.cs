@@ -80,6 +80,15 @@ public sealed unsafe partial class UringReactor
             throw;
         }
         sqe.UserData = userData;
+        IoUringOpcode opcode = sqe.Opcode;
+        if (_disabledOpcodes is not null && _disabledOpcodes[(int)opcode])
+        {
+            // Forced off by an override: the request becomes a NOP that completes with EOPNOTSUPP, through the usual
+            // path, so the operation fails with the typed "needs kernel X" error and hands its buffer back.
+            sqe = new Nop().UserData(userData).Build();
+            slot.ForcedResult = -Errno.EOPNOTSUPP;
+            needed = 1;
+        }
         if (needed == 2)
             sqe.Flags |= SqeFlags.IoLink;
         _ring.TryPush(in sqe);
@@ -91,19 +100,19 @@ public sealed unsafe partial class UringReactor
         }
         slot.UserData = userData;
         slot.IsLive = true;
-        slot.Opcode = sqe.Opcode;
+        slot.Opcode = opcode;
         slot.SubmittedAt = _turnStart;
         slot.StallReported = false;
         if (_captureCallSites)
             slot.CallSite = CallSites.Capture();
         if (UringEventSource.Log.OperationsEnabled)
-            UringEventSource.Log.Submit(Id, userData, sqe.Opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
+            UringEventSource.Log.Submit(Id, userData, opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
         if (_faults is not null)
-            slot.ShortTransferSafe = sqe.Opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
+            slot.ShortTransferSafe = opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
                 && sqe.Off != ulong.MaxValue;
         _slots.Bind(index, slot);
         _inFlight++;
-        Metrics.OperationSubmitted(sqe.Opcode);
+        Metrics.OperationSubmitted(opcode);
         _faults?.OnSubmitted(this, slot);
         return Refusal.None;
     }

@@ -39,6 +39,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private int _sleeping;
     private int _inFlight;
     private readonly bool _captureCallSites;
+    private readonly bool[]? _disabledOpcodes; // opcodes forced off (URINGSAFE_FEATURES=-op:Name): never reach the kernel
     private readonly long _stallTicks, _blockedTicks;
     private long _turnStart;          // Stopwatch timestamp of the current loop turn (also each request's submit time)
     private volatile bool _waiting;   // blocked in io_uring_enter waiting for completions: idle, not stuck
@@ -64,6 +65,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         _faults = options.FaultInjection is { } f ? new FaultInjector(f) : null;
         FaultInjector = _faults;
         _captureCallSites = options.CaptureCallSites;
+        _disabledOpcodes = UringSafe.Raw.UringCapabilities.OpcodesDisabledByOverride();
         _stallTicks = ToStopwatchTicks(options.StallThreshold);
         _blockedTicks = ToStopwatchTicks(options.BlockedThreshold);
         DiagnosticsOutput = options.DiagnosticsOutput ?? Console.Error;
@@ -334,6 +336,11 @@ public sealed unsafe partial class UringReactor : IDisposable
         if (UringEventSource.Log.OperationsEnabled)
             UringEventSource.Log.Complete(Id, slot.UserData, slot.Opcode.ToString(), result, (int)flags);
         bool final = (flags & CqeFlags.More) == 0;
+        if (slot.ForcedResult != 0)
+        {
+            result = slot.ForcedResult;
+            slot.ForcedResult = 0;
+        }
         if (final)
         {
             _slots.Free(index);

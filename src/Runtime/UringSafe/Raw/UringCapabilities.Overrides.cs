@@ -78,6 +78,22 @@ public sealed partial class UringCapabilities
         }
     }
 
+    /// <summary>
+    /// Opcodes an override turned off (<c>-op:Name</c>), indexed by opcode, or null when none is: a reactor reads it once
+    /// at creation and fails such operations with the typed "needs kernel X" error instead of submitting them.
+    /// </summary>
+    internal static bool[]? OpcodesDisabledByOverride()
+    {
+        OverrideSet set = CurrentOverrides();
+        bool[]? disabled = null;
+        for (int op = 0; op < 256; op++)
+        {
+            if (set.Find(OpcodeKey((IoUringOpcode)op)) == false)
+                (disabled ??= new bool[256])[op] = true;
+        }
+        return disabled;
+    }
+
     /// <summary>The overrides in force (startup ones, then testing scopes in order).</summary>
     private static OverrideSet CurrentOverrides()
     {
