@@ -140,6 +140,44 @@ public class InFlightDiagnosticsTests
     }
 
     [Fact]
+    public void Enabling_the_dump_keyword_writes_one_InFlight_event_per_operation()
+    {
+        var dumped = new ConcurrentQueue<(int Reactor, ulong UserData, string Opcode)>();
+        ulong expected = 0;
+        int id = -1;
+        UringRuntime.Run(async () =>
+        {
+            UringReactor reactor = UringReactor.Current;
+            id = reactor.Id;
+            using var cts = new CancellationTokenSource();
+            ValueTask<int> delay = reactor.Delay(TimeSpan.FromSeconds(30), cts.Token);
+            expected = Assert.Single(reactor.Snapshot()).UserData;
+            // What `dotnet-trace collect --providers UringSafe:0x2` does, in process.
+            using (var listener = new DumpListener(dumped))
+            {
+            }
+            cts.Cancel();
+            await Assert.ThrowsAsync<UringOperationCanceledException>(async () => await delay);
+        });
+        Assert.Contains(dumped, d => d.Reactor == id && d.UserData == expected && d.Opcode == "Timeout");
+    }
+
+    private sealed class DumpListener(ConcurrentQueue<(int, ulong, string)> sink) : EventListener
+    {
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "UringSafe")
+                EnableEvents(source, EventLevel.Informational, UringEventSource.Keywords.InFlightDump);
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e)
+        {
+            if (e.EventName == "InFlight" && e.Payload is { Count: >= 3 } p)
+                sink.Enqueue(((int)p[0]!, (ulong)p[1]!, (string)p[2]!));
+        }
+    }
+
+    [Fact]
     public void The_in_flight_gauge_reports_a_steady_count_to_a_listener_that_attached_late()
     {
         long observed = -1;
