@@ -9,6 +9,7 @@ using UringSafe.Tests.Support;
 namespace UringSafe.Tests.Diagnostics;
 
 /// <summary>What is in flight, and why is it stuck: the snapshot, stall reports, the shutdown dump, events and the gauge.</summary>
+[Collection(ProcessWideListenersCollection.Name)]
 public class InFlightDiagnosticsTests
 {
     [Fact]
