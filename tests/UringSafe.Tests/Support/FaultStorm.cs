@@ -320,7 +320,11 @@ internal sealed class FaultStorm
             // CoreCLR gives every thread it starts a pipe of its own (pipe2 at thread start, closed at thread exit), and
             // thread-pool threads come and go (the storm cancels from them): pipes other than the storm's own one are
             // the runtime's, not ours (no operation the storm runs creates a pipe).
-            bool Ours((int Fd, string Target) e) => !e.Target.StartsWith("pipe:", StringComparison.Ordinal) || e.Target == report.OwnPipe;
+            // The runtime also loads assemblies (2 fds each, never unloaded) and native libraries lazily, at any moment.
+            bool Ours((int Fd, string Target) e)
+                => (!e.Target.StartsWith("pipe:", StringComparison.Ordinal) || e.Target == report.OwnPipe)
+                   && !e.Target.EndsWith(".dll", StringComparison.Ordinal) && !e.Target.EndsWith(".so", StringComparison.Ordinal)
+                   && !e.Target.Contains(".so.", StringComparison.Ordinal);
             Diff(after.Where(Ours).ToList(), before.Where(Ours).ToList(), report.LeakedFds);
             Diff(before.Where(Ours).ToList(), after.Where(Ours).ToList(), report.LostFds);
             if (report.LeakedFds.Count > 0)

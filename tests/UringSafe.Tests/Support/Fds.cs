@@ -97,10 +97,10 @@ internal sealed unsafe class Fds : IDisposable
             }
             if (IsMappedLibrary(target))
                 continue; // the runtime loads assemblies (2 fds each) and native libraries lazily, at any moment
+            if (target.StartsWith("pipe:", StringComparison.Ordinal))
+                continue; // CoreCLR gives each thread it starts a pipe of its own: thread-pool threads come and go
             if (target.StartsWith("socket:", StringComparison.Ordinal))
                 target = "socket"; // inode numbers differ from run to run: compare kinds
-            else if (target.StartsWith("pipe:", StringComparison.Ordinal))
-                target = "pipe";
             targets[target] = targets.GetValueOrDefault(target) + 1;
         }
         return targets;
