@@ -399,18 +399,7 @@ public sealed class CapabilitiesTests
     }
 
     /// <summary>The tool's build output, next to this test assembly's configuration (the test project builds it).</summary>
-    private static string ToolDll()
-    {
-        string dir = AppContext.BaseDirectory; // tests/UringSafe.Tests/bin/<Configuration>/net10.0/
-        string configuration = new DirectoryInfo(dir).Parent!.Name;
-        var root = new DirectoryInfo(dir);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "UringSafe.sln")))
-            root = root.Parent;
-        Assert.True(root is not null, "the repository root (UringSafe.sln) was not found above " + dir);
-        string dll = Path.Combine(root!.FullName, "src", "Tool", "UringSafe.Tool", "bin", configuration, "net10.0", "UringSafe.Tool.dll");
-        Assert.True(File.Exists(dll), $"the doctor was not built at {dll}");
-        return dll;
-    }
+    private static string ToolDll() => UringSafe.Tests.Support.BuildOutput.Find("src/Tool/UringSafe.Tool", "UringSafe.Tool.dll");
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 }

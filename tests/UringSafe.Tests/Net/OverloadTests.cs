@@ -72,16 +72,5 @@ public class OverloadTests
     }
 
     /// <summary>The sample's build output, next to this test assembly's configuration (the test project builds it).</summary>
-    private static string EchoServerDll()
-    {
-        string dir = AppContext.BaseDirectory; // tests/UringSafe.Tests/bin/<Configuration>/net10.0/
-        string configuration = new DirectoryInfo(dir).Parent!.Name;
-        var root = new DirectoryInfo(dir);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "UringSafe.sln")))
-            root = root.Parent;
-        Assert.True(root is not null, "the repository root (UringSafe.sln) was not found above " + dir);
-        string dll = Path.Combine(root!.FullName, "samples", "EchoServer", "bin", configuration, "net10.0", "EchoServer.dll");
-        Assert.True(File.Exists(dll), $"the EchoServer sample was not built at {dll}");
-        return dll;
-    }
+    private static string EchoServerDll() => UringSafe.Tests.Support.BuildOutput.Find("samples/EchoServer", "EchoServer.dll");
 }

@@ -324,7 +324,7 @@ internal sealed class FaultStorm
             bool Ours((int Fd, string Target) e)
                 => (!e.Target.StartsWith("pipe:", StringComparison.Ordinal) || e.Target == report.OwnPipe)
                    && !e.Target.EndsWith(".dll", StringComparison.Ordinal) && !e.Target.EndsWith(".so", StringComparison.Ordinal)
-                   && !e.Target.Contains(".so.", StringComparison.Ordinal);
+                   && !e.Target.Contains(".so.", StringComparison.Ordinal); // also compiled into the bench, without Support/Fds
             Diff(after.Where(Ours).ToList(), before.Where(Ours).ToList(), report.LeakedFds);
             Diff(before.Where(Ours).ToList(), after.Where(Ours).ToList(), report.LostFds);
             if (report.LeakedFds.Count > 0)

@@ -75,7 +75,8 @@ internal sealed unsafe class Fds : IDisposable
     /// </summary>
     public static int OpenFdCount() => OpenFdTargets().Values.Sum();
 
-    private static bool IsMappedLibrary(string target)
+    /// <summary>An assembly or native library the runtime mapped (it loads them lazily, at any moment).</summary>
+    public static bool IsMappedLibrary(string target)
         => target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".so", StringComparison.Ordinal) || target.Contains(".so.", StringComparison.Ordinal);
 
     /// <summary>Open fds of this process by /proc/self/fd link target, counted.</summary>

@@ -28,6 +28,10 @@ internal abstract class OperationSlot
     /// <summary>The fd owner the operation's SQEs name, referenced from the first submission to the final completion.</summary>
     internal SharedFd? Fd;
 
+    /// <summary>Set by the submit path: the current request returns a new fd (open/accept/socket, unless it targets a
+    /// direct registered slot), which nobody owns if its result is not delivered and so must be closed.</summary>
+    internal bool ProducesFd;
+
     /// <summary>Set by the submit path under fault injection: a file read/write at an explicit offset, which may be
     /// reported short without losing data.</summary>
     internal bool ShortTransferSafe;

@@ -28,7 +28,6 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     private CancellationToken _token;
     private CancellationTokenRegistration _registration;
     private int _sqeFd;
-    private bool _producesFd;
     private bool _hasFirst;
     private int _firstResult;
     private CqeFlags _firstFlags;
@@ -114,9 +113,6 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     {
         _op.Prepare(ref sqe, context);
         _sqeFd = (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd;
-        // open/accept/socket return a new fd unless they target a direct (registered) slot.
-        _producesFd = sqe.Opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
-            && sqe.SpliceFdIn == 0;
     }
 
     internal override string? DescribeBuffer()
@@ -194,7 +190,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _registration = default;
         if (result == -Errno.ETIME && Opcode == IoUringOpcode.Timeout)
             result = 0; // an expired timeout is the success of a Delay
-        if (result >= 0 && _producesFd && CancelRequested && _token.IsCancellationRequested)
+        if (result >= 0 && ProducesFd && CancelRequested && _token.IsCancellationRequested)
         {
             // The fd arrived after the caller cancelled: nobody will own it, so close it instead of leaking it.
             SharedFd.CloseOrphan(result);

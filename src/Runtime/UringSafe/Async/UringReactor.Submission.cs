@@ -101,6 +101,8 @@ public sealed unsafe partial class UringReactor
         slot.UserData = userData;
         slot.IsLive = true;
         slot.Opcode = opcode;
+        slot.ProducesFd = opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
+            && sqe.SpliceFdIn == 0;
         slot.SubmittedAt = _turnStart;
         slot.StallReported = false;
         if (_captureCallSites)

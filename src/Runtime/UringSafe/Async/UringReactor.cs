@@ -427,14 +427,13 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private TTask Watch<TTask>(TTask task) where TTask : Task
     {
-        task.ContinueWith(static (t, s) => ((UringReactor)s!).ReportUnhandled(t.Exception!), this,
+        task.ContinueWith(static (t, s) => ((UringReactor)s!).ReportUnhandled(t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception), this,
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
     }
 
-    internal void ReportUnhandled(AggregateException error)
+    internal void ReportUnhandled(Exception e)
     {
-        Exception e = error.InnerExceptions.Count == 1 && error.InnerException is not AggregateException ? error.InnerExceptions[0] : error;
         if (e is OperationCanceledException)
             return;
         Action<UringReactor, Exception>? handler = UnhandledException;

@@ -50,7 +50,7 @@ internal sealed class FaultInjector(FaultInjectionOptions options)
         bool carriesData = (flags & (CqeFlags.Buffer | CqeFlags.Notification)) != 0;
         if (final && !carriesData && result >= 0 && Roll(options.ErrorRate))
         {
-            if (slot.Opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket && result > 0)
+            if (slot.ProducesFd)
                 SharedFd.CloseOrphan(result); // the fd nobody will get
             result = -s_errors[_random.Next(s_errors.Length)];
             Errors++;

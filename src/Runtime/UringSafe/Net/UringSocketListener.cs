@@ -116,7 +116,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
             catch (Exception e)
             {
                 // a failing handler must not stop the listener, nor vanish
-                _reactor.ReportUnhandled(new AggregateException("A UringSocketListener.AcceptError handler threw.", e));
+                _reactor.ReportUnhandled(new InvalidOperationException("A UringSocketListener.AcceptError handler threw.", e));
             }
         }
         _inEpisode = true;
