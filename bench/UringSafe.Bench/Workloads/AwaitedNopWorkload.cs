@@ -33,7 +33,8 @@ public sealed class AwaitedNopWorkload : Workload
     {
         long n = context.ScaledOps(Ops, InFlight);
         // The call-site variant (ReactorOptions.CaptureCallSites) runs a tenth of the ops: a stack walk per operation.
-        Impl[] all = [new PeerNop(n), new AwaitedNop(n, InFlight, callSites: false), new AwaitedNop(Math.Max(InFlight, n / 10), InFlight, callSites: true)];
+        Impl[] all = [new PeerNop(n), new AwaitedNop(n, InFlight, callSites: false), new AwaitedNop(Math.Max(InFlight, n / 10), InFlight, callSites: true),
+            new AwaitFloor(n, InFlight)];
         Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         return [new BenchCase($"awaited-nop-q{InFlight}", $"awaited NOP, {InFlight} in flight, {n:N0} ops (C: batch {PeerBatch})", chosen, "c-liburing")];
     }
@@ -86,6 +87,114 @@ public sealed class AwaitedNopWorkload : Workload
             ThreadCpu.Usage c1 = ThreadCpu.Now();
             return (loops.Completed, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, loops.Alloc, c1 - c0);
         }, new ReactorOptions { CaptureCallSites = callSites }));
+    }
+}
+
+/// <summary>
+/// The floor of any awaited API on .NET: the same <paramref name="inFlight"/> async loops, each awaiting a pooled
+/// <see cref="System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore{TResult}"/> that a plain loop on the same
+/// thread completes in batches. No ring, no syscall, no buffer: only the suspend and resume that every awaited
+/// operation pays. UringSafe's user time per awaited operation can't go below this figure.
+/// </summary>
+internal sealed class AwaitFloor(long ops, int inFlight) : Impl
+{
+    public override string Id => "dotnet-await-floor";
+
+    public override void Warmup(BenchContext context)
+    {
+        var sw = Stopwatch.StartNew();
+        for (int calls = 0; sw.ElapsedMilliseconds < context.WarmupMilliseconds || calls < 5; calls++)
+            Run(Math.Min(ops, 400_000));
+    }
+
+    public override Measurement Measure(BenchContext context)
+    {
+        (long done, double secs, ThreadCpu.Usage cpu) = Run(ops);
+        return Measurement.Throughput(done, secs, cpu.PerOp(done));
+    }
+
+    private (long, double, ThreadCpu.Usage) Run(long total) => FreshThread.Run(() =>
+    {
+        var driver = new FloorDriver(total);
+        ThreadCpu.Usage c0 = ThreadCpu.Now();
+        long t0 = Stopwatch.GetTimestamp();
+        Task all = driver.RunAsync(inFlight);
+        while (!all.IsCompleted)
+            driver.CompleteBatch();
+        all.GetAwaiter().GetResult();
+        long t1 = Stopwatch.GetTimestamp();
+        ThreadCpu.Usage c1 = ThreadCpu.Now();
+        return (driver.Completed, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, c1 - c0);
+    });
+
+    /// <summary>Hands out pooled sources and completes the pending ones in batches, like a reactor loop turn.</summary>
+    private sealed class FloorDriver(long total)
+    {
+        private readonly Stack<FloorSource> _pool = new();
+        private List<FloorSource> _pending = new(1024);
+        private List<FloorSource> _completing = new(1024);
+        private long _issued;
+
+        public long Completed { get; private set; }
+
+        public Task RunAsync(int count)
+        {
+            var tasks = new Task[count];
+            for (int i = 0; i < count; i++)
+                tasks[i] = Loop();
+            return Task.WhenAll(tasks);
+        }
+
+        public void CompleteBatch()
+        {
+            (_pending, _completing) = (_completing, _pending);
+            foreach (FloorSource s in _completing)
+                s.Complete();
+            _completing.Clear();
+        }
+
+        private async Task Loop()
+        {
+            while (_issued < total)
+            {
+                _issued++;
+                int r = await Next();
+                if (r != 0)
+                    throw new InvalidOperationException($"unexpected result {r}");
+                Completed++;
+            }
+        }
+
+        private ValueTask<int> Next()
+        {
+            FloorSource s = _pool.Count > 0 ? _pool.Pop() : new FloorSource(this);
+            _pending.Add(s);
+            return new ValueTask<int>(s, s.Version);
+        }
+
+        private void Return(FloorSource s) => _pool.Push(s);
+
+        private sealed class FloorSource(FloorDriver driver) : System.Threading.Tasks.Sources.IValueTaskSource<int>
+        {
+            private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int> _core;
+
+            public short Version => _core.Version;
+
+            public void Complete() => _core.SetResult(0);
+
+            public int GetResult(short token)
+            {
+                int r = _core.GetResult(token);
+                _core.Reset();
+                driver.Return(this);
+                return r;
+            }
+
+            public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+            public void OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags)
+                => _core.OnCompleted(continuation, state, token, flags);
+        }
     }
 }
 

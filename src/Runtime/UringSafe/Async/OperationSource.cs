@@ -15,13 +15,11 @@ namespace UringSafe.Async;
 /// with the buffer's state untouched);</item>
 /// <item>closing an fd produced by an operation whose awaiter was cancelled.</item>
 /// </list>
-/// One pool per reactor thread and operation type: steady state allocates nothing.
+/// One pool per reactor and operation type: steady state allocates nothing.
 /// </summary>
 internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskSource<TResult>
     where TOp : struct, IUringOperation<TResult>
 {
-    [ThreadStatic] private static Stack<OperationSource<TOp, TResult>>? t_pool;
-
     private ManualResetValueTaskSourceCore<TResult> _core;
     private TOp _op;
     private UringReactor? _reactor;
@@ -34,7 +32,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
 
     public static OperationSource<TOp, TResult> Rent(UringReactor reactor, in TOp operation)
     {
-        var source = t_pool is { Count: > 0 } pool ? pool.Pop() : new OperationSource<TOp, TResult>();
+        var source = reactor.Pool<OperationSource<TOp, TResult>>().TryPop() ?? new OperationSource<TOp, TResult>();
         source._reactor = reactor;
         source._op = operation;
         source.Sequence++;
@@ -43,13 +41,16 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
 
     private void Recycle()
     {
+        UringReactor reactor = _reactor!;
         _core.Reset();
         _op = default;
         _token = default;
         _reactor = null;
         Fd = null;
         Sequence++; // a late cancel for the finished operation finds another sequence and does nothing
-        (t_pool ??= new Stack<OperationSource<TOp, TResult>>()).Push(this);
+        // The pool is the reactor's and lock-free: a result taken on another thread leaves this object to the GC.
+        if (reactor.IsOnReactorThread)
+            reactor.Pool<OperationSource<TOp, TResult>>().Push(this);
     }
 
     /// <summary>Submits the operation through the reactor's one submit path.</summary>

@@ -14,6 +14,7 @@ internal sealed unsafe class SlotTable : IDisposable
     public const int OperationScratchSize = 112;
     private const int ChunkShift = 8;              // 256 slots (32 KiB of scratch) per chunk
     private const int ChunkSize = 1 << ChunkShift;
+    private const int ChunkBytes = ChunkSize * ScratchStride + ChunkSize; // the scratch areas, then one "used" flag per slot
 
     private Entry[] _slots; // a struct wrapper: no covariant array-store check on the hot path
     private uint[] _generations;
@@ -41,6 +42,24 @@ internal sealed unsafe class SlotTable : IDisposable
     public uint Generation(int index) => _generations[index];
 
     public byte* Scratch(int index) => (byte*)_chunks[index >> ChunkShift] + (nint)(index & (ChunkSize - 1)) * ScratchStride;
+
+    /// <summary>The slot's "scratch was handed out" flag: set by <see cref="OperationContext.Scratch"/>, cleared (with
+    /// the area) by <see cref="PrepareScratch"/>.</summary>
+    public byte* ScratchUsed(int index) => (byte*)_chunks[index >> ChunkShift] + ChunkSize * ScratchStride + (index & (ChunkSize - 1));
+
+    /// <summary>Zeroes the slot's scratch area before a new operation, if the last one used it. The area stays as the
+    /// kernel saw it until then: it is only reused after the final completion.</summary>
+    public byte* PrepareScratch(int index)
+    {
+        byte* scratch = Scratch(index);
+        byte* used = ScratchUsed(index);
+        if (*used != 0)
+        {
+            new Span<byte>(scratch, ScratchStride).Clear();
+            *used = 0;
+        }
+        return scratch;
+    }
 
     /// <summary>Takes a free slot index, growing the table when none is left.</summary>
     public int Take()
@@ -86,7 +105,8 @@ internal sealed unsafe class SlotTable : IDisposable
 
     private void AddChunk(int chunk)
     {
-        _chunks[chunk] = (nint)NativeMemory.AlignedAlloc((nuint)(ChunkSize * ScratchStride), 64);
+        _chunks[chunk] = (nint)NativeMemory.AlignedAlloc(ChunkBytes, 64);
+        NativeMemory.Clear((void*)_chunks[chunk], ChunkBytes);
         for (int i = ChunkSize - 1; i >= 0; i--)
             _free.Push(chunk * ChunkSize + i);
         _capacity += ChunkSize;

@@ -67,12 +67,11 @@ public sealed unsafe partial class UringReactor
 
         int index = _slots.Take();
         ulong userData = UserData.ForOperation(_slots.Generation(index), index);
-        byte* scratch = _slots.Scratch(index);
-        new Span<byte>(scratch, SlotTable.ScratchStride).Clear();
+        byte* scratch = _slots.PrepareScratch(index);
         Sqe sqe = default;
         try
         {
-            slot.Prepare(ref sqe, new OperationContext(_ring, scratch, SlotTable.OperationScratchSize));
+            slot.Prepare(ref sqe, new OperationContext(_ring, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
         }
         catch
         {
@@ -94,7 +93,7 @@ public sealed unsafe partial class UringReactor
         _ring.TryPush(in sqe);
         if (needed == 2)
         {
-            var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize);
+            var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
             *ts = KernelTimespec.From(slot.Timeout);
             new LinkTimeout((nint)ts).UserData(UserData.Ignore).WriteTo(ref _ring.GetSqe());
         }

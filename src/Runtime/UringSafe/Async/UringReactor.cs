@@ -25,6 +25,7 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private readonly Ring _ring;
     private readonly SlotTable _slots;
+    private object?[] _pools = new object?[8];
     private readonly int _maxInFlight;
     private readonly ulong* _wakeBuffer;
     private readonly SafeFileHandle _wakeFd;
@@ -154,6 +155,9 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     /// <summary>Runs tasks on this reactor's loop.</summary>
     public TaskScheduler Scheduler { get; }
+
+    /// <summary>This reactor's pool of <typeparamref name="T"/> (reactor thread only).</summary>
+    internal ReactorPool<T> Pool<T>() where T : class => ReactorPools.Get<T>(ref _pools);
 
     /// <summary>True when called on this reactor's thread.</summary>
     public bool IsOnReactorThread => Environment.CurrentManagedThreadId == _ownerThreadId;
