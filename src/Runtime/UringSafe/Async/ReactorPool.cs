@@ -11,15 +11,16 @@ internal sealed class ReactorPool<T> where T : class
     /// <summary>This kind's index in every reactor's pool table.</summary>
     public static readonly int Index = ReactorPools.NextIndex();
 
-    private T[] _items = new T[16];
+    private Entry[] _items = new Entry[16]; // a struct wrapper: no covariant array-store check per push
     private int _count;
 
     public T? TryPop()
     {
         if (_count == 0)
             return null;
-        T item = _items[--_count];
-        _items[_count] = null!;
+        ref Entry entry = ref _items[--_count];
+        T? item = entry.Item;
+        entry.Item = null;
         return item;
     }
 
@@ -27,7 +28,12 @@ internal sealed class ReactorPool<T> where T : class
     {
         if (_count == _items.Length)
             Array.Resize(ref _items, _items.Length * 2);
-        _items[_count++] = item;
+        _items[_count++].Item = item;
+    }
+
+    private struct Entry
+    {
+        public T? Item;
     }
 }
 

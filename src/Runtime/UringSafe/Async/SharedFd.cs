@@ -69,6 +69,11 @@ public sealed class SharedFd
         return _fixedIndex >= 0 && reactor is not null && ReferenceEquals(reactor, _reactor) ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
     }
 
+    /// <summary>What an SQE names on the reactor the descriptor is bound to: the registered index, else the number. The
+    /// submit path has bound it (<see cref="TryUseOn"/>, which refuses any other reactor) before an operation prepares,
+    /// so this needs no lookup of the current reactor.</summary>
+    internal FileRef Ref => _fixedIndex >= 0 ? FileRef.Fixed(_fixedIndex) : FileRef.Fd(_fd);
+
     /// <summary>The registered-file index on its reactor's ring, or -1.</summary>
     public int FixedIndex => _fixedIndex;
 

@@ -41,11 +41,23 @@ internal static class Metrics
 
     }
 
-    public static void Cancelled() => s_cancelled.Add(1);
+    public static void Cancelled()
+    {
+        if (s_cancelled.Enabled)
+            s_cancelled.Add(1);
+    }
 
-    public static void SqFullWait() => s_sqFull.Add(1);
+    public static void SqFullWait()
+    {
+        if (s_sqFull.Enabled)
+            s_sqFull.Add(1);
+    }
 
-    public static void CqOverflowFlush() => s_cqOverflow.Add(1);
+    public static void CqOverflowFlush()
+    {
+        if (s_cqOverflow.Enabled)
+            s_cqOverflow.Add(1);
+    }
 
     public static void AcceptError(int errno)
     {
@@ -53,9 +65,21 @@ internal static class Metrics
             s_acceptErrors.Add(1, new KeyValuePair<string, object?>("errno", UringSafe.Errno.Name(errno)));
     }
 
-    public static void ProvidedBuffersExhausted() => s_providedExhausted.Add(1);
+    public static void ProvidedBuffersExhausted()
+    {
+        if (s_providedExhausted.Enabled)
+            s_providedExhausted.Add(1);
+    }
 
-    public static void BufferRented() => s_buffersInUse.Add(1);
+    public static void BufferRented()
+    {
+        if (s_buffersInUse.Enabled)
+            s_buffersInUse.Add(1);
+    }
 
-    public static void BufferReturned() => s_buffersInUse.Add(-1);
+    public static void BufferReturned()
+    {
+        if (s_buffersInUse.Enabled)
+            s_buffersInUse.Add(-1);
+    }
 }

@@ -31,7 +31,7 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
     public SharedFd SharedFd => _file;
 
     /// <summary>What SQEs name: the registered index on the reactor it is registered with, else the fd.</summary>
-    internal FileRef FileRef => _file.RefOn(UringReactor.CurrentOrNull);
+    internal FileRef FileRef => _file.Ref;
 
     /// <summary>Opens a file (IORING_OP_OPENAT). O_CLOEXEC is always added. A missing file throws <see cref="UringException"/> with ENOENT.</summary>
     public static async ValueTask<UringFile> OpenAsync(string path, OpenFlags flags = OpenFlags.ReadOnly, UnixFileMode mode = (UnixFileMode)0x1a4 /* 0644 */, CancellationToken cancellationToken = default)
