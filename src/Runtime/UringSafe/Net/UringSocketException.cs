@@ -40,11 +40,12 @@ public class UringSocketException : SocketException, IReturnsBuffer
     public override string Message => _message;
 }
 
-/// <summary>A <see cref="ReceivedBuffer"/> was handed back a second time (or used after its hand-back).</summary>
-public sealed class BufferAlreadyReturnedException : InvalidOperationException
+/// <summary>A <see cref="ReceivedBuffer"/> was handed back a second time with <see cref="ReceivedBuffer.Return"/>, or used
+/// after its hand-back: an <see cref="ObjectDisposedException"/>, like any use of a disposed object.</summary>
+public sealed class BufferAlreadyReturnedException : ObjectDisposedException
 {
     /// <summary>Creates the exception.</summary>
-    public BufferAlreadyReturnedException(string message) : base(message)
+    public BufferAlreadyReturnedException(string message) : base(nameof(ReceivedBuffer), message)
     {
     }
 }
