@@ -39,9 +39,9 @@ public class ReceiveLeaseTests
             Assert.Equal(0, pool.Leased);
             Assert.False(copy.IsLeased);
             Assert.Throws<BufferAlreadyReturnedException>(() => lease.Return());
-            Assert.Throws<BufferAlreadyReturnedException>(() => copy.Dispose());
+            copy.Dispose();                      // Dispose may be repeated: nothing happens
             Assert.Throws<BufferAlreadyReturnedException>(() => copy.Span.Length);
-            Assert.Equal(0, pool.Leased);        // the failed returns changed nothing
+            Assert.Equal(0, pool.Leased);        // the failed return and the repeated Dispose changed nothing
             Assert.Equal(4, pool.Available);
 
             // The ring is intact: many more receives cycle through all four buffers, each handed back once.
@@ -65,6 +65,34 @@ public class ReceiveLeaseTests
             Assert.True(eof.IsEndOfStream);
             eof.Return(); // no buffer: nothing to hand back
             server.Dispose();
+            listener.Dispose();
+        });
+    }
+
+    [Fact]
+    public void DisposingAStaleLeaseLeavesTheBuffersNextLeaseAlone()
+    {
+        NetRuntime.Run(async () =>
+        {
+            var (listener, client, server) = await Pair();
+            using var pool = new ProvidedBufferPool(bufferSize: 64, count: 1); // one buffer: every lease is buffer 0
+
+            await Send(client, "a");
+            ReceivedBuffer first = await server.ReceiveAsync(pool);
+            first.Dispose();
+            await Send(client, "b");
+            ReceivedBuffer second = await server.ReceiveAsync(pool);
+            Assert.Equal(first.BufferId, second.BufferId);
+            first.Dispose();                  // the stale lease: must not hand back the buffer 'second' now holds
+            Assert.True(second.IsLeased);
+            Assert.Equal(1, pool.Leased);
+            Assert.Equal("b", Encoding.ASCII.GetString(second.Span));
+            second.Dispose();
+            second.Dispose();
+            Assert.Equal(0, pool.Leased);
+            Assert.Equal(1, pool.Available);
+            server.Dispose();
+            client.Dispose();
             listener.Dispose();
         });
     }

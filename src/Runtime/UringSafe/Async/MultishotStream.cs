@@ -63,6 +63,9 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     /// <summary>The exception for a stream that failed with <paramref name="errno"/>.</summary>
     protected abstract Exception FaultFor(int errno);
 
+    /// <summary>The stream's failure, naming its descriptor (as every operation's error does).</summary>
+    private Exception Fault(int errno) => Fd is { } fd ? fd.WithContext(FaultFor(errno), Opcode, errno) : FaultFor(errno);
+
     /// <summary>What a read gets once the stream is stopped: an exception, or null for the end-of-stream item.</summary>
     protected abstract Exception? StoppedError();
 
@@ -91,7 +94,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             return new ValueTask<TItem>(ready);
         }
         if (_faultErrno != 0)
-            return ValueTask.FromException<TItem>(FaultFor(_faultErrno));
+            return ValueTask.FromException<TItem>(Fault(_faultErrno));
         if (Done)
             return StoppedError() is { } stopped ? ValueTask.FromException<TItem>(stopped) : new ValueTask<TItem>(default(TItem)!);
         if (cancellationToken.IsCancellationRequested)
@@ -203,7 +206,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             case Outcome.Fault:
                 _faultErrno = -result;
                 if (_waiting)
-                    Deliver(default!, FaultFor(_faultErrno));
+                    Deliver(default!, Fault(_faultErrno));
                 break;
             case Outcome.Later:
                 _later = true;

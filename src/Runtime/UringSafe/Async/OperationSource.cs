@@ -215,11 +215,20 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             return;
         }
         object? buffer = _op.Release(result);
+        Exception error = ErrorFor(result, buffer); // before ReleaseFd: the error reads the fd owner
         ReleaseFd();
-        _core.SetException(ErrorFor(result, buffer));
+        _core.SetException(error);
     }
 
+    /// <summary>The exception for a failed final completion, naming the file or socket it acted on (the one place
+    /// errors of operations are built).</summary>
     private Exception ErrorFor(int result, object? buffer)
+    {
+        Exception error = ErrorWithoutContext(result, buffer);
+        return Fd is { } fd ? fd.WithContext(error, Opcode, -result) : error;
+    }
+
+    private Exception ErrorWithoutContext(int result, object? buffer)
     {
         string operation = Opcode.ToString();
         bool cancelled = result is -Errno.ECANCELED or -Errno.EINTR;
@@ -244,8 +253,10 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _registration.Dispose();
         _registration = default;
         object? buffer = _op.Release(-Errno.ECANCELED);
+        Exception error = new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer };
+        error = Fd is { } fd ? fd.WithContext(error, Opcode, Errno.ECANCELED) : error;
         ReleaseFd();
-        _core.SetException(new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer });
+        _core.SetException(error);
     }
 
     private void ReleaseFd()

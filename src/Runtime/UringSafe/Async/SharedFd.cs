@@ -1,3 +1,4 @@
+using UringSafe.Abi;
 using UringSafe.Raw;
 
 namespace UringSafe.Async;
@@ -18,6 +19,7 @@ namespace UringSafe.Async;
 /// </summary>
 public sealed class SharedFd
 {
+    private readonly string _description;
     private UringReactor? _reactor;
     private int _fd;
     private int _refs;
@@ -32,12 +34,26 @@ public sealed class SharedFd
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
         _fd = fd;
-        Description = description;
+        _description = description;
         _reactor = UringReactor.CurrentOrNull;
     }
 
-    /// <summary>What the descriptor is (a path, an endpoint), for messages.</summary>
-    public string Description { get; }
+    /// <summary>What the descriptor is (a path and how it was opened, a socket's endpoints), for messages: errors of
+    /// operations on it name it.</summary>
+    public string Description => Context?.Describe() ?? _description;
+
+    /// <summary>The owner's view of the descriptor, read only when a message is written (see <see cref="IFdContext"/>).</summary>
+    internal IFdContext? Context { get; set; }
+
+    /// <summary>Names this descriptor on <paramref name="error"/> (an error of <paramref name="opcode"/> with
+    /// <paramref name="errno"/> on it), with the owner's advice when it has some: every operation's error says which
+    /// file or socket failed.</summary>
+    internal Exception WithContext(Exception error, IoUringOpcode opcode, int errno)
+    {
+        if (error is IErrorTarget target)
+            target.Attach(Description, Context?.HintFor(opcode, errno));
+        return error;
+    }
 
     /// <summary>The descriptor's number, or -1 once closed. Don't close it yourself.</summary>
     public int Number => _closed ? -1 : _fd;

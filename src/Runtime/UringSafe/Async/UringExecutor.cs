@@ -12,6 +12,7 @@ public sealed class UringExecutor : IDisposable
     private readonly UringReactor[] _reactors;
     private readonly TaskCompletionSource[] _stop;
     private Exception? _startupError;
+    private volatile bool _disposed;
 
     /// <summary>Starts <paramref name="reactorCount"/> reactors (default: one per CPU), pinned to CPUs 0..N-1 when <paramref name="pinToCores"/>.</summary>
     public UringExecutor(int reactorCount = 0, bool pinToCores = true, ReactorOptions? options = null)
@@ -76,10 +77,16 @@ public sealed class UringExecutor : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> on reactor <paramref name="index"/>.</summary>
-    public Task Spawn(int index, Func<Task> work) => _reactors[index].Spawn(work);
+    public Task Spawn(int index, Func<Task> work) => ReactorFor(index).Spawn(work);
 
     /// <summary>Runs <paramref name="work"/> on reactor <paramref name="index"/> and returns its result.</summary>
-    public Task<T> Spawn<T>(int index, Func<Task<T>> work) => _reactors[index].Spawn(work);
+    public Task<T> Spawn<T>(int index, Func<Task<T>> work) => ReactorFor(index).Spawn(work);
+
+    private UringReactor ReactorFor(int index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _reactors[index];
+    }
 
     /// <summary>Runs one copy of <paramref name="work"/> on every reactor (given its index) and waits for all.</summary>
     public Task SpawnOnEach(Func<int, Task> work)
@@ -93,9 +100,13 @@ public sealed class UringExecutor : IDisposable
         return Task.WhenAll(tasks);
     }
 
-    /// <summary>Stops every reactor (cancelling and draining its operations) and joins the threads.</summary>
+    /// <summary>Stops every reactor (cancelling and draining its operations) and joins the threads. A repeated Dispose
+    /// does nothing.</summary>
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         for (int i = 0; i < _reactors.Length; i++)
         {
             if (_reactors[i] is { } r)

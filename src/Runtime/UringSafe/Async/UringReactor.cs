@@ -416,11 +416,24 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// once), like a panic in a spawned tokio task: a discarded task never hides an error.
     /// </summary>
     public Task Spawn(Func<Task> work)
-        => Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
+    {
+        ThrowIfDisposedForSpawn();
+        return Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
+    }
 
     /// <summary>As <see cref="Spawn(Func{Task})"/>, with a result.</summary>
     public Task<T> Spawn<T>(Func<Task<T>> work)
-        => Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
+    {
+        ThrowIfDisposedForSpawn();
+        return Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
+    }
+
+    // Work queued to a reactor whose loop has ended would never run, and its task never complete.
+    private void ThrowIfDisposedForSpawn()
+    {
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed; work spawned on it would never run.");
+    }
 
     /// <summary>
     /// Raised (on the thread that completed the task, usually this reactor's) when work started with

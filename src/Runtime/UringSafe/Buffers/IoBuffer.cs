@@ -142,11 +142,14 @@ public sealed unsafe class IoBuffer : IDisposable
     internal void Invalidate() => Volatile.Write(ref _state, Released);
 
     /// <summary>
-    /// Returns the buffer to its pool, or frees it. Throws <see cref="BufferLentException"/> while lent (the kernel
-    /// may still write to it) and <see cref="ObjectDisposedException"/> on a second return.
+    /// Returns the buffer to its pool, or frees it. A repeated Dispose does nothing: each rent of a pooled buffer is a
+    /// fresh handle, so a released handle never reaches the slot's next renter, and can't return it twice. Throws
+    /// <see cref="BufferLentException"/> while lent (the kernel may still write to it).
     /// </summary>
     public void Dispose()
     {
+        if (_state == Released)
+            return;
         ThrowIfNotOwned();
         _state = Released;
         if (_pool is not null)

@@ -10,7 +10,7 @@ namespace UringSafe.Async;
 /// writes one <c>InFlight</c> event per operation. Free when nobody listens (one flag test per event site).
 /// </summary>
 [EventSource(Name = "UringSafe")]
-public sealed class UringEventSource : EventSource
+internal sealed class UringEventSource : EventSource
 {
     /// <summary>The one instance.</summary>
     public static readonly UringEventSource Log = new();

@@ -6,19 +6,37 @@ namespace UringSafe;
 /// An io_uring operation failed: the kernel returned a negated errno in its completion
 /// (or a setup/registration call failed). Carries the errno, the operation and the fd.
 /// </summary>
-public class UringException : IOException, IReturnsBuffer
+public class UringException : IOException, IReturnsBuffer, IErrorTarget
 {
+    private string? _hint;
+    private string? _message;
+
     /// <summary>Creates the exception for a failed operation.</summary>
     /// <param name="errno">The positive errno value.</param>
     /// <param name="operation">What was attempted, e.g. "Read" or "io_uring_register(REGISTER_FILES)".</param>
     /// <param name="fd">The file descriptor involved, or -1.</param>
     /// <param name="hint">An optional sentence on what to do.</param>
     public UringException(int errno, string operation, int fd = -1, string? hint = null)
-        : base(Format(errno, operation, fd, hint), unchecked((int)0x80070000 | errno))
+        : base(null, unchecked((int)0x80070000 | errno))
     {
         Errno = errno;
         Operation = operation;
         Fd = fd;
+        _hint = hint;
+    }
+
+    /// <summary>What the operation acted on, when its owner knows: a file's path and how it was opened, or a socket's
+    /// local and remote endpoints. Null for raw-ring and setup errors.</summary>
+    public string? Target { get; private set; }
+
+    /// <inheritdoc/>
+    public override string Message => _message ??= Format(Errno, Operation, Fd, Target, _hint);
+
+    void IErrorTarget.Attach(string target, string? hint)
+    {
+        Target ??= target;
+        _hint = hint ?? _hint;
+        _message = null;
     }
 
     /// <summary>The positive errno value.</summary>
@@ -58,10 +76,16 @@ public class UringException : IOException, IReturnsBuffer
         _ => null,
     };
 
-    private static string Format(int errno, string operation, int fd, string? hint)
+    private static string Format(int errno, string operation, int fd, string? target, string? hint)
     {
-        string target = fd >= 0 ? $" on fd {fd}" : "";
-        string text = $"{operation}{target} failed: {UringSafe.Errno.Describe(errno)} ({UringSafe.Errno.Name(errno)}, errno {errno}).";
+        string on = (target, fd) switch
+        {
+            (null, < 0) => "",
+            (null, _) => $" on fd {fd}",
+            (_, < 0) => $" on {target}",
+            _ => $" on {target}, fd {fd},",
+        };
+        string text = $"{operation}{on} failed: {UringSafe.Errno.Describe(errno)} ({UringSafe.Errno.Name(errno)}, errno {errno}).";
         return hint is null ? text : $"{text} {hint}";
     }
 }

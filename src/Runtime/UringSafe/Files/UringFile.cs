@@ -11,14 +11,36 @@ namespace UringSafe.Files;
 /// <c>(n, buf) = await file.ReadAtAsync(buf, 0);</c> — the buffer belongs to the kernel until it comes back.
 /// Use it from the reactor thread that opened it.
 /// </summary>
-public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFdOwner
+public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFdOwner, IFdContext
 {
     private readonly SharedFd _file;
 
-    private UringFile(int fd, string path)
+    private UringFile(int fd, string path, OpenFlags? flags)
     {
-        _file = new SharedFd(fd, path);
+        _file = new SharedFd(fd, path) { Context = this };
         Path = path;
+        _access = flags & AccessMask;
+    }
+
+    private const OpenFlags AccessMask = OpenFlags.WriteOnly | OpenFlags.ReadWrite;
+    private readonly OpenFlags? _access; // null for a wrapped fd: how it was opened is unknown
+
+    string IFdContext.Describe() => _access is { } a ? $"{Path} (opened {a})" : Path;
+
+    /// <summary>EBADF on a file opened for the other direction is the one error whose cause the errno hides.</summary>
+    string? IFdContext.HintFor(IoUringOpcode opcode, int errno)
+    {
+        if (errno != Errno.EBADF)
+            return null;
+        bool writes = opcode is IoUringOpcode.Write or IoUringOpcode.WriteFixed or IoUringOpcode.Writev or IoUringOpcode.WritevFixed
+            or IoUringOpcode.Fallocate or IoUringOpcode.Ftruncate;
+        bool reads = opcode is IoUringOpcode.Read or IoUringOpcode.ReadFixed or IoUringOpcode.Readv or IoUringOpcode.ReadvFixed;
+        return (_access, writes, reads) switch
+        {
+            (OpenFlags.ReadOnly, true, _) => "The file was opened read-only (OpenAsync's default); open it with OpenFlags.WriteOnly or OpenFlags.ReadWrite to write to it.",
+            (OpenFlags.WriteOnly, _, true) => "The file was opened write-only; open it with OpenFlags.ReadWrite to read it too.",
+            _ => null,
+        };
     }
 
     /// <summary>The file descriptor (-1 once closed).</summary>
@@ -47,7 +69,7 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
         {
             throw new UringException(e.Errno, $"Open('{path}')", -1, OpenHint(e.Errno));
         }
-        return new UringFile(fd, path);
+        return new UringFile(fd, path, flags);
     }
 
     /// <summary>Wraps an open descriptor (a pipe, a socket, stdin...); the <see cref="UringFile"/> owns and closes it.
@@ -55,7 +77,7 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
     public static UringFile FromFd(int fd, string description = "fd")
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fd);
-        return new UringFile(fd, description);
+        return new UringFile(fd, description, null);
     }
 
     /// <summary>Creates (or truncates) a file for reading and writing.</summary>

@@ -160,6 +160,16 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
 
     internal void StopWaiting(MultishotReceiver receiver) => _starved.Remove(receiver);
 
+    /// <summary>Hands a lease back unless it was handed back already (Dispose is idempotent); a lease lent to a send
+    /// still throws, since the kernel may be reading it.</summary>
+    internal void ReturnIfLeased(ushort bufferId, uint generation)
+    {
+        // A hand-back advances the generation, so a lease handed back already (the buffer may have a newer lease by
+        // now) no longer matches.
+        if (!_disposed && _generations[bufferId] == generation)
+            Return(bufferId, generation);
+    }
+
     /// <summary>Lends a leased buffer to a send: until <see cref="EndLend"/>, its span and its hand-back throw.</summary>
     internal nint BeginLend(ushort bufferId, uint generation)
     {
@@ -218,9 +228,10 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
 
 /// <summary>
 /// A buffer the kernel picked from a <see cref="ProvidedBufferPool"/> and filled: an owned lease on it. Read
-/// <see cref="Span"/>, then hand it back exactly once with <see cref="Return"/> (or <see cref="Dispose"/>). Copies of this
-/// struct share the lease: after the hand-back every copy is stale, and using or returning one throws
-/// <see cref="BufferAlreadyReturnedException"/>. A lease with <see cref="IsEndOfStream"/> (the peer closed) holds no buffer.
+/// <see cref="Span"/>, then hand it back exactly once with <see cref="Return"/>, or with <see cref="Dispose"/>, which may be
+/// repeated. Copies of this struct share the lease: after the hand-back every copy is stale, using or returning one
+/// throws <see cref="BufferAlreadyReturnedException"/> (an <see cref="ObjectDisposedException"/>), and disposing one does
+/// nothing. A lease with <see cref="IsEndOfStream"/> (the peer closed) holds no buffer.
 /// </summary>
 public readonly struct ReceivedBuffer : IDisposable
 {
@@ -258,6 +269,7 @@ public readonly struct ReceivedBuffer : IDisposable
 
     internal void EndLend() => _pool?.EndLend(_bufferId, _generation);
 
-    /// <summary>Same as <see cref="Return"/>.</summary>
-    public void Dispose() => Return();
+    /// <summary>As <see cref="Return"/>, but idempotent: once the lease was handed back (through this copy or another),
+    /// Dispose does nothing. Throws <see cref="Buffers.BufferLentException"/> while the buffer is lent to a send.</summary>
+    public void Dispose() => _pool?.ReturnIfLeased(_bufferId, _generation);
 }

@@ -97,6 +97,21 @@ internal static unsafe class SockAddr
         }
     }
 
+    /// <summary>Names a socket for messages (its <see cref="Async.SharedFd.Description"/>, which errors on it carry):
+    /// <c>socket (local 127.0.0.1:41234, remote 127.0.0.1:5000)</c>.</summary>
+    public static string Describe(string kind, EndPoint? local, EndPoint? remote)
+    {
+        string? l = local?.ToString(), r = remote?.ToString();
+        string sides = (string.IsNullOrEmpty(l), string.IsNullOrEmpty(r)) switch
+        {
+            (false, false) => $" (local {l}, remote {r})",
+            (false, true) => $" (local {l})",
+            (true, false) => $" (remote {r})",
+            _ => "",
+        };
+        return kind + sides;
+    }
+
     public static EndPoint? PeerName(int fd)
     {
         byte* buf = stackalloc byte[128];

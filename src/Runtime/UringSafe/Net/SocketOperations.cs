@@ -149,7 +149,7 @@ internal readonly unsafe struct AddressOperation(FileRef fd, EndPoint endPoint, 
     public object? Release(int result) => null;
 
     public Exception? MapError(int errno, string operation, int fd, object? buffer)
-        => new UringSocketException(errno, $"{(bind ? "Bind" : "Connect")}({endPoint})", buffer);
+        => new UringSocketException(errno, bind ? "Bind" : "Connect", buffer); // the socket's description names the endpoint
 }
 
 /// <summary>A socket operation without memory (socket, listen, shutdown): a ready SQE, socket errors.</summary>

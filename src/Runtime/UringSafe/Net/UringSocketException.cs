@@ -7,13 +7,13 @@ namespace UringSafe.Net;
 /// carries the kernel's errno, the operation, and the buffer the operation had borrowed, handed back. It is thrown only
 /// after the kernel's final completion, so <see cref="Buffer"/> is safe to reuse: <c>buf = (IoBuffer)e.Buffer!</c>.
 /// </summary>
-public class UringSocketException : SocketException, IReturnsBuffer
+public class UringSocketException : SocketException, IReturnsBuffer, IErrorTarget
 {
-    private readonly string _message;
+    private string? _message;
 
     /// <summary>Creates the exception for a failed socket operation.</summary>
     /// <param name="errno">The positive errno value.</param>
-    /// <param name="operation">What was attempted, such as "Recv" or "Connect(127.0.0.1:80)".</param>
+    /// <param name="operation">What was attempted, such as "Recv" or "Connect".</param>
     /// <param name="buffer">The buffer handed back, or null.</param>
     public UringSocketException(int errno, string operation, object? buffer = null)
         : base((int)SocketErrors.FromErrno(errno))
@@ -21,8 +21,13 @@ public class UringSocketException : SocketException, IReturnsBuffer
         Errno = errno;
         Operation = operation;
         Buffer = buffer;
-        _message = $"{operation} failed: {UringSafe.Errno.Describe(errno)} ({SocketErrors.Name(errno)}, errno {errno}, SocketError.{SocketErrorCode}).";
     }
+
+    /// <summary>The socket the operation acted on, when known: its local and remote endpoints (a listener's or a UDP
+    /// socket's local one).</summary>
+    public string? Target { get; private set; }
+
+    void IErrorTarget.Attach(string target, string? hint) => (Target, _message) = (Target ?? target, null);
 
     /// <summary>The positive errno value, such as 104 (ECONNRESET).</summary>
     public int Errno { get; }
@@ -37,14 +42,16 @@ public class UringSocketException : SocketException, IReturnsBuffer
     public object? Buffer { get; }
 
     /// <inheritdoc/>
-    public override string Message => _message;
+    public override string Message => _message ??=
+        $"{Operation}{(Target is null ? "" : " on " + Target)} failed: {UringSafe.Errno.Describe(Errno)} ({SocketErrors.Name(Errno)}, errno {Errno}, SocketError.{SocketErrorCode}).";
 }
 
-/// <summary>A <see cref="ReceivedBuffer"/> was handed back a second time (or used after its hand-back).</summary>
-public sealed class BufferAlreadyReturnedException : InvalidOperationException
+/// <summary>A <see cref="ReceivedBuffer"/> was handed back a second time with <see cref="ReceivedBuffer.Return"/>, or used
+/// after its hand-back: an <see cref="ObjectDisposedException"/>, like any use of a disposed object.</summary>
+public sealed class BufferAlreadyReturnedException : ObjectDisposedException
 {
     /// <summary>Creates the exception.</summary>
-    public BufferAlreadyReturnedException(string message) : base(message)
+    public BufferAlreadyReturnedException(string message) : base(nameof(ReceivedBuffer), message)
     {
     }
 }

@@ -47,7 +47,7 @@ public sealed record UringListenerOptions
 /// <see cref="AcceptError"/> and <see cref="AcceptErrorCount"/>; the listener never spins on them.
 /// Use it on the reactor thread that created it.
 /// </summary>
-public abstract class UringSocketListener : IAsyncDisposable, IDisposable, ISharedFdOwner
+public abstract class UringSocketListener : IAsyncDisposable, IDisposable, ISharedFdOwner, IFdContext
 {
     private readonly UringListenerOptions _options;
     private readonly UringReactor _reactor;
@@ -59,6 +59,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
     private protected UringSocketListener(SharedFd socket, EndPoint? localEndPoint, UringListenerOptions options)
     {
         _socket = socket;
+        _socket.Context = this;
         _options = options;
         _reactor = UringReactor.Current;
         LocalEndPoint = localEndPoint;
@@ -68,6 +69,8 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
             _acceptor.Start(); // armed at once: connections that arrive before the first accept are queued
         }
     }
+
+    string IFdContext.Describe() => SockAddr.Describe("listener", LocalEndPoint, null);
 
     /// <summary>The listening address (with the port the kernel chose for port 0).</summary>
     public EndPoint? LocalEndPoint { get; }
@@ -192,7 +195,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
             fd = await UringReactor.Current.Execute<SocketControlOperation, int>(new SocketControlOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build(), "Socket"), cancellationToken);
         else
             fd = SockAddr.Socket(family, SockAddr.SockStream, "Socket");
-        var socket = new SharedFd(fd, endPoint.ToString() ?? "listener");
+        var socket = new SharedFd(fd, $"listener (binding {endPoint})");
         try
         {
             if (family != SockAddr.AfUnix && options.ReuseAddress)
@@ -206,7 +209,7 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
                 try
                 {
                     await reactor.Execute<AddressOperation, int>(new AddressOperation(fd, endPoint, bind: true), socket, cancellationToken);
-                    await reactor.Execute<SocketControlOperation, int>(new SocketControlOperation(new Listen(fd, options.Backlog).Build(), $"Listen({endPoint})"), socket, cancellationToken);
+                    await reactor.Execute<SocketControlOperation, int>(new SocketControlOperation(new Listen(fd, options.Backlog).Build(), "Listen"), socket, cancellationToken);
                     bound = true;
                 }
                 catch (UringSocketException e) when (e.Errno is SocketErrors.EINVAL or SocketErrors.EOPNOTSUPP && e.Operation.StartsWith("Bind", StringComparison.Ordinal))

@@ -14,21 +14,24 @@ namespace UringSafe.Net;
 /// <c>(n, buf) = await stream.ReadAsync(buf);</c> — the buffer belongs to the kernel until it comes back, on success
 /// and, through <see cref="UringSocketException.Buffer"/>, on failure. Use it from the reactor thread that made it.
 /// </summary>
-public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable, ISharedFdOwner
+public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable, ISharedFdOwner, IFdContext
 {
     private readonly SharedFd _socket;
     private MultishotReceiver? _receiver;
 
     private protected UringSocketStream(int fd, EndPoint? remoteEndPoint)
-        : this(new SharedFd(fd, remoteEndPoint?.ToString() ?? "socket"), remoteEndPoint)
+        : this(new SharedFd(fd, "socket"), remoteEndPoint)
     {
     }
 
     private protected UringSocketStream(SharedFd socket, EndPoint? remoteEndPoint)
     {
         _socket = socket;
+        _socket.Context = this;
         RemoteEndPoint = remoteEndPoint;
     }
+
+    string IFdContext.Describe() => SockAddr.Describe("socket", LocalEndPoint, RemoteEndPoint);
 
     /// <summary>The socket's file descriptor (-1 once closed).</summary>
     public int Fd => _socket.Number;
@@ -187,7 +190,7 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
         int family = SockAddr.Family(endPoint);
         int fd = await Reactor.Execute<SocketControlOperation, int>(
             new SocketControlOperation(new UringSafe.Raw.Ops.Socket(family, SockAddr.SockStream | SockAddr.SockCloexec).Build(), "Socket"), cancellationToken);
-        var socket = new SharedFd(fd, endPoint.ToString() ?? "socket");
+        var socket = new SharedFd(fd, $"socket (connecting to {endPoint})");
         try
         {
             await Reactor.Execute<AddressOperation, int>(new AddressOperation(fd, endPoint, bind: false), socket, cancellationToken);

@@ -11,11 +11,19 @@ namespace UringSafe.Net;
 /// iovec and sockaddr live in the operation's native scratch area, and the buffer is lend-and-return:
 /// <c>(n, buf, from) = await udp.ReceiveFromAsync(buf);</c>
 /// </summary>
-public sealed class UringUdpSocket : IDisposable, IAsyncDisposable, ISharedFdOwner
+public sealed class UringUdpSocket : IDisposable, IAsyncDisposable, ISharedFdOwner, IFdContext
 {
     private readonly SharedFd _socket;
 
-    private UringUdpSocket(int fd, EndPoint localEndPoint) => _socket = new SharedFd(fd, "udp " + localEndPoint);
+    private readonly EndPoint _bound;
+
+    private UringUdpSocket(int fd, EndPoint localEndPoint)
+    {
+        _socket = new SharedFd(fd, "udp socket") { Context = this };
+        _bound = SockAddr.SockName(fd) ?? localEndPoint; // with the port the kernel chose for port 0
+    }
+
+    string IFdContext.Describe() => SockAddr.Describe("udp socket", _bound, null);
 
     /// <summary>Creates a socket bound to <paramref name="localEndPoint"/> (port 0 picks a free port).</summary>
     public static UringUdpSocket Bind(IPEndPoint localEndPoint, bool reusePort = false)
