@@ -102,9 +102,16 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
     }
 
     /// <summary>Runs the dotnet CLI with an environment fit for a nested build: the consumer's own packages folder, no build servers left running.</summary>
-    public async Task<ProcessResult> RunDotnetAsync(string workingDirectory, params string[] args)
+    public Task<ProcessResult> RunDotnetAsync(string workingDirectory, params string[] args)
+        => RunAsync(DotnetPath(), workingDirectory, env => env["NUGET_PACKAGES"] = PackagesFolder, s_processTimeout, args);
+
+    /// <summary>
+    /// Runs a program with the environment of a nested dotnet build (see <see cref="RunDotnetAsync"/>), adjusted by
+    /// <paramref name="environment"/>; killed with its children, and a <see cref="TimeoutException"/>, after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ProcessResult> RunAsync(string fileName, string workingDirectory, Action<IDictionary<string, string?>> environment, TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo(DotnetPath())
+        var psi = new ProcessStartInfo(fileName)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -122,7 +129,6 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
             else if (key.StartsWith("NUGET_", StringComparison.OrdinalIgnoreCase) && !key.Equals("NUGET_CERT_REVOCATION_MODE", StringComparison.OrdinalIgnoreCase))
                 psi.Environment.Remove(key);
         }
-        psi.Environment["NUGET_PACKAGES"] = PackagesFolder;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
@@ -130,6 +136,7 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         // Lingering compiler servers would keep our output pipes open (and outlive the test run).
         psi.Environment["UseSharedCompilation"] = "false";
+        environment(psi.Environment);
 
         using var process = new Process { StartInfo = psi };
         var output = new StringBuilder();
@@ -140,22 +147,24 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(s_processTimeout);
+        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(cancel.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {s_processTimeout}:\n{output}");
+            lock (gate)
+                throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in {timeout}:\n{output}");
         }
         process.WaitForExit(); // drains the asynchronous readers
         lock (gate)
             return new ProcessResult(process.ExitCode, output.ToString(), stopwatch.Elapsed);
     }
 
-    private static string DotnetPath()
+    /// <summary>The dotnet host running these tests.</summary>
+    public static string DotnetPath()
     {
         string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host))
@@ -166,7 +175,8 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
         return "dotnet";
     }
 
-    private static string GlobalPackagesFolder()
+    /// <summary>The packages folder this machine's own restores use (the repository's restore filled it).</summary>
+    public static string GlobalPackagesFolder()
     {
         string? env = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
         if (!string.IsNullOrEmpty(env))
