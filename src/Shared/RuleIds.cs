@@ -27,6 +27,9 @@ namespace UringSafe.Analyzers
         /// <summary>Alias of a lent buffer used.</summary>
         public const string AliasOfLentBufferUsed = "UR0006";
 
+        /// <summary>Blocking call on a reactor thread.</summary>
+        public const string BlockingOnReactor = "UR0008";
+
         // UR1xxx: [UringOperation] declarations (UringSafe.Generators)
 
         /// <summary>The method is not a partial definition the generator can implement.</summary>
@@ -51,6 +54,9 @@ namespace UringSafe.Analyzers
 
         /// <summary>The category of the ownership rules (UR0001-UR0006).</summary>
         public const string Category = "UringSafe.Ownership";
+
+        /// <summary>The category of the reactor-thread rules (UR0008).</summary>
+        public const string ReactorCategory = "UringSafe.Reactor";
 
         /// <summary>The category of the <c>[UringOperation]</c> declaration rules (UR1xxx).</summary>
         public const string GeneratorCategory = "UringSafe.Generators";
