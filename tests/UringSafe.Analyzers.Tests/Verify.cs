@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Testing;
 namespace UringSafe.Analyzers.Tests;
 
 /// <summary>Runs every UringSafe analyzer (and optionally one code fix) over test code, fully offline.</summary>
-internal sealed class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, EmptyCodeFixProvider, DefaultVerifier>
+internal class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, EmptyCodeFixProvider, DefaultVerifier>
 {
     public const string Usings = "using System;\nusing System.Threading.Tasks;\nusing Lib;\n";
 

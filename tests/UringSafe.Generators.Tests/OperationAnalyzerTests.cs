@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
+using UringSafe.Analyzers;
 using UringSafe.Generators.Diagnostics;
 
 namespace UringSafe.Generators.Tests;
@@ -224,7 +225,7 @@ public class OperationAnalyzerTests
     public void UR1001_NotAPartialDefinitionTheGeneratorCanImplement()
     {
         var found = Analyze(NotPartialDefinitions);
-        Assert.All(found, d => Assert.Equal(OperationRuleIds.NotAPartialDefinition, d.Id));
+        Assert.All(found, d => Assert.Equal(RuleIds.NotAPartialDefinition, d.Id));
         Assert.Equal(
             new[] { "NotPartial.Run", "WithBody.Run", "GenericMethod.Run", "GenericType.Run", "Inner.Run", "RefParameter.Run", "SpanParameter.Run", "TwoTokens.Run" },
             found.Select(d => d.Method));
@@ -243,7 +244,7 @@ public class OperationAnalyzerTests
     {
         var found = Analyze(LentParameterCounts);
         Assert.Equal(
-            new[] { (OperationRuleIds.LentParameterCount, "NoLends.Run"), (OperationRuleIds.LentParameterCount, "TwoLends.Run") },
+            new[] { (RuleIds.LentParameterCount, "NoLends.Run"), (RuleIds.LentParameterCount, "TwoLends.Run") },
             found.Select(d => (d.Id, d.Method)));
         Assert.Contains("has no parameters marked [Lends]", found[0].Message);
         Assert.Contains("has 2 parameters marked [Lends]", found[1].Message);
@@ -253,7 +254,7 @@ public class OperationAnalyzerTests
     public void UR1003_SupportedBufferAndMatchingReturnType()
     {
         var found = Analyze(BufferAndReturnTypes);
-        Assert.All(found, d => Assert.Equal(OperationRuleIds.UnsupportedBufferOrReturnType, d.Id));
+        Assert.All(found, d => Assert.Equal(RuleIds.UnsupportedBufferOrReturnType, d.Id));
         Assert.Equal(new[] { "UnsupportedBuffer.Run", "NullableBuffer.Run", "MismatchedReturn.Run", "PlainReturn.Run" }, found.Select(d => d.Method));
         Assert.Contains("'int[]' is not supported", found[0].Message);
         Assert.Contains("is nullable", found[1].Message);
@@ -265,7 +266,7 @@ public class OperationAnalyzerTests
     public void UR1004_PrepareMethodFoundAndMatching()
     {
         var found = Analyze(PrepareMethods);
-        Assert.All(found, d => Assert.Equal(OperationRuleIds.PrepareMethodMismatch, d.Id));
+        Assert.All(found, d => Assert.Equal(RuleIds.PrepareMethodMismatch, d.Id));
         Assert.Equal(
             new[] { "MissingPrepare.Run", "WrongParameters.Run", "WrongReturn.Run", "TokenPassedToPrepare.Run", "InstancePrepareForStatic.Run", "EmptyName.Run" },
             found.Select(d => d.Method));
@@ -281,7 +282,7 @@ public class OperationAnalyzerTests
     public void UR1006_ErrorMapperFoundStaticAndMatching()
     {
         var found = Analyze(ErrorMappers);
-        Assert.All(found, d => Assert.Equal(OperationRuleIds.ErrorMapperMismatch, d.Id));
+        Assert.All(found, d => Assert.Equal(RuleIds.ErrorMapperMismatch, d.Id));
         Assert.Equal(
             new[] { "MissingMapper.Run", "MapperWrongParameters.Run", "MapperWrongReturn.Run", "InstanceMapper.Run", "EmptyMapper.Run" },
             found.Select(d => d.Method));
@@ -305,7 +306,7 @@ public class OperationAnalyzerTests
             }
             """);
         Diagnostic diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(OperationRuleIds.ErrorMapperMismatch, diagnostic.Id);
+        Assert.Equal(RuleIds.ErrorMapperMismatch, diagnostic.Id);
         Assert.Equal("UringOperation(nameof(Prepare), ErrorMapper = \"Nope\")", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
     }
 
@@ -321,7 +322,7 @@ public class OperationAnalyzerTests
             }
             """);
         Diagnostic diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(OperationRuleIds.NoCancellationToken, diagnostic.Id);
+        Assert.Equal(RuleIds.NoCancellationToken, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
         Assert.Equal("Run", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
     }
@@ -332,7 +333,7 @@ public class OperationAnalyzerTests
         var diagnostics = OperationHarness.Analyze(OperationTestSources.Declarations);
         // Only the sample's deliberately token-less Stdout.WriteAsync is reported, as the UR1005 warning.
         Diagnostic diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(OperationRuleIds.NoCancellationToken, diagnostic.Id);
+        Assert.Equal(RuleIds.NoCancellationToken, diagnostic.Id);
         Assert.StartsWith("'Stdout.WriteAsync'", diagnostic.GetMessage());
     }
 
@@ -360,9 +361,9 @@ public class OperationAnalyzerTests
         Assert.Equal(
             new[]
             {
-                (OperationRuleIds.PrepareMethodMismatch, "UringOperation(\"Nope\")"),
-                (OperationRuleIds.UnsupportedBufferOrReturnType, "[Lends] int[] buffer"),
-                (OperationRuleIds.UnsupportedBufferOrReturnType, "ValueTask<int>"),
+                (RuleIds.PrepareMethodMismatch, "UringOperation(\"Nope\")"),
+                (RuleIds.UnsupportedBufferOrReturnType, "[Lends] int[] buffer"),
+                (RuleIds.UnsupportedBufferOrReturnType, "ValueTask<int>"),
             },
             texts);
     }

@@ -1,3 +1,4 @@
+using UringSafe.Analyzers;
 using UringSafe.Generators.Diagnostics;
 
 namespace UringSafe.Generators.Tests;
@@ -5,7 +6,7 @@ namespace UringSafe.Generators.Tests;
 /// <summary>Every UR1xxx rule has a docs page, a help link to it, a release-tracking entry and a row in docs/generators.md.</summary>
 public class OperationRuleDocsTests
 {
-    public static TheoryData<string> RuleIds()
+    public static TheoryData<string> Rules()
     {
         var data = new TheoryData<string>();
         foreach (var descriptor in new UringOperationAnalyzer().SupportedDiagnostics) data.Add(descriptor.Id);
@@ -18,14 +19,14 @@ public class OperationRuleDocsTests
             new UringOperationAnalyzer().SupportedDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
 
     [Theory]
-    [MemberData(nameof(RuleIds))]
+    [MemberData(nameof(Rules))]
     public void RuleHasDocsPageHelpLinkAndReleaseEntry(string id)
     {
         var descriptor = new UringOperationAnalyzer().SupportedDiagnostics.Single(d => d.Id == id);
         string root = GeneratorHarness.RepositoryRoot();
 
         Assert.Equal($"https://github.com/uringsafe/uringsafe/blob/main/docs/rules/{id}.md", descriptor.HelpLinkUri);
-        Assert.Equal(OperationRuleIds.Category, descriptor.Category);
+        Assert.Equal(RuleIds.GeneratorCategory, descriptor.Category);
 
         string page = Path.Combine(root, "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), $"missing {page}");
@@ -36,7 +37,7 @@ public class OperationRuleDocsTests
         Assert.Contains("## Good", text);
 
         string unshipped = File.ReadAllText(Path.Combine(root, "src", "Generators", "UringSafe.Generators", "AnalyzerReleases.Unshipped.md"));
-        Assert.Contains($"{id} | {OperationRuleIds.Category} | {descriptor.DefaultSeverity} |", unshipped);
+        Assert.Contains($"{id} | {RuleIds.GeneratorCategory} | {descriptor.DefaultSeverity} |", unshipped);
 
         string overview = File.ReadAllText(Path.Combine(root, "docs", "generators.md"));
         Assert.Contains($"[{id}](rules/{id}.md)", overview);

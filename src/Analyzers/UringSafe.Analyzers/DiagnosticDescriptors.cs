@@ -67,5 +67,15 @@ namespace UringSafe.Analyzers
             isEnabledByDefault: true,
             description: "A copy of the reference, or a Span, Memory, array or pointer derived from the buffer before it was lent, is used while the kernel may own the buffer.",
             helpLinkUri: RuleIds.HelpLink(RuleIds.AliasOfLentBufferUsed));
+
+        public static readonly DiagnosticDescriptor UR0008_BlockingOnReactor = new DiagnosticDescriptor(
+            RuleIds.BlockingOnReactor,
+            title: "Blocking call on a reactor thread",
+            messageFormat: "'{0}' blocks the reactor thread, which stops every operation on that reactor until it returns; {1}",
+            category: RuleIds.ReactorCategory,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A reactor is one thread running one ring: while a continuation blocks it (waiting for a task, sleeping, synchronous I/O), no completion is reaped and no other connection or operation on that reactor makes progress; waiting for work that itself needs the reactor never returns. Await instead.",
+            helpLinkUri: RuleIds.HelpLink(RuleIds.BlockingOnReactor));
     }
 }

@@ -159,7 +159,7 @@ public sealed class OwnershipRegressionTests
         Assert.False(StillNames(number, original), $"fd {number} still names '{original}' after the last operation on it completed: Dispose never closed it");
         Assert.False(buf.IsLent);
         buf.Dispose();
-        byte[] content = File.ReadAllBytes(second);
+        byte[] content = await File.ReadAllBytesAsync(second);
         Assert.True(content.Length == 0,
             $"a WriteAtAsync queued before UringFile.Dispose() wrote {content.Length} bytes (\"{Encoding.ASCII.GetString(content)}\") into " +
             $"'{second}', a different file opened afterwards under the same fd number {number}: Dispose closed the fd while its SQE still named it.");

@@ -85,7 +85,9 @@ public class InFlightDiagnosticsTests
                 IoBuffer buf = IoBuffer.Allocate(64);
                 ValueTask<IoResult<IoBuffer>> read = pipe.ReadAtAsync(buf, -1); // a Read that hangs: a stall
                 await reactor.Delay(TimeSpan.FromMilliseconds(600));           // several monitor periods: reported once
+#pragma warning disable UR0008 // blocks the reactor on purpose: the blocked-reactor report is what this test checks
                 Thread.Sleep(700);                                             // block the reactor thread: reported once
+#pragma warning restore UR0008
                 await reactor.Delay(TimeSpan.FromMilliseconds(200));
                 Fds.WriteAll(writeEnd, "x"u8);
                 (_, buf) = await read;

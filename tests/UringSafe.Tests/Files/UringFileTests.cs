@@ -168,7 +168,7 @@ public sealed class UringFileTests : IDisposable
             await UringDirectory.CreateAsync(sub);
             Assert.True(Directory.Exists(sub));
             string f = Path.Combine(sub, "f");
-            File.WriteAllText(f, "x");
+            await File.WriteAllTextAsync(f, "x");
             await UringDirectory.RenameAsync(f, f + "2");
             Assert.True(File.Exists(f + "2"));
             await UringDirectory.DeleteFileAsync(f + "2");
