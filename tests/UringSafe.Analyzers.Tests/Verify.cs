@@ -35,13 +35,18 @@ internal sealed class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, Emp
 
 internal static class Verify
 {
-    public static Task AnalyzerAsync(string source)
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected)
     {
         var test = new UringTest();
         test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + source));
         test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
+
+    /// <summary>An expected diagnostic at the markup location <c>{|#index:...|}</c>, with its message arguments.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor, int location, params object[] arguments) =>
+        new DiagnosticResult(descriptor).WithLocation(location).WithArguments(arguments);
 
     public static Task CodeFixAsync(string source, string fixedSource, CodeFixProvider fix, int iterations = 1)
     {

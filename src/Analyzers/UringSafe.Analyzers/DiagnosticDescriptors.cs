@@ -11,7 +11,7 @@ namespace UringSafe.Analyzers
         public static readonly DiagnosticDescriptor UR0001_BufferUsedWhileLent = new DiagnosticDescriptor(
             RuleIds.BufferUsedWhileLent,
             title: "Buffer used while lent",
-            messageFormat: "'{0}' is used while it may still be lent to an I/O operation; assign it from the operation's result before using it",
+            messageFormat: "'{0}' is used while it may still be lent to an I/O operation{1}; {2}",
             category: RuleIds.Category,
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true,

@@ -76,7 +76,7 @@ namespace UringSafe.Analyzers
                 operation = LendingModel.StripConversions(operation);
                 switch (operation)
                 {
-                    case IInvocationOperation invocation when IsBufferView(invocation.Type):
+                    case IInvocationOperation invocation when IsBufferView(invocation.Type) && !IsCopy(invocation):
                         {
                             var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
                             if (source == null)
@@ -190,6 +190,13 @@ namespace UringSafe.Analyzers
             }
 
             return null;
+        }
+
+        /// <summary>Calls that return fresh memory holding a copy (<c>ToArray()</c>), not a view of their source.</summary>
+        private static bool IsCopy(IInvocationOperation invocation)
+        {
+            var name = invocation.TargetMethod.Name;
+            return name == "ToArray" || name == "Clone" || name == "ToImmutableArray";
         }
 
         private static bool IsTaskLike(ITypeSymbol? type)

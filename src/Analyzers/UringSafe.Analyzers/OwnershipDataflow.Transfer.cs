@@ -225,7 +225,7 @@ namespace UringSafe.Analyzers
 
             if (lent != null)
             {
-                var info = new LoanInfo();
+                var info = new LoanInfo { ReleasedAtCompletion = true };
                 foreach (var item in lent)
                 {
                     if (item.Path != null)
@@ -233,10 +233,12 @@ namespace UringSafe.Analyzers
                         _state.PathLoans[item.Path] = new HashSet<IOperation>(new[] { (IOperation)invocation });
                     }
 
+                    // Raw memory, and a view (arr.AsMemory()) of a location, come back to nobody: the location is
+                    // usable again once the kernel is done, whatever happens to the view in the result.
                     var stripped = LendingModel.StripConversions(item.Value);
-                    if (LendingModel.IsRawMemoryType(stripped.Type))
+                    if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || ResolvePath(stripped) != null))
                     {
-                        info.IsRaw = true;
+                        info.ReleasedAtCompletion = false;
                     }
 
                     if (item.Origin != null && info.Origin == null)
@@ -344,8 +346,8 @@ namespace UringSafe.Analyzers
             {
                 if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
                 {
-                    var raw = _loanInfo.TryGetValue(loan, out var info) && info.IsRaw;
-                    _state.Loans[loan] = raw ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
+                    var released = _loanInfo.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
+                    _state.Loans[loan] = released ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
                 }
             }
         }

@@ -20,8 +20,7 @@ namespace UringSafe.Analyzers
     internal sealed partial class OwnershipDataflow
     {
         private readonly ControlFlowGraph _cfg;
-        private readonly Action<Diagnostic> _report;
-        private readonly HashSet<string> _reported;
+        private readonly OwnershipDiagnostics _diagnostics;
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
         private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>();
@@ -30,22 +29,21 @@ namespace UringSafe.Analyzers
         private OwnershipState? _exceptional;
         private bool _reporting;
 
-        private OwnershipDataflow(ControlFlowGraph cfg, Action<Diagnostic> report, HashSet<string> reported, CancellationToken cancellationToken)
+        private OwnershipDataflow(ControlFlowGraph cfg, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
             _cfg = cfg;
-            _report = report;
-            _reported = reported;
+            _diagnostics = diagnostics;
             _cancellationToken = cancellationToken;
         }
 
         /// <summary>Analyzes a graph, then every local function and lambda graph nested in it.</summary>
-        public static void AnalyzeGraphTree(ControlFlowGraph cfg, Action<Diagnostic> report, HashSet<string> reported, CancellationToken cancellationToken)
+        public static void AnalyzeGraphTree(ControlFlowGraph cfg, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
-            new OwnershipDataflow(cfg, report, reported, cancellationToken).Run();
+            new OwnershipDataflow(cfg, diagnostics, cancellationToken).Run();
 
             foreach (var localFunction in cfg.LocalFunctions)
             {
-                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), report, reported, cancellationToken);
+                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), diagnostics, cancellationToken);
             }
 
             foreach (var block in cfg.Blocks)
@@ -56,7 +54,7 @@ namespace UringSafe.Analyzers
                     {
                         if (descendant is IFlowAnonymousFunctionOperation lambda)
                         {
-                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), report, reported, cancellationToken);
+                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), diagnostics, cancellationToken);
                         }
                     }
                 }
@@ -129,8 +127,9 @@ namespace UringSafe.Analyzers
                 var block = blocks[ordinal];
                 var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
 
-                if (_exceptional != null)
+                if (_exceptional != null && handlers[ordinal].Count > 0)
                 {
+                    var exceptional = _exceptional.OnExceptionPath();
                     foreach (var (handler, isFinally) in handlers[ordinal])
                     {
                         var depth = finallyDepth[handler.Ordinal];
@@ -138,11 +137,11 @@ namespace UringSafe.Analyzers
                         {
                             // An exception entering a finally: after the finally it keeps propagating (to the outer
                             // handlers, which the finally's own blocks feed), never to a normal continuation.
-                            Propagate(handler.Ordinal, context.Truncate(depth - 1).Push(null, 0), _exceptional);
+                            Propagate(handler.Ordinal, context.Truncate(depth - 1).Push(null, 0), exceptional);
                         }
                         else
                         {
-                            Propagate(handler.Ordinal, context.Truncate(depth), _exceptional);
+                            Propagate(handler.Ordinal, context.Truncate(depth), exceptional);
                         }
                     }
                 }
@@ -235,7 +234,8 @@ namespace UringSafe.Analyzers
 
         private sealed class LoanInfo
         {
-            public bool IsRaw { get; set; }
+            /// <summary>Nothing is taken back from the result (raw memory, views of a location): completing the operation releases the location.</summary>
+            public bool ReleasedAtCompletion { get; set; }
 
             public PointerOrigin? Origin { get; set; }
 
