@@ -25,7 +25,7 @@ public class RuleDocumentationTests
     }
 
     private static IEnumerable<DiagnosticDescriptor> AllDescriptors() =>
-        new DiagnosticAnalyzer[] { new OwnershipAnalyzer(), new LendingResultAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
+        new DiagnosticAnalyzer[] { new OwnershipAnalyzer(), new LendingResultAnalyzer(), new LendsContractAnalyzer() }.SelectMany(a => a.SupportedDiagnostics);
 
     [Theory]
     [MemberData(nameof(RuleIdentifiers))]

@@ -273,6 +273,18 @@ namespace UringSafe.Analyzers
             return false;
         }
 
+        /// <summary>What awaiting a value of the type gives: <c>T</c> for <c>Task&lt;T&gt;</c> and <c>ValueTask&lt;T&gt;</c>, null for <c>Task</c> and <c>ValueTask</c>, otherwise the type itself.</summary>
+        public static ITypeSymbol? AwaitedType(ITypeSymbol? type)
+        {
+            if (type is INamedTypeSymbol named && (named.Name == "Task" || named.Name == "ValueTask")
+                && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            {
+                return named.IsGenericType && named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
+            }
+
+            return type;
+        }
+
         /// <summary>Whether the awaited result of the call carries a buffer (a Buffer property or a deconstruction).</summary>
         public static bool ResultCarriesBuffer(ITypeSymbol? resultType)
         {

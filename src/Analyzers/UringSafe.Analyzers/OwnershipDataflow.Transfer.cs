@@ -248,6 +248,13 @@ namespace UringSafe.Analyzers
                     }
                 }
 
+                if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+                {
+                    // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
+                    // once it completes, as after a borrow.
+                    info.ReleasedAtCompletion = true;
+                }
+
                 if (!_loanInfo.ContainsKey(invocation))
                 {
                     _loanInfo[invocation] = info;

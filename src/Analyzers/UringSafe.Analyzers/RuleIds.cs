@@ -21,6 +21,9 @@ namespace UringSafe.Analyzers
         /// <summary>Alias of a lent buffer used.</summary>
         public const string AliasOfLentBufferUsed = "UR0006";
 
+        /// <summary>Parameter lent but not declared [Lends].</summary>
+        public const string ParameterLentNotDeclared = "UR0007";
+
         /// <summary>The diagnostic category shared by all rules.</summary>
         public const string Category = "UringSafe.Ownership";
 
