@@ -27,6 +27,9 @@ namespace UringSafe.Analyzers
         /// <summary>Alias of a lent buffer used.</summary>
         public const string AliasOfLentBufferUsed = "UR0006";
 
+        /// <summary>Parameter lent but not declared [Lends].</summary>
+        public const string ParameterLentNotDeclared = "UR0007";
+
         /// <summary>Blocking call on a reactor thread.</summary>
         public const string BlockingOnReactor = "UR0008";
 
@@ -52,7 +55,7 @@ namespace UringSafe.Analyzers
 
         // Categories (a severity can be set per category in .editorconfig; the Strict config sets each of them).
 
-        /// <summary>The category of the ownership rules (UR0001-UR0006).</summary>
+        /// <summary>The category of the ownership rules (UR0001-UR0007).</summary>
         public const string Category = "UringSafe.Ownership";
 
         /// <summary>The category of the reactor-thread rules (UR0008).</summary>

@@ -164,4 +164,77 @@ public class CodeFixTests
         """,
         new AddAwaitCodeFixProvider(),
         iterations: 0);
+
+    [Fact]
+    public Task UR0002_ResultPropertyInDeclarationBecomesDeconstruction() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                int n = ({|UR0002:await f.ReadAtAsync(buf, 0)|}).Result;
+                return n + {|UR0001:buf|}.Length;
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                (int n, buf) = await f.ReadAtAsync(buf, 0);
+                return n + buf.Length;
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0002_ResultPropertyAssignmentBecomesDeconstruction() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                int n;
+                n = ({|UR0002:await f.ReadTupleAsync(buf)|}).Result;
+                return n;
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                int n;
+                (n, buf) = await f.ReadTupleAsync(buf);
+                return n;
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider());
+
+    [Fact]
+    public Task UR0002_NoFixWhereTheResultFeedsAnExpression() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                return ({|UR0002:await f.ReadAtAsync(buf, 0)|}).Result + 1;
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                return ({|UR0002:await f.ReadAtAsync(buf, 0)|}).Result + 1;
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider(),
+        iterations: 0);
 }

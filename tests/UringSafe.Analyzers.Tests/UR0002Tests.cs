@@ -85,4 +85,53 @@ public class UR0002Tests
             }
         }
         """);
+
+    [Fact]
+    public Task ResultPropertyOfAwaitedResultDropsTheBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                int n = ({|UR0002:await f.ReadAtAsync(buf, 0)|}).Result;
+                n += (await f.ReadAtAsync({|UR0001:buf|}, 0)).Buffer.Length;
+                return n;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ResultPropertyOfConfiguredAwaitDropsTheBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile file, byte[] buf)
+            {
+                int n = ({|UR0002:await file.ReadAtAsync(buf, 0).ConfigureAwait(false)|}).Result;
+                return n + {|UR0001:buf|}.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task TupleResultElementDropsTheBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                return ({|UR0002:await f.ReadTupleAsync(buf)|}).Result;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task BufferPropertyOfAwaitedResultKeepsTheBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile f, byte[] buf)
+            {
+                buf = (await f.ReadAtAsync(buf, 0)).Buffer;
+                buf = (await f.ReadTupleAsync(buf)).Buffer;
+                return buf.Length;
+            }
+        }
+        """);
 }

@@ -26,8 +26,13 @@ internal class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, EmptyCodeF
 
     public CodeFixProvider? Fix { get; set; }
 
+    /// <summary>Also runs UR0007, which most tests leave out: their methods lend their own parameters on purpose.</summary>
+    public bool WithLendsContract { get; set; }
+
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
-        [new OwnershipAnalyzer(), new LendingResultAnalyzer()];
+        WithLendsContract
+            ? [new OwnershipAnalyzer(), new LendingResultAnalyzer(), new LendsContractAnalyzer()]
+            : [new OwnershipAnalyzer(), new LendingResultAnalyzer()];
 
     protected override IEnumerable<CodeFixProvider> GetCodeFixProviders() =>
         Fix is null ? [] : [Fix];
@@ -35,17 +40,34 @@ internal class UringTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer, EmptyCodeF
 
 internal static class Verify
 {
-    public static Task AnalyzerAsync(string source)
+    public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        RunAsync(new UringTest(), source, expected);
+
+    /// <summary>Runs every analyzer, UR0007 included.</summary>
+    public static Task ContractAsync(string source, params DiagnosticResult[] expected) =>
+        RunAsync(new UringTest { WithLendsContract = true }, source, expected);
+
+    private static Task RunAsync(UringTest test, string source, DiagnosticResult[] expected)
     {
-        var test = new UringTest();
         test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + source));
         test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
 
-    public static Task CodeFixAsync(string source, string fixedSource, CodeFixProvider fix, int iterations = 1)
+    /// <summary>An expected diagnostic at the markup location <c>{|#index:...|}</c>, with its message arguments.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor, int location, params object[] arguments) =>
+        new DiagnosticResult(descriptor).WithLocation(location).WithArguments(arguments);
+
+    public static Task CodeFixAsync(string source, string fixedSource, CodeFixProvider fix, int iterations = 1, int? fixAllIterations = null)
     {
-        var test = new UringTest { Fix = fix, NumberOfFixAllIterations = iterations, NumberOfIncrementalIterations = iterations };
+        var test = new UringTest
+        {
+            Fix = fix,
+            NumberOfFixAllIterations = fixAllIterations ?? iterations,
+            NumberOfIncrementalIterations = iterations,
+            WithLendsContract = fix.FixableDiagnosticIds.Contains(RuleIds.ParameterLentNotDeclared),
+        };
         test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + source));
         test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
         test.FixedState.Sources.Add(("/0/Test0.cs", UringTest.Usings + fixedSource));

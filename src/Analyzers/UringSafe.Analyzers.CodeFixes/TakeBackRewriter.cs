@@ -15,7 +15,13 @@ namespace UringSafe.Analyzers.CodeFixes
         public static async Task<bool> CanRewriteAsync(Document document, AwaitExpressionSyntax awaitExpression, CancellationToken cancellationToken)
         {
             var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            return model != null && Plan(model, awaitExpression, cancellationToken) != null;
+            if (model == null || !(Plan(model, awaitExpression, cancellationToken) is { } plan))
+            {
+                return false;
+            }
+
+            return !(OutermostParentheses(awaitExpression).Parent is MemberAccessExpressionSyntax member)
+                || MemberRewrite(model, awaitExpression, member, plan, cancellationToken) != null;
         }
 
         public static async Task<Document> RewriteAsync(Document document, AwaitExpressionSyntax awaitExpression, CancellationToken cancellationToken)
@@ -44,7 +50,18 @@ namespace UringSafe.Analyzers.CodeFixes
                 parent = parent.Parent;
             }
 
-            if (parent is AssignmentExpressionSyntax assignment && assignment.Right.WithoutTrivia().ToString().Contains(awaitText))
+            if (parent is MemberAccessExpressionSyntax member)
+            {
+                var rewrite = MemberRewrite(model, awaitExpression, member, plan.Value, cancellationToken);
+                if (rewrite == null)
+                {
+                    return document;
+                }
+
+                target = rewrite.Value.Target;
+                replacement = rewrite.Value.Replacement;
+            }
+            else if (parent is AssignmentExpressionSyntax assignment && assignment.Right.WithoutTrivia().ToString().Contains(awaitText))
             {
                 target = assignment;
                 if (assignment.Left is DeclarationExpressionSyntax declaration && declaration.Designation is ParenthesizedVariableDesignationSyntax designation)
@@ -71,11 +88,97 @@ namespace UringSafe.Analyzers.CodeFixes
                 replacement = Build(bufferText, index, arity, awaitText);
             }
 
+            if (target is StatementSyntax)
+            {
+                var statement = SyntaxFactory.ExpressionStatement(replacement)
+                    .WithLeadingTrivia(target.GetLeadingTrivia())
+                    .WithTrailingTrivia(target.GetTrailingTrivia())
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                return document.WithSyntaxRoot(root.ReplaceNode(target, statement));
+            }
+
             replacement = replacement
                 .WithLeadingTrivia(target.GetLeadingTrivia())
                 .WithTrailingTrivia(target.GetTrailingTrivia())
                 .WithAdditionalAnnotations(Formatter.Annotation);
             return document.WithSyntaxRoot(root.ReplaceNode(target, replacement));
+        }
+
+        private static SyntaxNode OutermostParentheses(SyntaxNode node)
+        {
+            while (node.Parent is ParenthesizedExpressionSyntax)
+            {
+                node = node.Parent;
+            }
+
+            return node;
+        }
+
+        /// <summary>
+        /// <c>int n = (await op(buf)).Result;</c> becomes <c>(int n, buf) = await op(buf);</c>, and <c>n = (await op(buf)).Result;</c>
+        /// becomes <c>(n, buf) = await op(buf);</c>: the member read is the other element of the deconstruction.
+        /// </summary>
+        private static (SyntaxNode Target, ExpressionSyntax Replacement)? MemberRewrite(
+            SemanticModel model, AwaitExpressionSyntax awaitExpression, MemberAccessExpressionSyntax member, (string Buffer, int Index, int Arity) plan, CancellationToken cancellationToken)
+        {
+            if (plan.Arity == 0 || !(model.GetTypeInfo(awaitExpression, cancellationToken).Type is { } resultType))
+            {
+                return null;
+            }
+
+            var names = ElementNames(resultType, plan.Arity);
+            var element = names.FindIndex(name => string.Equals(name, member.Name.Identifier.Text, System.StringComparison.OrdinalIgnoreCase));
+            if (element < 0 || element == plan.Index)
+            {
+                return null;
+            }
+
+            string receiver;
+            SyntaxNode target;
+            if (member.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                && declarator.Parent is VariableDeclarationSyntax { Variables.Count: 1 } declaration
+                && declaration.Parent is LocalDeclarationStatementSyntax statement
+                && statement.UsingKeyword.IsKind(SyntaxKind.None)
+                && !statement.Modifiers.Any())
+            {
+                receiver = declaration.Type.ToString() + " " + declarator.Identifier.Text;
+                target = statement;
+            }
+            else if (member.Parent is AssignmentExpressionSyntax assignment && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                && assignment.Right == member && assignment.Parent is ExpressionStatementSyntax)
+            {
+                receiver = assignment.Left.ToString();
+                target = assignment;
+            }
+            else
+            {
+                return null;
+            }
+
+            var elements = Enumerable.Range(0, plan.Arity).Select(i => i == plan.Index ? plan.Buffer : i == element ? receiver : "_");
+            return (target, SyntaxFactory.ParseExpression("(" + string.Join(", ", elements) + ") = " + awaitExpression.WithoutTrivia()));
+        }
+
+        /// <summary>The element names of a tuple result, or the parameter names of its Deconstruct method.</summary>
+        private static System.Collections.Generic.List<string> ElementNames(ITypeSymbol type, int arity)
+        {
+            if (type is INamedTypeSymbol named && named.IsTupleType)
+            {
+                return named.TupleElements.Select(e => e.Name).ToList();
+            }
+
+            for (var current = type; current != null; current = current.BaseType)
+            {
+                foreach (var candidate in current.GetMembers("Deconstruct"))
+                {
+                    if (candidate is IMethodSymbol method && method.Parameters.Length == arity)
+                    {
+                        return method.Parameters.Select(p => p.Name).ToList();
+                    }
+                }
+            }
+
+            return new System.Collections.Generic.List<string>();
         }
 
         private static ExpressionSyntax Build(string bufferText, int index, int arity, string awaitText)

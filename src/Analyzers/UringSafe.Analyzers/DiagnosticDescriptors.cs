@@ -8,10 +8,13 @@ namespace UringSafe.Analyzers
         /// <summary>Property set on UR0001 diagnostics that can be fixed by taking the buffer back at an await.</summary>
         public const string TakeBackProperty = "TakeBackAtAwait";
 
+        /// <summary>Property set on UR0007 diagnostics whose fix adds [Lends] to the declaration the parameter implements or overrides (the diagnostic's additional location) rather than to the parameter itself.</summary>
+        public const string AddLendsToBaseProperty = "AddLendsToBase";
+
         public static readonly DiagnosticDescriptor UR0001_BufferUsedWhileLent = new DiagnosticDescriptor(
             RuleIds.BufferUsedWhileLent,
             title: "Buffer used while lent",
-            messageFormat: "'{0}' is used while it may still be lent to an I/O operation; assign it from the operation's result before using it",
+            messageFormat: "'{0}' is used while it may still be lent to an I/O operation{1}; {2}",
             category: RuleIds.Category,
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true,
@@ -68,6 +71,15 @@ namespace UringSafe.Analyzers
             description: "A copy of the reference, or a Span, Memory, array or pointer derived from the buffer before it was lent, is used while the kernel may own the buffer.",
             helpLinkUri: RuleIds.HelpLink(RuleIds.AliasOfLentBufferUsed));
 
+        public static readonly DiagnosticDescriptor UR0007_ParameterLentNotDeclared = new DiagnosticDescriptor(
+            RuleIds.ParameterLentNotDeclared,
+            title: "Parameter lent but not declared [Lends]",
+            messageFormat: "Parameter '{0}' {1}",
+            category: RuleIds.Category,
+            defaultSeverity: DiagnosticSeverity.Warning,
+            isEnabledByDefault: true,
+            description: "A method that passes one of its parameters to a [Lends] parameter lends its caller's buffer; without [Lends] on its own parameter the caller cannot know, and may touch the buffer while the kernel uses it. Declare the parameter [Lends] (ownership then flows through the helper to its callers), or give the buffer back through the method's result. An implementation or override must agree with the method it implements or overrides.",
+            helpLinkUri: RuleIds.HelpLink(RuleIds.ParameterLentNotDeclared));
         public static readonly DiagnosticDescriptor UR0008_BlockingOnReactor = new DiagnosticDescriptor(
             RuleIds.BlockingOnReactor,
             title: "Blocking call on a reactor thread",

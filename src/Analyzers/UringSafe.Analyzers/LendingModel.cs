@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -94,11 +95,24 @@ namespace UringSafe.Analyzers
                     case IParenthesizedOperation parenthesized:
                         operation = parenthesized.Operand;
                         continue;
+                    case var pinned when IsFixedInitializer(pinned):
+                        // `fixed (byte* p = arr)`: the pointer is the array's memory.
+                        operation = pinned.ChildOperations.First();
+                        continue;
                     default:
                         return operation;
                 }
             }
         }
+
+        /// <summary>The initializer of a <c>fixed</c> statement over an array or string, which IOperation leaves untyped.</summary>
+        private static bool IsFixedInitializer(IOperation operation) =>
+            operation.Kind == OperationKind.None
+            && operation.Type?.TypeKind == TypeKind.Pointer
+            && operation.ChildOperations.Count == 1
+            && (operation.ChildOperations.First() is IAddressOfOperation
+                || (operation.ChildOperations.First().Type is { } pinned
+                    && (pinned.TypeKind == TypeKind.Array || pinned.SpecialType == SpecialType.System_String)));
 
         /// <summary>True for pointers and native integers: memory that is not taken back through a result.</summary>
         public static bool IsRawMemoryType(ITypeSymbol? type)
@@ -228,9 +242,47 @@ namespace UringSafe.Analyzers
                         return TaskConsumption.AwaitedKept;
                     }
 
+                case IPropertyReferenceOperation property when property.Instance == top:
+                    return IsBufferMember(property.Property.Name, property.Type, invocation) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
+                case IFieldReferenceOperation field when field.Instance == top:
+                    return IsBufferMember(field.Field.Name, field.Type, invocation) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
+                case IInvocationOperation call when call.Instance == top:
+                    // (await op).ToString() and the like: the result, and the buffer in it, is gone afterwards.
+                    return TaskConsumption.AwaitedDropped;
                 default:
                     return TaskConsumption.AwaitedKept;
             }
+        }
+
+        /// <summary>Whether a member read from the awaited result is the buffer (<c>.Buffer</c>) rather than, say, <c>.Result</c>.</summary>
+        private static bool IsBufferMember(string name, ITypeSymbol? type, IInvocationOperation invocation)
+        {
+            if (string.Equals(name, "Buffer", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            foreach (var value in GetLentValues(invocation))
+            {
+                if (type != null && SymbolEqualityComparer.Default.Equals(StripConversions(value).Type, type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>What awaiting a value of the type gives: <c>T</c> for <c>Task&lt;T&gt;</c> and <c>ValueTask&lt;T&gt;</c>, null for <c>Task</c> and <c>ValueTask</c>, otherwise the type itself.</summary>
+        public static ITypeSymbol? AwaitedType(ITypeSymbol? type)
+        {
+            if (type is INamedTypeSymbol named && (named.Name == "Task" || named.Name == "ValueTask")
+                && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            {
+                return named.IsGenericType && named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
+            }
+
+            return type;
         }
 
         /// <summary>Whether the awaited result of the call carries a buffer (a Buffer property or a deconstruction).</summary>

@@ -29,7 +29,7 @@ namespace UringSafe.Analyzers
 
         private static void AnalyzeBlock(OperationBlockAnalysisContext context)
         {
-            var reported = new HashSet<string>();
+            var diagnostics = new OwnershipDiagnostics();
             var analyzed = new HashSet<IOperation>();
             foreach (var block in context.OperationBlocks)
             {
@@ -47,9 +47,11 @@ namespace UringSafe.Analyzers
                 var cfg = GetGraph(context, root);
                 if (cfg != null)
                 {
-                    OwnershipDataflow.AnalyzeGraphTree(cfg, context.ReportDiagnostic, reported, context.CancellationToken);
+                    OwnershipDataflow.AnalyzeGraphTree(cfg, diagnostics, context.CancellationToken);
                 }
             }
+
+            diagnostics.ReportTo(context.ReportDiagnostic);
         }
 
         private static ControlFlowGraph? GetGraph(OperationBlockAnalysisContext context, IOperation root)

@@ -14,6 +14,8 @@ namespace UringSafe.Analyzers
         InFlight = 1,
         /// <summary>Awaited, but the buffer has not been assigned back from the result.</summary>
         AwaitedNotReturned = 2,
+        /// <summary>Marks a state that reached a catch or finally through an exception from the protected region.</summary>
+        ExceptionPath = 4,
     }
 
     /// <summary>Where the memory behind a pointer lives.</summary>
@@ -81,6 +83,21 @@ namespace UringSafe.Analyzers
             foreach (var pair in Origins)
             {
                 clone.Origins[pair.Key] = pair.Value;
+            }
+
+            return clone;
+        }
+
+        /// <summary>A copy in which every loan that may be lent is marked as lent on the exception path.</summary>
+        public OwnershipState OnExceptionPath()
+        {
+            var clone = Clone();
+            foreach (var pair in Loans)
+            {
+                if (pair.Value != LoanFlags.None)
+                {
+                    clone.Loans[pair.Key] = pair.Value | LoanFlags.ExceptionPath;
+                }
             }
 
             return clone;

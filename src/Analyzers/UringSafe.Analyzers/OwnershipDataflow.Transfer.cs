@@ -1,0 +1,405 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace UringSafe.Analyzers
+{
+    /// <summary>Transfer functions: how each operation changes the ownership state (lending, completing, assigning, aliasing).</summary>
+    internal sealed partial class OwnershipDataflow
+    {
+        private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
+        {
+            _state = entry.Clone();
+            _exceptional = trackExceptional ? entry.Clone() : null;
+            foreach (var operation in BlockOperations(block))
+            {
+                Visit(operation);
+                Snapshot();
+            }
+
+            return _state;
+        }
+
+        /// <summary>Records the current state as one an exception could leave the protected region with.</summary>
+        private void Snapshot()
+        {
+            _exceptional?.JoinWith(_state);
+        }
+
+        private void Visit(IOperation? operation)
+        {
+            if (operation == null)
+            {
+                return;
+            }
+
+            _cancellationToken.ThrowIfCancellationRequested();
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                    VisitAssignment(assignment);
+                    return;
+                case IDeconstructionAssignmentOperation deconstruction:
+                    Visit(deconstruction.Value);
+                    AssignTargets(deconstruction.Target);
+                    return;
+                case IInvocationOperation invocation:
+                    VisitInvocation(invocation);
+                    return;
+                case IAwaitOperation awaitOperation:
+                    Visit(awaitOperation.Operation);
+                    Snapshot();
+                    Complete(awaitOperation.Operation);
+                    Snapshot();
+                    return;
+                case IPropertyReferenceOperation result when result.Property.Name == "Result" && IsTaskLike(result.Instance?.Type):
+                    Visit(result.Instance);
+                    Complete(result.Instance);
+                    Snapshot();
+                    return;
+                case IFlowCaptureOperation capture:
+                    if (ResolvePath(capture.Value) != null)
+                    {
+                        // The captured location is read where the capture is referenced.
+                        VisitPathReceiver(capture.Value);
+                        return;
+                    }
+
+                    Visit(capture.Value);
+                    return;
+                case IFlowCaptureReferenceOperation captureReference:
+                    {
+                        var path = ResolvePath(captureReference);
+                        if (path != null)
+                        {
+                            Use(path, CapturedSyntax(captureReference) ?? captureReference.Syntax);
+                        }
+
+                        return;
+                    }
+
+                case IFlowAnonymousFunctionOperation lambda:
+                    CheckCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                    return;
+                case IMethodReferenceOperation methodReference when methodReference.Method.MethodKind == MethodKind.LocalFunction:
+                    CheckLocalFunction(methodReference.Method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                    return;
+            }
+
+            var referencedPath = ResolvePath(operation);
+            if (referencedPath != null)
+            {
+                VisitPathReceiver(operation);
+                Use(referencedPath, operation.Syntax);
+                return;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                Visit(child);
+            }
+        }
+
+        /// <summary>Visits what a member access reads to reach its location (the <c>conn</c> of <c>conn.Buffer</c>).</summary>
+        private void VisitPathReceiver(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IFieldReferenceOperation field when field.Instance != null && !(field.Instance is IInstanceReferenceOperation):
+                    Visit(field.Instance);
+                    break;
+                case IPropertyReferenceOperation property when property.Instance != null && !(property.Instance is IInstanceReferenceOperation):
+                    Visit(property.Instance);
+                    break;
+            }
+        }
+
+        private void VisitAssignment(ISimpleAssignmentOperation assignment)
+        {
+            var target = ResolvePath(assignment.Target);
+            if (target == null)
+            {
+                Visit(assignment.Target);
+                Visit(assignment.Value);
+                return;
+            }
+
+            VisitPathReceiver(assignment.Target);
+            Visit(assignment.Value);
+            Assign(target, assignment.Value);
+        }
+
+        private void AssignTargets(IOperation target)
+        {
+            switch (target)
+            {
+                case IDeclarationExpressionOperation declaration:
+                    AssignTargets(declaration.Expression);
+                    return;
+                case ITupleOperation tuple:
+                    foreach (var element in tuple.Elements)
+                    {
+                        AssignTargets(element);
+                    }
+
+                    return;
+                case IDiscardOperation:
+                    return;
+            }
+
+            var path = ResolvePath(target);
+            if (path != null)
+            {
+                VisitPathReceiver(target);
+                Assign(path, null);
+            }
+            else
+            {
+                Visit(target);
+            }
+        }
+
+        private void Assign(AccessPath target, IOperation? value)
+        {
+            _state.Overwrite(target);
+            if (value == null)
+            {
+                return;
+            }
+
+            var stripped = LendingModel.StripConversions(value);
+            var loans = ResolveTaskLoans(stripped);
+            if (loans.Count > 0)
+            {
+                _state.TaskLoans[target] = loans;
+            }
+
+            if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
+            {
+                var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
+                if (source != null && !source.IsWithin(target))
+                {
+                    _state.AddAlias(target, source);
+                }
+            }
+
+            var origin = ComputeOrigin(stripped);
+            if (origin != null)
+            {
+                _state.Origins[target] = origin;
+            }
+        }
+
+        private void VisitInvocation(IInvocationOperation invocation)
+        {
+            Visit(invocation.Instance);
+
+            List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
+            List<AccessPath>? outputs = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (LendingModel.IsLendingParameter(argument.Parameter))
+                {
+                    (lent ??= new List<(AccessPath?, IOperation, PointerOrigin?)>()).Add(LendArgument(argument.Value, lent));
+                    continue;
+                }
+
+                if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
+                {
+                    var output = ResolvePath(argument.Value);
+                    if (output != null)
+                    {
+                        VisitPathReceiver(argument.Value);
+                        (outputs ??= new List<AccessPath>()).Add(output);
+                        continue;
+                    }
+                }
+
+                Visit(argument.Value);
+            }
+
+            if (lent != null)
+            {
+                var info = new LoanInfo { ReleasedAtCompletion = true };
+                foreach (var item in lent)
+                {
+                    if (item.Path != null)
+                    {
+                        _state.PathLoans[item.Path] = new HashSet<IOperation>(new[] { (IOperation)invocation });
+                    }
+
+                    // Raw memory, and a view (arr.AsMemory()) of a location, come back to nobody: the location is
+                    // usable again once the kernel is done, whatever happens to the view in the result.
+                    var stripped = LendingModel.StripConversions(item.Value);
+                    if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || ResolvePath(stripped) != null))
+                    {
+                        info.ReleasedAtCompletion = false;
+                    }
+
+                    if (item.Origin != null && info.Origin == null)
+                    {
+                        info.Origin = item.Origin;
+                        info.OriginSyntax = stripped.Syntax;
+                    }
+                }
+
+                if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+                {
+                    // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
+                    // once it completes, as after a borrow.
+                    info.ReleasedAtCompletion = true;
+                }
+
+                if (!_loanInfo.ContainsKey(invocation))
+                {
+                    _loanInfo[invocation] = info;
+                }
+
+                _state.Loans[invocation] = LoanFlags.InFlight;
+                Snapshot();
+            }
+
+            if (outputs != null)
+            {
+                foreach (var output in outputs)
+                {
+                    Assign(output, null);
+                }
+            }
+
+            var method = invocation.TargetMethod;
+            if (method.MethodKind == MethodKind.LocalFunction)
+            {
+                CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            }
+
+            if (invocation.Instance != null
+                && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
+                    || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
+            {
+                Complete(invocation.Instance);
+                Snapshot();
+            }
+        }
+
+        private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
+        {
+            var stripped = LendingModel.StripConversions(value);
+            var path = ResolvePath(stripped);
+            if (path != null)
+            {
+                VisitPathReceiver(stripped);
+            }
+            else
+            {
+                path = DerivedRoot(stripped);
+                if (path == null)
+                {
+                    Visit(value);
+                }
+            }
+
+            var origin = ComputeOrigin(stripped);
+            if (path != null && _reporting)
+            {
+                var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
+                var status = EffectiveStatus(path);
+                var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));
+                if ((status & LoanFlags.InFlight) != 0 || lentInSameCall)
+                {
+                    Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
+                }
+                else if ((status & LoanFlags.AwaitedNotReturned) != 0)
+                {
+                    ReportUsedWhileLent(path, syntax);
+                }
+                else
+                {
+                    foreach (var alias in _state.AliasesOf(path))
+                    {
+                        var aliasStatus = EffectiveStatus(alias);
+                        if ((aliasStatus & LoanFlags.InFlight) != 0)
+                        {
+                            Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
+                            break;
+                        }
+
+                        if (aliasStatus != LoanFlags.None)
+                        {
+                            Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, path.ToString(), alias.ToString());
+                            break;
+                        }
+                    }
+                }
+            }
+
+            return (path, value, origin);
+        }
+
+        /// <summary>Marks the loans completed by awaiting (or waiting for) <paramref name="task"/>.</summary>
+        private void Complete(IOperation? task)
+        {
+            if (task == null)
+            {
+                return;
+            }
+
+            foreach (var loan in ResolveTaskLoans(task))
+            {
+                if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
+                {
+                    var released = _loanInfo.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
+                    _state.Loans[loan] = released ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
+                }
+            }
+        }
+
+        private HashSet<IOperation> ResolveTaskLoans(IOperation? operation)
+        {
+            var result = new HashSet<IOperation>();
+            Collect(operation, 0);
+            return result;
+
+            void Collect(IOperation? current, int depth)
+            {
+                if (current == null || depth > 8)
+                {
+                    return;
+                }
+
+                current = LendingModel.StripConversions(current);
+                switch (current)
+                {
+                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || LendingModel.IsLendingInvocation(invocation):
+                        result.Add(invocation);
+                        return;
+                    case IInvocationOperation wrapper when wrapper.Instance != null
+                        && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"):
+                        Collect(wrapper.Instance, depth + 1);
+                        return;
+                    case IFlowCaptureReferenceOperation reference:
+                        if (_captures.TryGetValue(reference.Id, out var values))
+                        {
+                            foreach (var value in values)
+                            {
+                                Collect(value, depth + 1);
+                            }
+                        }
+
+                        return;
+                }
+
+                var path = ResolvePath(current);
+                if (path != null && _state.TaskLoans.TryGetValue(path, out var loans))
+                {
+                    result.UnionWith(loans);
+                }
+            }
+        }
+    }
+}

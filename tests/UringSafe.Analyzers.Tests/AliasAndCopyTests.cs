@@ -1,0 +1,240 @@
+namespace UringSafe.Analyzers.Tests;
+
+/// <summary>What is an alias of a lent buffer (views, pinned pointers) and what is not (copies, views given back).</summary>
+public class AliasAndCopyTests
+{
+    [Fact]
+    public Task ArrayUsableAfterItsMemoryViewIsTakenBack() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var arr = new byte[100];
+                Memory<byte> mem;
+                (_, mem) = await f.ReadMemoryAsync(arr.AsMemory(0, 100));
+                arr[0] = 42;
+                Sink.Use(arr);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ArrayUsableAfterItsMemoryViewIsTakenBackInDeclaration() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(UringFile f)
+            {
+                var arr = new byte[100];
+                var (n, mem) = await f.ReadMemoryAsync(arr.AsMemory());
+                return n + mem.Length + arr[0];
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ArrayUsedWhileItsMemoryViewIsInFlight() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var arr = new byte[100];
+                var task = f.ReadMemoryAsync(arr.AsMemory(0, 100));
+                {|UR0001:arr|}[0] = 42;
+                var (_, mem) = await task;
+                Sink.Use(mem);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FixedPointerIsAnAliasOfTheArray() => Verify.AnalyzerAsync("""
+        class C
+        {
+            unsafe void M(UringFile f, byte[] arr)
+            {
+                fixed (byte* p = arr)
+                {
+                    var task = f.ReadRawAsync(p, arr.Length);
+                    {|UR0006:arr|}[0] = 1;
+                    task.GetAwaiter().GetResult();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task FixedPointerToFirstElementIsAnAliasOfTheArray() => Verify.AnalyzerAsync("""
+        class C
+        {
+            unsafe void M(UringFile f, byte[] arr)
+            {
+                fixed (byte* p = &arr[0])
+                {
+                    var task = f.ReadRawAsync(p, 16);
+                    Sink.Use({|UR0006:arr|});
+                    task.GetAwaiter().GetResult();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ArrayUsableAfterFixedPointerOperationCompletes() => Verify.AnalyzerAsync("""
+        class C
+        {
+            unsafe void M(UringFile f, byte[] arr)
+            {
+                fixed (byte* p = arr)
+                {
+                    f.ReadRawAsync(p, arr.Length).GetAwaiter().GetResult();
+                    arr[0] = 1;
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LendingAnArrayWhilePointerFromFixedIsInFlightIsLendingTwice() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] arr)
+            {
+                await Start(f, arr);
+            }
+
+            unsafe Task Start(UringFile f, byte[] arr)
+            {
+                fixed (byte* p = arr)
+                {
+                    var task = f.ReadRawAsync(p, arr.Length);
+                    var other = f.ReadAtAsync({|UR0004:arr|}, 0);
+                    task.GetAwaiter().GetResult();
+                    return other.AsTask();
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ToArrayCopyIsNotAnAlias() => Verify.AnalyzerAsync("""
+        using System.Linq;
+
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var copy = buf.ToArray();
+                var task = f.ReadAtAsync(buf, 0);
+                copy[0] = 1;
+                Sink.Use(copy);
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task SpanToArrayCopyIsNotAnAlias() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                byte[] copy = buf.AsSpan(0, 8).ToArray();
+                var task = f.ReadAtAsync(buf, 0);
+                Sink.Use(copy);
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CopyToTargetIsNotAnAlias() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var copy = new byte[16];
+                buf.CopyTo(copy, 0);
+                buf.AsSpan().CopyTo(copy);
+                var task = f.ReadAtAsync(buf, 0);
+                copy[0] = 1;
+                Sink.Use(copy);
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CopyToMemoryTargetIsNotAnAlias() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                Memory<byte> copy = new byte[16];
+                buf.AsMemory().CopyTo(copy);
+                var task = f.ReadAtAsync(buf, 0);
+                Sink.Use(copy);
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task CopyIntoTheLentBufferIsAUse() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var source = new byte[16];
+                var task = f.ReadAtAsync(buf, 0);
+                source.CopyTo({|UR0001:buf|}, 0);
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task OneDiagnosticForAMemberOfALentView() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                Memory<byte> mem = buf;
+                var task = f.ReadMemoryAsync(mem);
+                Sink.Use({|UR0001:mem|}.Span);
+                (_, mem) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task OneDiagnosticWhenPathsThroughAFinallyDisagree() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile f, bool flag)
+            {
+                var buf = new byte[16];
+                var alias = buf;
+                try
+                {
+                    if (flag)
+                    {
+                        Sink.Keep(f.ReadAtAsync(buf, 0));
+                        return;
+                    }
+
+                    Sink.Keep(f.ReadAtAsync(alias, 0));
+                }
+                finally
+                {
+                    Sink.Use({|UR0001:alias|});
+                }
+            }
+        }
+        """);
+}
