@@ -27,9 +27,20 @@ internal sealed class TestServer : IAsyncDisposable
 
     public UringSafeTransportFactory Factory => App.Services.GetServices<IConnectionListenerFactory>().OfType<UringSafeTransportFactory>().Single();
 
-    public static async Task<TestServer> StartAsync(Action<UringSafeTransportOptions>? configure = null, ILoggerProvider? logs = null)
+    /// <summary>What <c>/block</c> waits for (synchronously, blocking its thread).</summary>
+    public ManualResetEventSlim Gate { get; } = new();
+
+    /// <summary>Set once a <c>/block</c> request is waiting on <see cref="Gate"/>.</summary>
+    public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The bytes <c>/big/{size}</c> sends: a pattern that catches reordered, repeated or lost chunks.</summary>
+    public static byte Pattern(long i) => (byte)(i * 31 + (i >> 12));
+
+    public static async Task<TestServer> StartAsync(Action<UringSafeTransportOptions>? configure = null, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        services?.Invoke(builder.Services);
         builder.WebHost.UseUringSafe(o =>
         {
             o.ReactorCount = 2;
@@ -49,9 +60,36 @@ internal sealed class TestServer : IAsyncDisposable
             context.Response.ContentType = "application/octet-stream";
             await context.Request.Body.CopyToAsync(context.Response.Body);
         });
+        TestServer? self = null;
+        // A large response written in 1000-byte pieces with one flush per 64 KiB: the output pipe holds it in many
+        // 4 KiB segments, sent as gather lists.
+        app.MapGet("/big/{size:long}", async (HttpContext context, long size) =>
+        {
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = size;
+            byte[] piece = new byte[1000];
+            for (long sent = 0; sent < size;)
+            {
+                int n = (int)Math.Min(piece.Length, size - sent);
+                for (int i = 0; i < n; i++)
+                    piece[i] = Pattern(sent + i);
+                await context.Response.Body.WriteAsync(piece.AsMemory(0, n));
+                sent += n;
+                if (sent % (64 * 1000) == 0)
+                    await context.Response.Body.FlushAsync();
+            }
+        });
+        // Application code that blocks its thread (what inline scheduling on the reactor would not survive).
+        app.MapGet("/block", () =>
+        {
+            self!.Blocked.TrySetResult();
+            self.Gate.Wait(TimeSpan.FromSeconds(30));
+            return "unblocked";
+        });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestServer(app, new Uri(address));
+        self = new TestServer(app, new Uri(address));
+        return self;
     }
 
     public HttpClient CreateClient() => new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -62,8 +100,10 @@ internal sealed class TestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Gate.Set();
         await App.StopAsync();
         await App.DisposeAsync();
+        Gate.Dispose();
     }
 }
 

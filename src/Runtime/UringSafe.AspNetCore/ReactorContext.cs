@@ -28,8 +28,9 @@ internal sealed class ReactorContext : IDisposable
         // Input: the reactor writes (its flush continuations run on the reactor), the application reads on the thread pool.
         InputOptions = new PipeOptions(memoryPool, readerScheduler: app, writerScheduler: scheduler,
             pauseWriterThreshold: maxRead, resumeWriterThreshold: maxRead / 2, useSynchronizationContext: false);
-        // Output: the application writes on its threads, the reactor reads and sends.
-        OutputOptions = new PipeOptions(memoryPool, readerScheduler: scheduler, writerScheduler: app,
+        // Output: the application writes on its threads, and the send loop resumes inline on the flushing thread (it
+        // sends from there without blocking, and moves to the reactor only for what the socket did not take).
+        OutputOptions = new PipeOptions(memoryPool, readerScheduler: PipeScheduler.Inline, writerScheduler: app,
             pauseWriterThreshold: maxWrite, resumeWriterThreshold: maxWrite / 2, useSynchronizationContext: false);
     }
 
@@ -42,6 +43,15 @@ internal sealed class ReactorContext : IDisposable
     public ILogger Logger { get; }
 
     public int BufferSize { get; }
+
+    /// <summary>io_uring sends of output-pipe data (the part the inline send could not place), for tests and diagnostics.
+    /// Written on the reactor thread.</summary>
+    public long RingSends => Volatile.Read(ref _ringSends);
+
+    private long _ringSends;
+
+    /// <summary>Counts one ring send (reactor thread).</summary>
+    public void CountRingSend() => Volatile.Write(ref _ringSends, _ringSends + 1);
 
     public PipeOptions InputOptions { get; }
 

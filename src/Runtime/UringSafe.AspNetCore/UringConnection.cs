@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using UringSafe.Async;
 using UringSafe.Buffers;
 using UringSafe.Net;
 
@@ -14,7 +15,8 @@ namespace UringSafe.AspNetCore;
 /// <summary>
 /// One accepted connection. Its socket I/O runs on the reactor that accepted it: a receive loop lends pooled
 /// <see cref="IoBuffer"/>s to the kernel (or takes multishot recv leases) and copies what arrives into the input
-/// pipe; a send loop copies the output pipe's data into a pooled buffer and lends it to a send. Kestrel sees an
+/// pipe; a send loop sends the output pipe's segments as they are (<see cref="OutputSender"/>: inline from the
+/// application's thread when the socket takes them at once, else on the ring). Kestrel sees an
 /// <see cref="IDuplexPipe"/> (<see cref="Transport"/>).
 /// </summary>
 internal sealed class UringConnection : ConnectionContext,
@@ -29,6 +31,7 @@ internal sealed class UringConnection : ConnectionContext,
     private readonly Pipe _output;
     private readonly CancellationTokenSource _closed = new();
     private readonly FeatureCollection _features = new();
+    private readonly OutputSender _sender;
     private ConnectionAbortedException? _abortReason;
     private int _shutdownRequested;
     private Task _processing = Task.CompletedTask;
@@ -40,6 +43,7 @@ internal sealed class UringConnection : ConnectionContext,
         _rc = rc;
         _input = new Pipe(rc.InputOptions);
         _output = new Pipe(rc.OutputOptions);
+        _sender = new OutputSender(stream, rc.Reactor, rc);
         ConnectionId = "U" + Interlocked.Increment(ref s_lastId).ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         LocalEndPoint = localEndPoint;
@@ -211,17 +215,27 @@ internal sealed class UringConnection : ConnectionContext,
     {
         Exception? error = null;
         PipeReader reader = _output.Reader;
+        UringReactor reactor = _rc.Reactor;
         try
         {
             while (true)
             {
+                // The output pipe's reader scheduler is inline: once data is awaited, this resumes on the thread that
+                // flushed (the application's, unless it runs on the reactor).
                 ReadResult result = await reader.ReadAsync();
                 if (result.IsCanceled)
                     break;
                 ReadOnlySequence<byte> data = result.Buffer;
+                if (!data.IsEmpty && !reactor.IsOnReactorThread)
+                    data = data.Slice(_sender.SendNonBlocking(data)); // usually all of it: no reactor wake-up
                 if (!data.IsEmpty)
-                    await SendAsync(data);
-                reader.AdvanceTo(data.End);
+                {
+                    await new SwitchToReactor(reactor);
+                    while (!data.IsEmpty)
+                        data = data.Slice(await _sender.SendOnRingAsync(data));
+                }
+                // Only now, after the last send's final completion, may the pipe reuse the segments.
+                reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                     break;
             }
@@ -242,31 +256,6 @@ internal sealed class UringConnection : ConnectionContext,
             reader.Complete(error);
             _input.Writer.CancelPendingFlush();
         }
-    }
-
-    /// <summary>Sends <paramref name="data"/> through one pooled buffer, in chunks of its capacity.</summary>
-    private async ValueTask SendAsync(ReadOnlySequence<byte> data)
-    {
-        IoBuffer buffer = _rc.RentBuffer();
-        while (!data.IsEmpty)
-        {
-            int chunk = (int)Math.Min(data.Length, buffer.Capacity);
-            ReadOnlySequence<byte> part = data.Slice(0, chunk);
-            part.CopyTo(buffer.FullSpan);
-            buffer.Length = chunk;
-            try
-            {
-                (_, buffer) = await _stream.WriteAllAsync(buffer);
-            }
-            catch (UringSocketException e) when (e.Buffer is IoBuffer)
-            {
-                buffer = (IoBuffer)e.Buffer;
-                buffer.Dispose();
-                throw;
-            }
-            data = data.Slice(part.End);
-        }
-        buffer.Dispose();
     }
 
     private Exception MapError(UringSocketException e)

@@ -80,6 +80,16 @@ public sealed class UringSafeTransportFactory : IConnectionListenerFactory, ICon
 
     private bool _disposed;
 
+    /// <summary>The io_uring side, once an endpoint was bound on it (null before, and after <see cref="Dispose"/>).</summary>
+    internal UringTransport? Transport
+    {
+        get
+        {
+            lock (_gate)
+                return _transport;
+        }
+    }
+
     /// <summary>Stops the reactors (after Kestrel has unbound its listeners).</summary>
     public void Dispose()
     {

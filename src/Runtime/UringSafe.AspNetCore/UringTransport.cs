@@ -30,6 +30,18 @@ internal sealed class UringTransport : IDisposable
     public ReactorContext GetReactorContext(int index)
         => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger);
 
+    /// <summary>io_uring sends of output-pipe data over every reactor so far.</summary>
+    public long RingSends
+    {
+        get
+        {
+            long total = 0;
+            foreach (ReactorContext? rc in _contexts)
+                total += rc?.RingSends ?? 0;
+            return total;
+        }
+    }
+
     public void Dispose()
     {
         for (int i = 0; i < _contexts.Length; i++)
