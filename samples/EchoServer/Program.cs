@@ -70,7 +70,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
     stop.Cancel();
 });
 
-using var executor = new UringExecutor(reactors);
+using var executor = new UringExecutor(reactors, pinToCores: true); // thread per core, as measured in docs/benchmarks.md
 using var started = new CountdownEvent(executor.Count);
 var pools = new EchoServer.Buffers?[executor.Count];
 // SIGUSR1 is not one of PosixSignal's named values, but on Unix a raw signal number cast to PosixSignal is accepted.

@@ -129,7 +129,7 @@ public sealed class FileReadWorkload : Workload
                 }));
             }
 
-            using var executor = new UringExecutor(reactors);
+            using var executor = new UringExecutor(reactors, pinToCores: true); // measured pinned, thread per core
             var perReactor = new ReactorReads[reactors];
             long share = total / reactors;
             executor.SpawnOnEach(async i =>

@@ -13,7 +13,9 @@ public sealed class UringSafeTransportOptions
     /// </summary>
     public int ReactorCount { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>Pin reactor <c>i</c> to CPU <c>i % ProcessorCount</c> (thread per core). Default true.</summary>
+    /// <summary>Pin reactor <c>i</c> to the <c>i</c>-th CPU this process may run on (its affinity set, so a
+    /// <c>taskset</c> or cpuset is respected), wrapping around: thread per core. Default true: a server usually owns
+    /// its CPUs. <see cref="UringExecutor"/> on its own is unpinned unless asked.</summary>
     public bool PinToCores { get; set; } = true;
 
     /// <summary>How each reactor sets up its ring (null: the runtime's defaults, SINGLE_ISSUER + DEFER_TASKRUN where available).</summary>

@@ -3,8 +3,17 @@ using static Tmds.Linux.LibC;
 namespace UringSafe.Async;
 
 /// <summary>
-/// Thread per core: N reactors, each on its own thread pinned to a CPU (like glommio's LocalExecutorBuilder).
-/// Spawn work onto a chosen reactor; reactors wake each other with IORING_OP_MSG_RING.
+/// Thread per core: N reactors, each on its own thread (like glommio's LocalExecutorBuilder). Spawn work onto a chosen
+/// reactor; its continuations stay on that reactor's thread, so nothing spawned may block (no <c>.Wait()</c>,
+/// <c>.Result</c>, locks held across I/O or synchronous I/O): a blocked reactor stops every operation on it. Reactors wake
+/// each other with IORING_OP_MSG_RING.
+/// <para>
+/// Threads are not pinned unless asked (as in glommio, whose executors are unbound by default): the kernel spreads
+/// them, and two processes on one machine don't pile onto the same CPUs. With <c>pinToCores</c>, reactor <c>i</c> is
+/// pinned to the <c>i</c>-th CPU the creating thread may run on (sched_getaffinity: the process's CPUs unless narrowed
+/// by <c>taskset</c> or a cpuset cgroup), wrapping around, so a process started with <c>taskset -c 4-7</c> pins to CPUs
+/// 4..7, never CPU 0.
+/// </para>
 /// </summary>
 public sealed class UringExecutor : IDisposable
 {
@@ -14,19 +23,25 @@ public sealed class UringExecutor : IDisposable
     private Exception? _startupError;
     private volatile bool _disposed;
 
-    /// <summary>Starts <paramref name="reactorCount"/> reactors (default: one per CPU), pinned to CPUs 0..N-1 when <paramref name="pinToCores"/>.</summary>
-    public UringExecutor(int reactorCount = 0, bool pinToCores = true, ReactorOptions? options = null)
+    /// <summary>
+    /// Starts <paramref name="reactorCount"/> reactors (default: <see cref="Environment.ProcessorCount"/>, the CPUs this
+    /// process may use). Unpinned by default; with <paramref name="pinToCores"/>, reactor <c>i</c> is pinned to the
+    /// <c>i</c>-th CPU of the creating thread's affinity set (wrapping around). See the type's remarks.
+    /// </summary>
+    public UringExecutor(int reactorCount = 0, bool pinToCores = false, ReactorOptions? options = null)
     {
         int count = reactorCount > 0 ? reactorCount : Environment.ProcessorCount;
         _threads = new Thread[count];
         _reactors = new UringReactor[count];
         _stop = new TaskCompletionSource[count];
+        int[] cpus = pinToCores ? AllowedCpus() : [];
         using var ready = new CountdownEvent(count);
         for (int i = 0; i < count; i++)
         {
             int index = i;
+            int? cpu = cpus.Length > 0 ? cpus[i % cpus.Length] : null;
             _stop[i] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _threads[i] = new Thread(() => ThreadMain(index, pinToCores ? index % Environment.ProcessorCount : null, options, ready))
+            _threads[i] = new Thread(() => ThreadMain(index, cpu, options, ready))
             {
                 IsBackground = true,
                 Name = $"uring-reactor-{i}",
@@ -68,18 +83,40 @@ public sealed class UringExecutor : IDisposable
             reactor.RunUntil(_stop[index].Task);
     }
 
+    /// <summary>The CPUs the calling thread may run on (sched_getaffinity), in order; empty if they can't be read.</summary>
+    internal static unsafe int[] AllowedCpus()
+    {
+        Tmds.Linux.cpu_set_t set = default;
+        if (sched_getaffinity(0, (Tmds.Linux.size_t)sizeof(Tmds.Linux.cpu_set_t), &set) != 0)
+            return [];
+        var cpus = new List<int>();
+        byte* bits = (byte*)&set;
+        for (int cpu = 0; cpu < sizeof(Tmds.Linux.cpu_set_t) * 8; cpu++)
+        {
+            if ((bits[cpu / 8] & (1 << (cpu % 8))) != 0)
+                cpus.Add(cpu);
+        }
+        return [.. cpus];
+    }
+
     private static unsafe void PinToCpu(int cpu)
     {
         Tmds.Linux.cpu_set_t set = default;
         byte* bits = (byte*)&set;
         bits[cpu / 8] |= (byte)(1 << (cpu % 8));
-        sched_setaffinity(0, (Tmds.Linux.size_t)sizeof(Tmds.Linux.cpu_set_t), &set); // best effort: a restricted cpuset just stays unpinned
+        sched_setaffinity(0, (Tmds.Linux.size_t)sizeof(Tmds.Linux.cpu_set_t), &set); // best effort: a CPU taken away meanwhile just stays unpinned
     }
 
-    /// <summary>Runs <paramref name="work"/> on reactor <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on reactor <paramref name="index"/> (from any thread) and returns its task. The task
+    /// may be discarded (<c>_ = executor.Spawn(...)</c>): a failure is never hidden, it is also reported through that
+    /// reactor's <see cref="UringReactor.UnhandledException"/> (or, with no handler, written to stderr with the reactor's
+    /// id), like a panic in a spawned tokio task. A cancellation is not reported. Await the task to get the exception
+    /// yourself. Throws <see cref="ObjectDisposedException"/> once the executor is disposed.
+    /// </summary>
     public Task Spawn(int index, Func<Task> work) => ReactorFor(index).Spawn(work);
 
-    /// <summary>Runs <paramref name="work"/> on reactor <paramref name="index"/> and returns its result.</summary>
+    /// <summary>As <see cref="Spawn(int, Func{Task})"/>, returning the work's result.</summary>
     public Task<T> Spawn<T>(int index, Func<Task<T>> work) => ReactorFor(index).Spawn(work);
 
     private UringReactor ReactorFor(int index)
@@ -88,7 +125,8 @@ public sealed class UringExecutor : IDisposable
         return _reactors[index];
     }
 
-    /// <summary>Runs one copy of <paramref name="work"/> on every reactor (given its index) and waits for all.</summary>
+    /// <summary>Runs one copy of <paramref name="work"/> on every reactor (given its index); the task completes when all
+    /// have. Each failure is reported as for <see cref="Spawn(int, Func{Task})"/>.</summary>
     public Task SpawnOnEach(Func<int, Task> work)
     {
         var tasks = new Task[_reactors.Length];

@@ -7,9 +7,10 @@ public sealed partial class UringReactor
 
     /// <summary>
     /// Puts <paramref name="fd"/> into this ring's registered file table (a sparse table created on first use) and
-    /// returns its index, for IOSQE_FIXED_FILE operations. The fd stays owned by the caller.
+    /// returns its index, for IOSQE_FIXED_FILE operations. Only through <see cref="SharedFd.Register"/>: the fd's one
+    /// owner empties the slot when it closes the number, so a slot never outlives its fd.
     /// </summary>
-    public int RegisterFile(int fd)
+    internal int RegisterFile(int fd)
     {
         ThrowIfNotOwner();
         if (_freeFileSlots is null)
@@ -34,7 +35,7 @@ public sealed partial class UringReactor
     }
 
     /// <summary>Empties a registered file slot (the fd itself is not closed).</summary>
-    public void UnregisterFile(int index)
+    internal void UnregisterFile(int index)
     {
         ThrowIfNotOwner();
         if (_freeFileSlots is null)

@@ -413,7 +413,9 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// <summary>
     /// Runs <paramref name="work"/> on this reactor's loop (from any thread) and returns its task. If the work fails,
     /// the exception is also reported through <see cref="UnhandledException"/> (or, with no handler, written to stderr
-    /// once), like a panic in a spawned tokio task: a discarded task never hides an error.
+    /// once), like a panic in a spawned tokio task: a discarded task (<c>_ = reactor.Spawn(...)</c>, or the CS4014 case)
+    /// never hides an error. A cancellation is not reported. Throws <see cref="ObjectDisposedException"/> once the
+    /// reactor is disposed.
     /// </summary>
     public Task Spawn(Func<Task> work)
     {
