@@ -121,7 +121,7 @@ public class CodeFixTests
         new TakeBackBufferCodeFixProvider());
 
     [Fact]
-    public Task UR0003_AddsAwait() => Verify.CodeFixAsync(
+    public Task UR0003_AwaitsAndTakesBackInOneStep() => Verify.CodeFixAsync(
         """
         class C
         {
@@ -136,7 +136,7 @@ public class CodeFixTests
         {
             async Task M(UringFile f, byte[] buf)
             {
-                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                (_, buf) = await f.ReadAtAsync(buf, 0);
             }
         }
         """,
@@ -237,4 +237,156 @@ public class CodeFixTests
         """,
         new TakeBackBufferCodeFixProvider(),
         iterations: 0);
+
+    [Fact]
+    public Task UR0003_DiscardBecomesTakeBack() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                _ = {|UR0003:f.WriteAtAsync(buf, 0)|};
+                Sink.Use({|UR0001:buf|});
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                (_, buf) = await f.WriteAtAsync(buf, 0);
+                Sink.Use(buf);
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_BufferPropertyFormWhenTheResultDoesNotDeconstruct() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                {|UR0003:f.FillAsync(buf)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                buf = (await f.FillAsync(buf)).Buffer;
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_RawMemoryIsOnlyAwaited() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, nint memory)
+            {
+                {|UR0003:f.ReadNativeAsync(memory, 16)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, nint memory)
+            {
+                await f.ReadNativeAsync(memory, 16);
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_InAsyncLambda() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            Func<Task> M(UringFile f, byte[] buf) => async () =>
+            {
+                {|UR0003:f.ReadAtAsync(buf, 0)|};
+            };
+        }
+        """,
+        """
+        class C
+        {
+            Func<Task> M(UringFile f, byte[] buf) => async () =>
+            {
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+            };
+        }
+        """,
+        new AddAwaitCodeFixProvider());
+
+    [Fact]
+    public Task UR0003_FixAllTakesEveryBufferBack() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] first, byte[] second)
+            {
+                {|UR0003:f.ReadAtAsync(first, 0)|};
+                {|UR0003:f.WriteAtAsync(second, 0)|};
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f, byte[] first, byte[] second)
+            {
+                (_, first) = await f.ReadAtAsync(first, 0);
+                (_, second) = await f.WriteAtAsync(second, 0);
+            }
+        }
+        """,
+        new AddAwaitCodeFixProvider(),
+        iterations: 2,
+        fixAllIterations: 1);
+
+    [Fact]
+    public Task UR0001_FixAllTakesBackEachAwaitOnce() => Verify.CodeFixAsync(
+        """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var other = new byte[16];
+                {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                {|UR0002:await f.ReadAtAsync(other, 0)|};
+                Sink.Use({|UR0001:buf|});
+                Sink.Use({|UR0001:other|});
+                Sink.Use({|UR0001:other|}.AsSpan());
+            }
+        }
+        """,
+        """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var other = new byte[16];
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                (_, other) = await f.ReadAtAsync(other, 0);
+                Sink.Use(buf);
+                Sink.Use(other);
+                Sink.Use(other.AsSpan());
+            }
+        }
+        """,
+        new TakeBackBufferCodeFixProvider(),
+        iterations: 2,
+        fixAllIterations: 1);
 }

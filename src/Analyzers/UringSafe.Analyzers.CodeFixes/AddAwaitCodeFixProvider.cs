@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -11,11 +12,11 @@ using Microsoft.CodeAnalysis.Formatting;
 
 namespace UringSafe.Analyzers.CodeFixes
 {
-    /// <summary>UR0003: awaits the dropped lending call when the enclosing function is async.</summary>
+    /// <summary>UR0003: awaits the dropped lending call when the enclosing function is async, and takes the buffer back.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddAwaitCodeFixProvider)), Shared]
     public sealed class AddAwaitCodeFixProvider : CodeFixProvider
     {
-        private const string Title = "Await the operation";
+        private const string Title = "Await the operation and take the buffer back";
 
         public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.InFlightOperationDropped);
 
@@ -38,19 +39,35 @@ namespace UringSafe.Analyzers.CodeFixes
                     continue;
                 }
 
+                var document = context.Document;
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         Title,
-                        _ =>
-                        {
-                            var awaited = SyntaxFactory.AwaitExpression(invocation.WithoutLeadingTrivia())
-                                .WithLeadingTrivia(invocation.GetLeadingTrivia())
-                                .WithAdditionalAnnotations(Formatter.Annotation);
-                            return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, awaited)));
-                        },
+                        cancellationToken => AwaitAndTakeBackAsync(document, root, invocation, cancellationToken),
                         equivalenceKey: nameof(AddAwaitCodeFixProvider)),
                     diagnostic);
             }
+        }
+
+        /// <summary>
+        /// Awaits the call and, where the result carries the buffer, takes it back in the same step
+        /// (<c>(_, buf) = await op(buf);</c>), so that the fix does not leave a UR0002 behind.
+        /// </summary>
+        private static async Task<Document> AwaitAndTakeBackAsync(Document document, SyntaxNode root, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        {
+            var annotation = new SyntaxAnnotation();
+            var awaited = SyntaxFactory.AwaitExpression(SyntaxFactory.Token(SyntaxKind.AwaitKeyword).WithTrailingTrivia(SyntaxFactory.Space), invocation.WithoutLeadingTrivia())
+                .WithLeadingTrivia(invocation.GetLeadingTrivia())
+                .WithAdditionalAnnotations(Formatter.Annotation, annotation);
+            var awaitedDocument = document.WithSyntaxRoot(root.ReplaceNode(invocation, awaited));
+            var newRoot = await awaitedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var awaitExpression = newRoot?.GetAnnotatedNodes(annotation).OfType<AwaitExpressionSyntax>().FirstOrDefault();
+            if (awaitExpression == null || !await TakeBackRewriter.CanRewriteAsync(awaitedDocument, awaitExpression, cancellationToken).ConfigureAwait(false))
+            {
+                return awaitedDocument;
+            }
+
+            return await TakeBackRewriter.RewriteAsync(awaitedDocument, awaitExpression, cancellationToken).ConfigureAwait(false);
         }
 
         private static bool IsInAsyncFunction(SyntaxNode node)

@@ -47,9 +47,9 @@ namespace UringSafe.Analyzers.CodeFixes
         /// <summary>Declares every parameter at <paramref name="targets"/> [Lends], all at once per document.</summary>
         private static async Task<Solution> AddLendsAsync(Solution solution, IEnumerable<Location> targets, CancellationToken cancellationToken)
         {
-            foreach (var group in targets.Where(location => location.SourceTree != null).GroupBy(location => location.SourceTree!))
+            foreach (var group in targets.Where(location => location.SourceTree != null).GroupBy(location => location.SourceTree!.FilePath))
             {
-                var document = solution.GetDocument(group.Key);
+                var document = FixAllDiagnostics.FindDocument(solution, group.First().SourceTree!);
                 var root = document == null ? null : await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
                 var model = document == null ? null : await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
                 if (document == null || root == null || model == null)

@@ -8,6 +8,22 @@ namespace UringSafe.Analyzers.CodeFixes
     /// <summary>The diagnostics a Fix All covers: its document, its project or its whole solution.</summary>
     internal static class FixAllDiagnostics
     {
+        /// <summary>
+        /// The document of a diagnostic's tree, by identity or else by path: dotnet format hands over diagnostics
+        /// computed on its own copy of the syntax trees.
+        /// </summary>
+        public static Document? FindDocument(Solution solution, SyntaxTree tree)
+        {
+            var document = solution.GetDocument(tree);
+            if (document != null || string.IsNullOrEmpty(tree.FilePath))
+            {
+                return document;
+            }
+
+            var ids = solution.GetDocumentIdsWithFilePath(tree.FilePath);
+            return ids.IsEmpty ? null : solution.GetDocument(ids[0]);
+        }
+
         public static async Task<ImmutableArray<Diagnostic>> CollectAsync(FixAllContext context)
         {
             switch (context.Scope)

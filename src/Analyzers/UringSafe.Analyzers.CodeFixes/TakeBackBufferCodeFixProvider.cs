@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -21,7 +22,7 @@ namespace UringSafe.Analyzers.CodeFixes
         public override ImmutableArray<string> FixableDiagnosticIds { get; } =
             ImmutableArray.Create(RuleIds.BufferNotTakenBack, RuleIds.BufferUsedWhileLent);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        public override FixAllProvider GetFixAllProvider() => FixAll.Instance;
 
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
@@ -33,27 +34,7 @@ namespace UringSafe.Analyzers.CodeFixes
 
             foreach (var diagnostic in context.Diagnostics)
             {
-                Location location;
-                if (diagnostic.Id == RuleIds.BufferNotTakenBack)
-                {
-                    location = diagnostic.Location;
-                }
-                else if (diagnostic.Properties.ContainsKey(DiagnosticDescriptors.TakeBackProperty) && diagnostic.AdditionalLocations.Count > 0)
-                {
-                    location = diagnostic.AdditionalLocations[0];
-                }
-                else
-                {
-                    continue;
-                }
-
-                if (location.SourceTree != root.SyntaxTree)
-                {
-                    continue;
-                }
-
-                var node = root.FindNode(location.SourceSpan, getInnermostNodeForTie: true);
-                var awaitExpression = node as AwaitExpressionSyntax ?? node.AncestorsAndSelf().OfType<AwaitExpressionSyntax>().FirstOrDefault();
+                var awaitExpression = FindAwait(root, diagnostic);
                 if (awaitExpression == null || !await TakeBackRewriter.CanRewriteAsync(context.Document, awaitExpression, context.CancellationToken).ConfigureAwait(false))
                 {
                     continue;
@@ -65,6 +46,90 @@ namespace UringSafe.Analyzers.CodeFixes
                         cancellationToken => TakeBackRewriter.RewriteAsync(context.Document, awaitExpression, cancellationToken),
                         equivalenceKey: nameof(TakeBackBufferCodeFixProvider)),
                     diagnostic);
+            }
+        }
+
+        /// <summary>The await that dropped the buffer: the UR0002 location, or the one a fixable UR0001 points to.</summary>
+        private static AwaitExpressionSyntax? FindAwait(SyntaxNode root, Diagnostic diagnostic)
+        {
+            Location location;
+            if (diagnostic.Id == RuleIds.BufferNotTakenBack)
+            {
+                location = diagnostic.Location;
+            }
+            else if (diagnostic.Properties.ContainsKey(DiagnosticDescriptors.TakeBackProperty) && diagnostic.AdditionalLocations.Count > 0)
+            {
+                location = diagnostic.AdditionalLocations[0];
+            }
+            else
+            {
+                return null;
+            }
+
+            // By path: dotnet format hands over diagnostics computed on its own copy of the syntax trees.
+            if (location.SourceTree == null || location.SourceTree.FilePath != root.SyntaxTree.FilePath)
+            {
+                return null;
+            }
+
+            var node = root.FindNode(location.SourceSpan, getInnermostNodeForTie: true);
+            return node as AwaitExpressionSyntax ?? node.AncestorsAndSelf().OfType<AwaitExpressionSyntax>().FirstOrDefault();
+        }
+
+        /// <summary>
+        /// Fix All: each await that dropped a buffer is rewritten once, however many diagnostics point to it (a UR0002
+        /// and every UR0001 after it), one after the other in each document so that every rewrite sees the previous ones.
+        /// </summary>
+        private sealed class FixAll : FixAllProvider
+        {
+            public static readonly FixAll Instance = new FixAll();
+
+            public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+            {
+                var diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
+                if (diagnostics.IsEmpty)
+                {
+                    return null;
+                }
+
+                var solution = fixAllContext.Solution;
+                return CodeAction.Create(
+                    Title,
+                    cancellationToken => FixAsync(solution, diagnostics, cancellationToken),
+                    equivalenceKey: nameof(TakeBackBufferCodeFixProvider));
+            }
+
+            private static async Task<Solution> FixAsync(Solution solution, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
+            {
+                foreach (var group in diagnostics.Where(d => d.Location.SourceTree != null).GroupBy(d => d.Location.SourceTree!.FilePath))
+                {
+                    var document = FixAllDiagnostics.FindDocument(solution, group.First().Location.SourceTree!);
+                    var root = document == null ? null : await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+                    if (document == null || root == null)
+                    {
+                        continue;
+                    }
+
+                    var awaits = group.Select(diagnostic => FindAwait(root, diagnostic)).OfType<AwaitExpressionSyntax>().Distinct().ToList();
+                    if (awaits.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    document = document.WithSyntaxRoot(root.TrackNodes(awaits));
+                    foreach (var original in awaits)
+                    {
+                        var current = (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false))?.GetCurrentNode(original);
+                        if (current != null && await TakeBackRewriter.CanRewriteAsync(document, current, cancellationToken).ConfigureAwait(false))
+                        {
+                            document = await TakeBackRewriter.RewriteAsync(document, current, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    solution = document.Project.Solution;
+                }
+
+                return solution;
             }
         }
     }

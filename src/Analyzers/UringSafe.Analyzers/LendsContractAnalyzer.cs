@@ -206,9 +206,16 @@ namespace UringSafe.Analyzers
                     }
 
                     var name = declaration.ContainingType.Name + "." + declaration.Name;
+                    var target = FirstSourceLocation(declared);
+                    if (lends && target == null)
+                    {
+                        // A declaration from another assembly (Stream.ReadAsync) cannot be changed; the override
+                        // still tells its direct callers more than the declaration can.
+                        continue;
+                    }
+
                     if (lends)
                     {
-                        var target = FirstSourceLocation(declared);
                         Report(context, parameter, "is declared [Lends] but '" + name
                             + "' does not declare it [Lends]; callers through '" + name + "' would not know the buffer is lent: declare it [Lends] there too", target);
                     }

@@ -47,7 +47,7 @@ namespace UringSafe.Analyzers
                 var cfg = GetGraph(context, root);
                 if (cfg != null)
                 {
-                    OwnershipDataflow.AnalyzeGraphTree(cfg, diagnostics, context.CancellationToken);
+                    OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, diagnostics, context.CancellationToken);
                 }
             }
 

@@ -154,9 +154,9 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>The await of the lending call when its result (and so the buffer) is dropped there.</summary>
-        private static Location? FindDroppedAwait(IOperation loan)
+        private Location? FindDroppedAwait(IOperation loan)
         {
-            var model = loan.SemanticModel;
+            var model = loan.SemanticModel ?? _model;
             if (model == null || !(model.GetOperation(loan.Syntax) is IInvocationOperation original))
             {
                 return null;

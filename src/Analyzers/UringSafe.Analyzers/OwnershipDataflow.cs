@@ -21,6 +21,7 @@ namespace UringSafe.Analyzers
     {
         private readonly ControlFlowGraph _cfg;
         private readonly OwnershipDiagnostics _diagnostics;
+        private readonly SemanticModel? _model;
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
         private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>();
@@ -29,21 +30,26 @@ namespace UringSafe.Analyzers
         private OwnershipState? _exceptional;
         private bool _reporting;
 
-        private OwnershipDataflow(ControlFlowGraph cfg, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
+            _model = model;
             _cfg = cfg;
             _diagnostics = diagnostics;
             _cancellationToken = cancellationToken;
         }
 
         /// <summary>Analyzes a graph, then every local function and lambda graph nested in it.</summary>
-        public static void AnalyzeGraphTree(ControlFlowGraph cfg, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        /// <remarks>
+        /// <paramref name="model"/> is the semantic model of the analyzed code: operations inside a control flow graph
+        /// carry none with the compiler's Roslyn (only the test host's older one sets it).
+        /// </remarks>
+        public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
-            new OwnershipDataflow(cfg, diagnostics, cancellationToken).Run();
+            new OwnershipDataflow(cfg, model, diagnostics, cancellationToken).Run();
 
             foreach (var localFunction in cfg.LocalFunctions)
             {
-                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), diagnostics, cancellationToken);
+                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, diagnostics, cancellationToken);
             }
 
             foreach (var block in cfg.Blocks)
@@ -54,7 +60,7 @@ namespace UringSafe.Analyzers
                     {
                         if (descendant is IFlowAnonymousFunctionOperation lambda)
                         {
-                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), diagnostics, cancellationToken);
+                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, diagnostics, cancellationToken);
                         }
                     }
                 }
