@@ -10,7 +10,7 @@ namespace UringSafe.AspNetCore;
 /// <summary>Per-reactor state of a transport: buffer pools and pipe options. Created and used on the reactor thread.</summary>
 internal sealed class ReactorContext : IDisposable
 {
-    private readonly IoBufferPool _pool;
+    private IoBufferPool? _pool;
     private ProvidedBufferPool? _provided;
 
     public ReactorContext(int index, UringReactor reactor, UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
@@ -20,7 +20,6 @@ internal sealed class ReactorContext : IDisposable
         Options = options;
         Logger = logger;
         BufferSize = Math.Max(1024, options.BufferSize);
-        _pool = new IoBufferPool(BufferSize, Math.Max(1, options.BuffersPerReactor));
         var scheduler = new ReactorPipeScheduler(reactor);
         PipeScheduler app = options.UnsafePreferInlineScheduling ? PipeScheduler.Inline : PipeScheduler.ThreadPool;
         long maxRead = options.MaxReadBufferSize ?? 0;
@@ -66,8 +65,13 @@ internal sealed class ReactorContext : IDisposable
         return new ProvidedBufferPool(BufferSize, count, Math.Min(count * 8, 32768));
     }
 
-    /// <summary>A pooled buffer, or a freshly allocated one when the pool is exhausted (freed again by Dispose).</summary>
-    public IoBuffer RentBuffer() => _pool.TryRent(out IoBuffer? b) ? b : IoBuffer.Allocate(BufferSize);
+    /// <summary>A pooled buffer for a lend-and-return receive (the pool is created on first use, on the reactor thread),
+    /// or a freshly allocated one when the pool is exhausted (freed again by Dispose).</summary>
+    public IoBuffer RentBuffer()
+    {
+        _pool ??= new IoBufferPool(BufferSize, Math.Max(1, Options.BuffersPerReactor));
+        return _pool.TryRent(out IoBuffer? b) ? b : IoBuffer.Allocate(BufferSize);
+    }
 
     private static int RoundUpToPowerOfTwo(int n)
     {
@@ -80,6 +84,6 @@ internal sealed class ReactorContext : IDisposable
     public void Dispose()
     {
         _provided?.Dispose();
-        _pool.Dispose();
+        _pool?.Dispose();
     }
 }

@@ -34,12 +34,14 @@ public sealed class UringSafeTransportOptions
     public int Backlog { get; set; } = 512;
 
     /// <summary>
-    /// Bytes per pooled I/O buffer: each connection lends one to its pending receive, and sends copy the output
-    /// pipe's data through one in chunks of this size. Default 16 KiB.
+    /// Bytes per receive buffer (provided-buffer ring entries, or the buffer each connection lends to its pending
+    /// receive without <see cref="UseMultishotReceive"/>). Sends need none: they go out straight from the output
+    /// pipe's memory. Default 16 KiB.
     /// </summary>
     public int BufferSize { get; set; } = 16 * 1024;
 
-    /// <summary>Pooled I/O buffers per reactor; beyond them buffers are allocated (and freed) per connection. Default 256.</summary>
+    /// <summary>Receive buffers per reactor (the provided-buffer ring's initial size; or pooled buffers for
+    /// lend-and-return receives, beyond which they are allocated and freed per connection). Default 256.</summary>
     public int BuffersPerReactor { get; set; } = 256;
 
     /// <summary>
@@ -50,10 +52,10 @@ public sealed class UringSafeTransportOptions
     public bool UseMultishotReceive { get; set; } = true;
 
     /// <summary>
-    /// Run Kestrel's request processing inline on the reactor thread that received the data (and complete the
-    /// application's flushes inline), instead of handing each read to the thread pool. Saves two thread hops per
-    /// request, but application code that blocks stalls every connection of that reactor. Default false (like
-    /// the sockets transport's option of the same name).
+    /// Run Kestrel's request processing inline on the reactor thread that received the data, instead of handing each
+    /// read to the thread pool. Saves the one thread hop per request (reactor to thread pool; responses are sent
+    /// inline from whichever thread flushes, either way), but application code that blocks stalls every connection of
+    /// that reactor. Default false (like the sockets transport's option of the same name).
     /// </summary>
     public bool UnsafePreferInlineScheduling { get; set; }
 
