@@ -123,7 +123,10 @@ static async Task<int> Copy(string srcPath, string dstPath, int inflight, int ch
                     int n;
                     (n, buf) = await src.ReadAtAsync(buf, pos);
                     if (n == 0)
+                    {
+                        buf.Dispose();
                         throw new IOException($"'{srcPath}' ended at {pos:N0} bytes while {size:N0} were expected: it shrank during the copy.");
+                    }
                     buf.Length = (int)Math.Min(n, end - pos);   // a read after a short one may run past this chunk
                     int written;
                     (written, buf) = await dst.WriteAllAtAsync(buf, pos);
@@ -132,9 +135,10 @@ static async Task<int> Copy(string srcPath, string dstPath, int inflight, int ch
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
-            failed = true;   // the other loops stop claiming chunks; the pool frees every buffer when it is disposed
+            failed = true;   // the other loops stop claiming chunks
+            ReturnedBuffer.From<IoBuffer>(e)?.Dispose();   // a failed read or write handed the buffer back
             throw;
         }
         buf.Dispose();
@@ -183,7 +187,7 @@ static async ValueTask Truncate(UringFile file, long size)
     {
         await file.TruncateAsync(size);
     }
-    catch (UringException e) when (e.Errno == Errno.EINVAL)
+    catch (OperationNotSupportedException)
     {
         using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(file.Fd, ownsHandle: false);
         RandomAccess.SetLength(handle, size);

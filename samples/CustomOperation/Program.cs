@@ -49,7 +49,7 @@ static async Task ReadFromBadDescriptor()
     }
     catch (UringException e)
     {
-        buffer = (byte[])e.Buffer!;
+        buffer = ReturnedBuffer.From<byte[]>(e)!;
         Console.WriteLine($"PositionalReader.ReadAtAsync on fd -1: {e.ErrnoName}; the {buffer.Length}-byte array came back on the exception");
     }
 }

@@ -16,7 +16,7 @@ string path = args.Length > 0 ? args[0] : "test.txt";
 
 try
 {
-    // One reactor on its own thread, pinned to CPU 0 (glommio's LocalExecutorBuilder::default()).
+    // One reactor on its own thread (glommio's LocalExecutorBuilder::default()).
     using var executor = new UringExecutor(1);
 
     // spawn(...).join(): run the work on reactor 0 and wait for it here.

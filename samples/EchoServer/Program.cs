@@ -12,12 +12,15 @@
 // allocated and counted when the pool is empty).
 //
 // --stats: on SIGUSR1 (`kill -USR1 PID`) the server prints one line
-// `stats fds=N buffers_in_use=M connections=K fallback_allocs=F rejected=R` to stdout (fds: entries of /proc/self/fd;
+// `stats fds=N buffers_in_use=M connections=K fallback_allocs=F` to stdout (fds: entries of /proc/self/fd;
 // buffers_in_use: buffers held by connections, read on each reactor; connections: accepted and not yet closed;
-// fallback_allocs: --lend buffers allocated because a pool was empty; rejected: connections turned away because a
-// configured ReactorOptions.MaxInFlight would be reached, 0 by default). The soak test (bench: `soak`) reads that line.
+// fallback_allocs: --lend buffers allocated because a pool was empty). The soak test (bench: `soak`) reads that line.
+//
+// Shutdown (Ctrl+C, SIGTERM): each reactor stops accepting, closes its open connections (which cancels their pending
+// operations, so every lent buffer comes back), waits for their handlers to finish, then frees its buffers.
 using System.Net;
 using System.Runtime.InteropServices;
+using UringSafe;
 using UringSafe.Async;
 using UringSafe.Buffers;
 using UringSafe.Net;
@@ -98,11 +101,7 @@ internal static class EchoServer
     public const int SigUsr1 = 10; // Linux
     private const int BufferSize = 16 * 1024, BuffersPerReactor = 1024, MaxProvidedBuffers = 8192;
 
-    // A reactor has no cap on operations in flight by default (its slot table grows): a connection is turned away only
-    // if a cap was configured and would be reached.
-    private static readonly int MaxConnectionsPerReactor = new ReactorOptions().MaxInFlight is > 0 and var max ? max - 64 : int.MaxValue;
-
-    private static int s_connections, s_fallbackLive, s_fallbackAllocs, s_rejected;
+    private static int s_connections, s_fallbackLive, s_fallbackAllocs;
 
     /// <summary>One reactor's buffers: the provided-buffer ring (multishot mode) or the lend pool (--lend).</summary>
     public sealed class Buffers(ProvidedBufferPool? provided, IoBufferPool? lent)
@@ -117,8 +116,7 @@ internal static class EchoServer
         public void Dispose()
         {
             Provided?.Dispose();
-            if (Lent is { InUse: 0 })
-                Lent.Dispose(); // else connections still hold buffers: the process is ending and takes the slab with it
+            Lent?.Dispose();
         }
     }
 
@@ -131,7 +129,7 @@ internal static class EchoServer
             ? new Buffers(null, new IoBufferPool(BufferSize, BuffersPerReactor))
             : new Buffers(new ProvidedBufferPool(BufferSize, BuffersPerReactor, MaxProvidedBuffers), null);
         pools[core] = buffers;
-        var active = new Counter();
+        var connections = new Connections();
         using var listener = UringTcpListener.Bind(endPoint, new UringListenerOptions { ReusePort = true });
         // Accept errors (EMFILE, ENFILE...) back off and are retried; report each episode once, not every retry.
         bool inEpisode = false;
@@ -156,16 +154,6 @@ internal static class EchoServer
             inEpisode = false;
             if (!quiet)
                 Console.WriteLine($"New connection from: {stream.RemoteEndPoint}");
-            if (active.Value >= MaxConnectionsPerReactor)
-            {
-                // Every open connection keeps one operation in flight; with a configured ReactorOptions.MaxInFlight,
-                // reads past it would be refused. Turn the connection away instead, and count it.
-                stream.Dispose();
-                Interlocked.Increment(ref s_rejected);
-                continue;
-            }
-            active.Value++;
-            Interlocked.Increment(ref s_connections);
             try
             {
                 stream.NoDelay = true; // an echo is latency-bound: don't let Nagle wait for the peer's delayed ACK
@@ -174,8 +162,13 @@ internal static class EchoServer
             {
                 // the peer is already gone; the first read reports it
             }
-            _ = buffers.Provided is { } provided ? HandleClient(stream, provided, active) : HandleClient(stream, buffers.Lent!, active);
+            // spawn(handle_client(stream)): a discarded Spawn still reports a failure (UringReactor.UnhandledException).
+            _ = UringReactor.Current.Spawn(() => connections.Serve(stream, buffers.Provided is { } provided
+                ? s => HandleClient(s, provided)
+                : s => HandleClient(s, buffers.Lent!)));
         }
+        // Closing a connection cancels its pending operations; its handler then ends and hands its buffer back.
+        await connections.CloseAllAsync();
         buffers.Dispose();
     }
 
@@ -183,7 +176,7 @@ internal static class EchoServer
     /// Multishot receive: the kernel picks a buffer from the ring only when data arrives; the lease is echoed straight
     /// from the ring (lent to the send and taken back) and handed back. Nothing is allocated per message.
     /// </summary>
-    private static async Task HandleClient(UringTcpStream stream, ProvidedBufferPool pool, Counter active)
+    private static async Task HandleClient(UringTcpStream stream, ProvidedBufferPool pool)
     {
         try
         {
@@ -196,26 +189,18 @@ internal static class EchoServer
                 {
                     (_, lease) = await stream.WriteAllAsync(lease);
                 }
-                catch (UringSocketException e)
+                catch (Exception e) when (e is IReturnsBuffer { Buffer: ReceivedBuffer back })
                 {
-                    lease = (ReceivedBuffer)e.Buffer!; // the send failed after its final completion: the lease is ours again
-                    lease.Return();
+                    back.Return(); // the send failed after its final completion: the lease came back on the exception
                     throw;
                 }
                 lease.Return();
             }
         }
-        catch (UringSocketException)
+        catch (Exception e) when (e is UringSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // Err(_): reset by the peer and the like
+            // Err(_): reset by the peer, or the connection was closed at shutdown
         }
-        catch (OperationCanceledException)
-        {
-            // the server is shutting down
-        }
-        await stream.CloseAsync();
-        active.Value--;
-        Interlocked.Decrement(ref s_connections);
     }
 
     /// <summary>
@@ -224,7 +209,7 @@ internal static class EchoServer
     /// The seed reads 1 KiB at a time; 16 KiB lets a 4 KiB message come back in one read and one write. The buffer
     /// is rented from the reactor's pool (or, when it is empty, allocated and counted) and goes back when the connection ends.
     /// </summary>
-    private static async Task HandleClient(UringTcpStream stream, IoBufferPool pool, Counter active)
+    private static async Task HandleClient(UringTcpStream stream, IoBufferPool pool)
     {
         bool pooled = pool.TryRent(out IoBuffer? rented);
         IoBuffer buf = rented ?? Fallback();
@@ -239,26 +224,52 @@ internal static class EchoServer
                 (_, buf) = await stream.WriteAllAsync(buf); // buf.Length == n: echo exactly what was read
             }
         }
-        catch (UringSocketException e)
+        catch (Exception e) when (ReturnedBuffer.From<IoBuffer>(e) is { } back)
         {
-            buf = (IoBuffer)e.Buffer!; // Err(_): reset by the peer and the like; the buffer came back on the exception
-        }
-        catch (UringSafe.UringOperationCanceledException e)
-        {
-            buf = (IoBuffer)e.Buffer!; // the server is shutting down
+            buf = back; // Err(_): reset by the peer, or closed at shutdown; the buffer came back on the exception
         }
         buf.Dispose(); // a pooled buffer goes back to its pool
         if (!pooled)
             Interlocked.Decrement(ref s_fallbackLive);
-        await stream.CloseAsync();
-        active.Value--;
-        Interlocked.Decrement(ref s_connections);
     }
 
-    /// <summary>Open connections of one reactor, touched only on its thread.</summary>
-    private sealed class Counter
+    /// <summary>
+    /// One reactor's open connections, touched only on its thread. Each runs its handler and is closed after it; at
+    /// shutdown, closing the rest cancels their pending operations, so their handlers end and hand their buffers back.
+    /// </summary>
+    private sealed class Connections
     {
-        public int Value;
+        private readonly HashSet<UringTcpStream> _open = [];
+        private TaskCompletionSource? _drained;
+
+        public async Task Serve(UringTcpStream stream, Func<UringTcpStream, Task> handler)
+        {
+            _open.Add(stream);
+            Interlocked.Increment(ref s_connections);
+            try
+            {
+                await handler(stream);
+            }
+            finally
+            {
+                await stream.CloseAsync();
+                _open.Remove(stream);
+                Interlocked.Decrement(ref s_connections);
+                if (_open.Count == 0)
+                    _drained?.TrySetResult();
+            }
+        }
+
+        /// <summary>Closes every open connection and waits until their handlers have finished.</summary>
+        public async Task CloseAllAsync()
+        {
+            if (_open.Count == 0)
+                return;
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (UringTcpStream stream in _open.ToArray())
+                await stream.CloseAsync();
+            await _drained.Task;
+        }
     }
 
     private static IoBuffer Fallback()
@@ -268,7 +279,7 @@ internal static class EchoServer
         return IoBuffer.Allocate(BufferSize);
     }
 
-    /// <summary>Prints <c>stats fds=N buffers_in_use=M connections=K fallback_allocs=F rejected=R</c> (called on SIGUSR1). Each pool
+    /// <summary>Prints <c>stats fds=N buffers_in_use=M connections=K fallback_allocs=F</c> (called on SIGUSR1). Each pool
     /// is single-threaded, so its InUse is read on its own reactor.</summary>
     public static void PrintStats(UringExecutor executor, Buffers?[] pools)
     {
@@ -285,6 +296,6 @@ internal static class EchoServer
         }
         int fds = Directory.GetFiles("/proc/self/fd").Length;
         string buffers = answered ? inUse.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown";
-        Console.WriteLine($"stats fds={fds} buffers_in_use={buffers} connections={Volatile.Read(ref s_connections)} fallback_allocs={Volatile.Read(ref s_fallbackAllocs)} rejected={Volatile.Read(ref s_rejected)}");
+        Console.WriteLine($"stats fds={fds} buffers_in_use={buffers} connections={Volatile.Read(ref s_connections)} fallback_allocs={Volatile.Read(ref s_fallbackAllocs)}");
     }
 }

@@ -225,30 +225,19 @@ public sealed class PlaintextServer : IDisposable
                     if (close)
                         break;
                 }
-                // Send the responses (one send in the usual case; after a short send, the rest again). Inline, not in
-                // a helper: an async helper would allocate its state machine on every call that waits.
-                while (send.Length > 0)
+                // Send the responses: WriteAllAsync sends them all (after a short send, the rest again) in one await.
+                if (send.Length > 0)
                 {
-                    int sent;
                     try
                     {
-                        (sent, send) = await stream.WriteAsync(send);
+                        (_, send) = await stream.WriteAllAsync(send);
                     }
-                    catch (UringSocketException e) when (e.Buffer is IoBuffer)
+                    catch (UringSocketException e)
                     {
-                        send = (IoBuffer)e.Buffer; // broken pipe, reset...: the connection is done
+                        send = ReturnedBuffer.From<IoBuffer>(e)!; // broken pipe, reset...: the connection is done
                         close = true;
-                        break;
                     }
-                    if (sent <= 0)
-                    {
-                        close = true;
-                        break;
-                    }
-                    int rest = send.Length - sent;
-                    if (rest > 0)
-                        send.FullSpan.Slice(sent, rest).CopyTo(send.FullSpan);
-                    send.Length = rest;
+                    send.Length = 0;
                 }
                 filled = end - pos;
                 if (filled > 0 && pos > 0)
@@ -257,14 +246,7 @@ public sealed class PlaintextServer : IDisposable
         }
         finally
         {
-            try
-            {
-                await stream.CloseAsync();
-            }
-            catch (Exception)
-            {
-                // already closed
-            }
+            await stream.CloseAsync();
         }
         send.Dispose();
         state.ReceiveArrays.Push(received);

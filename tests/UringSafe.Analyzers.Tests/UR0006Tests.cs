@@ -32,6 +32,49 @@ public class UR0006Tests
         """);
 
     [Fact]
+    public Task PatternVariableInACatchFilterInALoopIsANewValueEachTime() => Verify.AnalyzerAsync("""
+        class C
+        {
+            static byte[]? Returned(Exception e) => null;
+
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                for (int i = 0; i < 2; i++)
+                {
+                    try
+                    {
+                        (_, buf) = await f.WriteAtAsync(buf, 0);
+                    }
+                    catch (Exception e) when (Returned(e) is { } back)
+                    {
+                        buf = back;
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task PatternVariableOfALentBufferIsAnAlias() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, object o)
+            {
+                var buf = new byte[16];
+                if (o is byte[] other)
+                    buf = other;
+                if (buf is { } view)
+                {
+                    var task = f.ReadAtAsync(buf, 0);
+                    {|UR0006:view|}[0] = 1;
+                    (_, buf) = await task;
+                }
+            }
+        }
+        """);
+
+    [Fact]
     public Task AliasAfterTakeBackIsFine() => Verify.AnalyzerAsync("""
         class C
         {

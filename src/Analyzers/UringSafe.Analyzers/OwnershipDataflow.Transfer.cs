@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -47,6 +48,11 @@ namespace UringSafe.Analyzers
                 case IDeconstructionAssignmentOperation deconstruction:
                     Visit(deconstruction.Value);
                     AssignTargets(deconstruction.Target);
+                    return;
+                case IIsPatternOperation isPattern:
+                    Visit(isPattern.Value);
+                    Visit(isPattern.Pattern);
+                    DeclarePatternLocals(isPattern.Pattern, isPattern.Value);
                     return;
                 case IInvocationOperation invocation:
                     VisitInvocation(invocation);
@@ -161,6 +167,28 @@ namespace UringSafe.Analyzers
             else
             {
                 Visit(target);
+            }
+        }
+
+        /// <summary>
+        /// The locals a pattern declares get new values each time it runs: the whole pattern's local holds its input (an
+        /// alias when the input is a tracked location), nested ones hold parts of it that are not tracked.
+        /// </summary>
+        private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
+        {
+            foreach (var nested in pattern.DescendantsAndSelf().OfType<IPatternOperation>())
+            {
+                var declared = nested switch
+                {
+                    IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
+                    IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
+                    IListPatternOperation list => list.DeclaredSymbol,
+                    _ => null,
+                };
+                if (declared != null)
+                {
+                    Assign(AccessPath.Of(declared), ReferenceEquals(nested, pattern) ? input : null);
+                }
             }
         }
 
