@@ -291,7 +291,7 @@ internal sealed class ReactorReads : IAsyncDisposable
 
     // One reader: the same buffer goes to the kernel and comes back, read after read. Everything here runs on the
     // reactor thread (continuations run inline on completion), so the shared counter and generator need no locks.
-    private async Task Reader(IoBuffer buf)
+    private async Task Reader([Lends] IoBuffer buf)
     {
         while (_issued < _total)
         {
