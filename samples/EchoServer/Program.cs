@@ -162,10 +162,11 @@ internal static class EchoServer
             {
                 // the peer is already gone; the first read reports it
             }
-            // spawn(handle_client(stream)): a discarded Spawn still reports a failure (UringReactor.UnhandledException).
-            _ = UringReactor.Current.Spawn(() => connections.Serve(stream, buffers.Provided is { } provided
+            // spawn(handle_client(stream)): started here, it runs on this reactor up to its first await (its receive is
+            // armed before the next accept is taken); Serve closes the connection when the handler ends, however it ends.
+            _ = connections.Serve(stream, buffers.Provided is { } provided
                 ? s => HandleClient(s, provided)
-                : s => HandleClient(s, buffers.Lent!)));
+                : s => HandleClient(s, buffers.Lent!));
         }
         // Closing a connection cancels its pending operations; its handler then ends and hands its buffer back.
         await connections.CloseAllAsync();
