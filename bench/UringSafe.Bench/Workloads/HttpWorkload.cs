@@ -6,12 +6,12 @@ using UringSafe.Bench.Harness;
 namespace UringSafe.Bench.Workloads;
 
 /// <summary>
-/// HTTP plaintext: <c>wrk -t1 -c64 -d10s</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
+/// HTTP plaintext: <c>wrk -t1 -c64 -d10s</c> and <c>-c256</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
 /// measurement: the stock Kestrel app of the peers (<c>dotnet/Plaintext</c>, sockets transport; the baseline),
 /// the same minimal API on the UringSafe transport (<c>samples/KestrelOnUring</c>; <c>-inline</c>: with
 /// <c>UnsafePreferInlineScheduling</c>, requests processed on the reactor threads) and UringSafe's own HTTP server
-/// (<c>samples/HttpPlaintext</c>). Primary metric: requests/s; secondary: server CPU (% of a core over the timed 10 s)
-/// and the other load of the machine with the server and wrk excluded.
+/// (<c>samples/HttpPlaintext</c>). Primary metric: requests/s; secondary: server CPU (% of a core over the timed 10 s),
+/// server CPU per request (us) and the other load of the machine with the server and wrk excluded.
 /// </summary>
 public sealed class HttpWorkload : Workload
 {
@@ -21,28 +21,36 @@ public sealed class HttpWorkload : Workload
     public override string Name => "http";
 
     /// <inheritdoc/>
-    public override string Description => "HTTP plaintext, wrk -t1 -c64 -d10s: HttpPlaintext and Kestrel on UringSafe vs stock Kestrel (peers' Plaintext)";
+    public override string Description => "HTTP plaintext, wrk -t1 -c64 and -c256 -d10s: HttpPlaintext and Kestrel on UringSafe vs stock Kestrel (peers' Plaintext)";
 
     /// <inheritdoc/>
     public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
     {
         int secs = Math.Max(1, (int)Math.Round(10 * context.Scale));
-        Impl[] all =
+        Impl[] Impls(int conns, int portOffset)
+        {
+            int p = PortBase + portOffset;
+            Impl[] all =
+            [
+                new HttpImpl("kestrel-sockets", p + 1, secs, conns, ServerHost.DotnetPeer("Plaintext"), url: true),
+                // One reactor: wrk needs the other of the 2 cores (as for echo; the peers' C servers are single-threaded too).
+                // The thread-per-core default (one reactor per CPU) is kept as its own row.
+                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
+                new HttpImpl("kestrel-uringsafe-inline", p + 4, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
+                new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true),
+                new HttpImpl("httpplaintext", p + 3, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
+                new HttpImpl("httpplaintext-per-core", p + 6, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false),
+            ];
+            return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
+        }
+        return
         [
-            new HttpImpl("kestrel-sockets", PortBase + 1, secs, ServerHost.DotnetPeer("Plaintext"), url: true),
-            // One reactor: wrk needs the other of the 2 cores (as for echo; the peers' C servers are single-threaded too).
-            // The thread-per-core default (one reactor per CPU) is kept as its own row.
-            new HttpImpl("kestrel-uringsafe", PortBase + 2, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
-            new HttpImpl("kestrel-uringsafe-inline", PortBase + 4, secs, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
-            new HttpImpl("kestrel-uringsafe-per-core", PortBase + 5, secs, ServerHost.Sample("KestrelOnUring"), url: true),
-            new HttpImpl("httpplaintext", PortBase + 3, secs, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
-            new HttpImpl("httpplaintext-per-core", PortBase + 6, secs, ServerHost.Sample("HttpPlaintext"), url: false),
+            new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", Impls(64, 0), "kestrel-sockets"),
+            new BenchCase("http-plaintext-c256", $"HTTP plaintext, wrk -t1 -c256 -d{secs}s", Impls(256, 10), "kestrel-sockets"),
         ];
-        Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
-        return [new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", chosen, "kestrel-sockets")];
     }
 
-    private sealed class HttpImpl(string id, int port, int secs, ServerHost.Program program, bool url, params string[] extra) : Impl
+    private sealed class HttpImpl(string id, int port, int secs, int conns, ServerHost.Program program, bool url, params string[] extra) : Impl
     {
         public override string Id => id;
 
@@ -57,14 +65,16 @@ public sealed class HttpWorkload : Workload
             string[] args = url ? [$"http://127.0.0.1:{port}", .. extra] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet", .. extra];
             using ServerHost server = ServerHost.Start(context, program, args, port);
             string target = $"http://127.0.0.1:{port}/plaintext";
-            ServerHost.RunTool("wrk", "-t1", "-c64", "-d3s", target); // JIT warm-up, not counted
+            string c = "-c" + conns.ToString(CultureInfo.InvariantCulture);
+            ServerHost.RunTool("wrk", "-t1", c, "-d3s", target); // JIT warm-up, not counted
             var window = ServerHost.Window.Begin(server);
-            string output = ServerHost.RunTool("wrk", "-t1", "-c64", $"-d{secs}s", target);
-            var (serverPct, otherPct, wall) = window.End();
+            string output = ServerHost.RunTool("wrk", "-t1", c, $"-d{secs}s", target);
+            var (serverPct, otherPct, wall) = window.End(out double serverSeconds);
             double rps = ParseWrk(output);
             return new Measurement(new Metric(rps, "req/s", HigherIsBetter: true), (long)(rps * wall), wall,
             [
                 new Metric(serverPct, "server CPU %", HigherIsBetter: false),
+                new Metric(rps > 0 ? serverSeconds / (rps * wall) * 1e6 : 0, "server CPU us/req", HigherIsBetter: false),
                 new Metric(otherPct, "other load %", HigherIsBetter: false),
             ]);
         }
