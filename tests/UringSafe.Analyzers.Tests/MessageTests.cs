@@ -77,7 +77,7 @@ public class MessageTests
                 var buf = Pool.Rent();
                 try
                 {
-                    {|UR0002:await f.ReadAtAsync(buf, 0)|};
+                    {|#1:await f.ReadAtAsync(buf, 0)|};
                 }
                 finally
                 {
@@ -86,7 +86,9 @@ public class MessageTests
             }
         }
         """,
-        Verify.Diagnostic(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, 0, "buf", "", NormalAdvice));
+        Verify.Diagnostic(DiagnosticDescriptors.UR0002_BufferNotTakenBack, 1, "ReadAtAsync"),
+        // The second location is the await the take-back fix rewrites.
+        Verify.Diagnostic(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, 0, "buf", "", NormalAdvice).WithLocation(1));
 
     [Fact]
     public Task ReturnedBufferFromInCatchIsFine() => Verify.AnalyzerAsync("""
