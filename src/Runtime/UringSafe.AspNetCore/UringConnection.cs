@@ -87,11 +87,19 @@ internal sealed class UringConnection : ConnectionContext,
         try
         {
             Task sending = SendLoopAsync();
-            if (_rc.Options.UseMultishotReceive)
-                await ReceiveMultishotLoopAsync();
-            else
-                await ReceiveLoopAsync();
-            await sending;
+            try
+            {
+                if (_rc.Options.UseMultishotReceive)
+                    await ReceiveMultishotLoopAsync();
+                else
+                    await ReceiveLoopAsync();
+            }
+            finally
+            {
+                // The socket is closed only after the send loop ended, whatever the receive side did: the send loop may
+                // be in a send(2) on the application's thread, which names the fd without holding the owner.
+                await sending;
+            }
         }
         finally
         {
