@@ -111,7 +111,10 @@ public sealed class ErrorContextTests : IDisposable
             var udp = UringUdpSocket.Bind(Loopback0);
             IPEndPoint local = udp.LocalEndPoint;
             udp.Dispose();
-            var e = await Assert.ThrowsAsync<DescriptorClosedException>(async () => await udp.ReceiveFromAsync(IoBuffer.Allocate(16)));
+            IoBuffer buf = IoBuffer.Allocate(16);
+            var e = await Assert.ThrowsAsync<DescriptorClosedException>(async () => (_, buf) = await udp.ReceiveFromAsync(buf));
+            buf = Assert.IsType<IoBuffer>(e.Buffer);
+            buf.Dispose();
             Assert.Contains(local.ToString(), e.Message);
         });
     }

@@ -45,7 +45,8 @@ public sealed class RepeatedDisposeTests
             using var pool = new ProvidedBufferPool(64, 4);
             await TwiceAsync(async () =>
             {
-                (_, _) = await client.WriteAllAsync("x"u8.ToArray());
+                byte[] x = "x"u8.ToArray();
+                (_, x) = await client.WriteAllAsync(x);
                 return await server.ReceiveAsync(pool);
             }, r =>
             {

@@ -29,10 +29,11 @@ public class AdapterTests
             // Bulk data through CopyToAsync-style reads.
             byte[] blob = new byte[100_000];
             Random.Shared.NextBytes(blob);
+            int blobLength = blob.Length;
             Task writeTask = serverStream.WriteAsync(blob).AsTask();
             var received = new MemoryStream();
             byte[] chunk = new byte[8192];
-            while (received.Length < blob.Length)
+            while (received.Length < blobLength)
             {
                 int n = await clientStream.ReadAsync(chunk);
                 Assert.True(n > 0);

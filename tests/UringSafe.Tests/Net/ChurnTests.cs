@@ -125,6 +125,14 @@ public class ChurnTests
             catch (Exception e)
             {
                 Errors.Enqueue(e.GetType().Name + ": " + e.Message);
+                if (ReturnedBuffer.From<IoBuffer>(e) is not { } back)
+                {
+                    // No buffer on the exception: the kernel may still own it, so it is left to the GC, never disposed.
+                    await stream.CloseAsync();
+                    Open--;
+                    return;
+                }
+                buf = back;
             }
             buf.Dispose();
             await stream.CloseAsync();
