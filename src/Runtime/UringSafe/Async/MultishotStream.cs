@@ -64,7 +64,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     protected abstract Exception FaultFor(int errno);
 
     /// <summary>The stream's failure, naming its descriptor (as every operation's error does).</summary>
-    private Exception Fault(int errno) => Fd is { } fd ? fd.WithContext(FaultFor(errno), Opcode, errno) : FaultFor(errno);
+    private Exception Fault(int errno) => WithFdContext(FaultFor(errno), errno);
 
     /// <summary>What a read gets once the stream is stopped: an exception, or null for the end-of-stream item.</summary>
     protected abstract Exception? StoppedError();

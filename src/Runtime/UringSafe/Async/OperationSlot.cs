@@ -55,6 +55,10 @@ internal abstract class OperationSlot
     /// <summary>A linked timeout (IORING_OP_LINK_TIMEOUT) for each submission, or zero.</summary>
     internal TimeSpan Timeout;
 
+    /// <summary>Names the fd owner's file or socket on <paramref name="error"/> (an error with <paramref name="errno"/>
+    /// of the current request): the one way every operation's error says what it acted on.</summary>
+    internal Exception WithFdContext(Exception error, int errno) => Fd is { } fd ? fd.WithContext(error, Opcode, errno) : error;
+
     /// <summary>Fills <paramref name="sqe"/> (zeroed) for the next submission; user_data is set afterwards. May throw:
     /// then nothing was submitted and the operation must have left its buffers as they were.</summary>
     internal abstract void Prepare(ref Sqe sqe, in OperationContext context);

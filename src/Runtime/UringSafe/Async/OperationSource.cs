@@ -224,8 +224,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     /// errors of operations are built).</summary>
     private Exception ErrorFor(int result, object? buffer)
     {
-        Exception error = ErrorWithoutContext(result, buffer);
-        return Fd is { } fd ? fd.WithContext(error, Opcode, -result) : error;
+        return WithFdContext(ErrorWithoutContext(result, buffer), -result);
     }
 
     private Exception ErrorWithoutContext(int result, object? buffer)
@@ -253,8 +252,9 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         _registration.Dispose();
         _registration = default;
         object? buffer = _op.Release(-Errno.ECANCELED);
-        Exception error = new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer };
-        error = Fd is { } fd ? fd.WithContext(error, Opcode, Errno.ECANCELED) : error;
+        Exception error = WithFdContext(
+            new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer },
+            Errno.ECANCELED);
         ReleaseFd();
         _core.SetException(error);
     }
