@@ -47,6 +47,14 @@ internal sealed unsafe class Fds : IDisposable
         }
     }
 
+    /// <summary>A new number for <paramref name="fd"/>'s open file (close-on-exec), owned by the caller.</summary>
+    public static int Dup(int fd)
+    {
+        int copy = fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 0);
+        if (copy < 0) throw new InvalidOperationException($"dup failed: errno {errno}");
+        return copy;
+    }
+
     public static void WriteAll(int fd, ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)

@@ -66,8 +66,13 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     /// <summary>The stream's failure, naming its descriptor (as every operation's error does).</summary>
     private Exception Fault(int errno) => WithFdContext(FaultFor(errno), errno);
 
-    /// <summary>What a read gets once the stream is stopped: an exception, or null for the end-of-stream item.</summary>
-    protected abstract Exception? StoppedError();
+    /// <summary>What a read gets once the stream is stopped: an exception, or null for the end-of-stream item.
+    /// <paramref name="pending"/> tells whether the read was waiting when it stopped, or started after.</summary>
+    protected abstract Exception? StoppedError(bool pending);
+
+    /// <summary>What a read gets once the stream can't go on: stopped by its owner, or its reactor shutting down.</summary>
+    private Exception? EndedError(bool pending)
+        => !_stopped && !_ended && _reactor.IsShuttingDown ? _reactor.ShutdownError(Opcode.ToString(), Fd?.Raw ?? -1, null) : StoppedError(pending);
 
     /// <summary>Called when <see cref="Stop"/> runs, before queued items are discarded.</summary>
     protected virtual void OnStopping()
@@ -77,7 +82,8 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     /// <summary>False while the subclass can't arm yet (no buffers); it calls <see cref="Resume"/> when it can.</summary>
     protected virtual bool CanArm => true;
 
-    private bool Done => _stopped || _ended || Fd is { IsClosing: true };
+    // Never (re-)armed once its reactor began shutting down: the shutdown's cancel-all would not reach a new request.
+    private bool Done => _stopped || _ended || Fd is { IsClosing: true } || _reactor.IsShuttingDown;
 
     /// <summary>The next item: a queued one at once, else the next completion's.</summary>
     public ValueTask<TItem> NextAsync(CancellationToken cancellationToken)
@@ -96,7 +102,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
         if (_faultErrno != 0)
             return ValueTask.FromException<TItem>(Fault(_faultErrno));
         if (Done)
-            return StoppedError() is { } stopped ? ValueTask.FromException<TItem>(stopped) : new ValueTask<TItem>(default(TItem)!);
+            return EndedError(pending: false) is { } stopped ? ValueTask.FromException<TItem>(stopped) : new ValueTask<TItem>(default(TItem)!);
         if (cancellationToken.IsCancellationRequested)
             return ValueTask.FromCanceled<TItem>(cancellationToken);
         _paused = false;
@@ -133,13 +139,13 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
         if (!_retryPosted)
         {
             _retryPosted = true;
-            _reactor.Post(static s =>
+            _reactor.TryPost(static s =>
             {
                 var self = (MultishotStream<TItem>)s!;
                 self._retryPosted = false;
                 if (self._waiting)
                     self.TryArm();
-            }, this);
+            }, this); // refused only once the reactor ended: there is nothing to arm on then
         }
     }
 
@@ -157,8 +163,9 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     {
         if (!_reactor.IsOnReactorThread && !_reactor.IsDisposed)
         {
-            _reactor.Post(static s => ((MultishotStream<TItem>)s!).Stop(), this); // its state belongs to the reactor thread
-            return;
+            // Its state belongs to the reactor thread. Refused once the reactor ended: its request is gone with it.
+            if (_reactor.TryPost(static s => ((MultishotStream<TItem>)s!).Stop(), this))
+                return;
         }
         if (_stopped)
             return;
@@ -169,7 +176,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
         while (_queue.TryDequeue(out TItem? item))
             Discard(item);
         if (_waiting)
-            Deliver(default!, StoppedError());
+            Deliver(default!, StoppedError(pending: true));
     }
 
     internal override void Prepare(ref Sqe sqe, in OperationContext context) => PrepareArm(ref sqe);
@@ -217,14 +224,14 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
         CancelRequested = false;
         Fd!.Release();
         if (Done && _waiting)
-            Deliver(default!, StoppedError());
+            Deliver(default!, EndedError(pending: true));
         TryArm(); // the kernel ended the request (an overflow, a pause we no longer want...): keep going if wanted
     }
 
     private void OnTokenCancelled()
     {
         short version = _core.Version;
-        _reactor.Post(static s =>
+        _reactor.TryPost(static s =>
         {
             var (self, v) = ((MultishotStream<TItem>, short))s!;
             if (self._waiting && self._core.Version == v)

@@ -91,6 +91,8 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     {
         UringReactor reactor = _reactor!;
         object? buffer = _op.Release(-Errno.EAGAIN);
+        if (refusal == UringReactor.Refusal.ShuttingDown)
+            return FailToStart(reactor.ShutdownError("Submit", -1, buffer)); // not a passing shortage: no EAGAIN to retry on
         string why = UringReactor.Describe(refusal, reactor.MaxInFlight);
         Exception error;
         try
@@ -231,15 +233,19 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     {
         string operation = Opcode.ToString();
         bool cancelled = result is -Errno.ECANCELED or -Errno.EINTR;
+        // Who cancelled, most specific first: the caller's token, a close of the fd, the reactor's shutdown, and only
+        // then the link timeout (a close or shutdown cancel ends a timed operation with ECANCELED too).
         if (cancelled && _token.IsCancellationRequested)
             return new UringOperationCanceledException(operation, buffer, _token);
-        if (cancelled && Timeout > TimeSpan.Zero && !CancelRequested)
-            return new UringTimeoutException(operation, Timeout, buffer);
         if (cancelled && Fd is { IsClosing: true })
         {
             return MapError(-result, operation, buffer)
                 ?? new UringException(-result, operation, _sqeFd, $"'{Fd.Description}' was closed while the operation was pending.") { Buffer = buffer };
         }
+        if (cancelled && _reactor!.IsShuttingDown)
+            return _reactor.ShutdownError(operation, _sqeFd, buffer);
+        if (cancelled && Timeout > TimeSpan.Zero && !CancelRequested)
+            return new UringTimeoutException(operation, Timeout, buffer);
         // An opcode this kernel lacks (or that an override disabled) fails with the typed "needs kernel X" error.
         return MapError(-result, operation, buffer)
             ?? UringSafe.Raw.UringCapabilities.UnsupportedOrNull(Opcode, -result, _sqeFd, buffer)

@@ -18,13 +18,15 @@ internal sealed class ReactorSynchronizationContext : SynchronizationContext
         }
         using var done = new ManualResetEventSlim();
         Exception? error = null;
-        Reactor.Post(_ =>
+        bool accepted = Reactor.TryPost(_ =>
         {
             try { d(state); }
             catch (Exception e) { error = e; }
             finally { done.Set(); }
         }, null);
-        done.Wait();
+        if (!accepted) // a disposed reactor runs nothing: waiting would block forever
+            throw new ObjectDisposedException(nameof(UringReactor), $"Reactor {Reactor.Id} was disposed; Send can't run the callback on it.");
+        done.Wait(); // an accepted callback always runs, even during the reactor's shutdown drain
         if (error is not null)
             throw new AggregateException(error);
     }

@@ -26,6 +26,7 @@ public sealed class SharedFd
     private int _fixedIndex = -1;
     private volatile bool _closing;
     private volatile bool _closed;
+    private int _closeOnce; // CloseNumber runs once, even when a thread closes it while its reactor ends
     private TaskCompletionSource? _closedSignal;
 
     /// <summary>Takes ownership of <paramref name="fd"/>; <paramref name="description"/> names it in errors
@@ -141,12 +142,9 @@ public sealed class SharedFd
     public void Close()
     {
         UringReactor? reactor = _reactor;
-        if (reactor is not null && !reactor.IsDisposed && !reactor.IsOnReactorThread)
-        {
-            reactor.Post(static s => ((SharedFd)s!).CloseOnOwner(), this);
-            return;
-        }
-        CloseOnOwner();
+        if (reactor is not null && !reactor.IsOnReactorThread && reactor.TryPost(static s => ((SharedFd)s!).CloseOnOwner(), this))
+            return; // carried out on the reactor; it runs even if the reactor is ending (its drain runs accepted posts)
+        CloseOnOwner(); // on the reactor, or after it ended (its operations completed or were abandoned)
     }
 
     /// <summary>As <see cref="Close"/>, completing once the number is closed (after the pending operations completed).</summary>
@@ -178,7 +176,7 @@ public sealed class SharedFd
 
     private void CloseNumber()
     {
-        if (_closed)
+        if (Interlocked.Exchange(ref _closeOnce, 1) != 0)
             return;
         if (_fixedIndex >= 0 && _reactor is { IsDisposed: false } r && r.IsOnReactorThread)
         {

@@ -79,8 +79,22 @@ public sealed class UringExecutor : IDisposable
             return;
         }
         ready.Signal();
-        using (reactor)
+        try
+        {
             reactor.RunUntil(_stop[index].Task);
+        }
+        catch (ObjectDisposedException) when (reactor.IsDisposed)
+        {
+            // user code disposed this reactor: its loop is over, and so is the thread
+        }
+        catch (Exception e)
+        {
+            reactor.ReportUnhandled(e); // never let an exception end the process from a thread nobody can catch on
+        }
+        finally
+        {
+            reactor.Dispose();
+        }
     }
 
     /// <summary>The CPUs the calling thread may run on (sched_getaffinity), in order; empty if they can't be read.</summary>
@@ -138,22 +152,31 @@ public sealed class UringExecutor : IDisposable
         return Task.WhenAll(tasks);
     }
 
-    /// <summary>Stops every reactor (cancelling and draining its operations) and joins the threads. A repeated Dispose
-    /// does nothing.</summary>
+    /// <summary>
+    /// Stops every reactor (cancelling and draining its operations) and joins their threads. Called from work running
+    /// on one of the executor's own reactors, it stops and joins the others, and the calling reactor's loop ends (and
+    /// drains) once the current callback returns: it never waits for its own thread. A repeated Dispose does nothing.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
             return;
         _disposed = true;
+        int self = -1;
         for (int i = 0; i < _reactors.Length; i++)
         {
             if (_reactors[i] is { } r)
             {
+                if (r.IsOnReactorThread)
+                    self = i;
                 _stop[i].TrySetResult();
-                r.Post(static _ => { }, null); // wake it so it sees the stop
+                r.TryPost(static _ => { }, null); // wake it so it sees the stop (refused only if it already ended)
             }
         }
-        foreach (Thread t in _threads)
-            t.Join();
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            if (i != self)
+                _threads[i].Join();
+        }
     }
 }

@@ -33,12 +33,14 @@ public sealed unsafe partial class UringReactor
         SubmissionQueueFull,
         MaxInFlight,
         FaultInjected,
+        ShuttingDown,
     }
 
     internal static string Describe(Refusal refusal, int max) => refusal switch
     {
         Refusal.SubmissionQueueFull => "the submission queue is full and the kernel consumed nothing (its completion queue is backed up); await some operations first",
         Refusal.MaxInFlight => $"{max} operations are already in flight on this reactor (ReactorOptions.MaxInFlight); await some first or raise the limit",
+        Refusal.ShuttingDown => "the reactor is shutting down (Dispose began); no new operation can start on it",
         _ => "the reactor's fault injection refused it (ReactorOptions.FaultInjection)",
     };
 
@@ -52,6 +54,8 @@ public sealed unsafe partial class UringReactor
     /// </summary>
     internal Refusal TrySubmit(OperationSlot slot)
     {
+        if (_shuttingDown)
+            return Refusal.ShuttingDown; // nothing is submitted once Dispose began: the drain would never cancel it
         int needed = slot.Timeout > TimeSpan.Zero ? 2 : 1;
         if (_faults is not null && _faults.RefuseSubmit())
             return Refusal.FaultInjected;
@@ -129,11 +133,11 @@ public sealed unsafe partial class UringReactor
             CancelOnOwner(slot, sequence);
             return;
         }
-        Post(static s =>
+        TryPost(static s =>
         {
             var request = (CancelRequest)s!;
             request.Reactor.CancelOnOwner(request.Slot, request.Sequence);
-        }, new CancelRequest(this, slot, sequence));
+        }, new CancelRequest(this, slot, sequence)); // refused only once the reactor ended: nothing is left to cancel
     }
 
     private sealed record CancelRequest(UringReactor Reactor, OperationSlot Slot, int Sequence);
@@ -154,8 +158,8 @@ public sealed unsafe partial class UringReactor
     /// <summary>Cancels every request on <paramref name="fd"/> (by number and, if registered, by fixed index).</summary>
     internal void CancelFd(int fd, int fixedIndex)
     {
-        if (_disposed)
-            return;
+        if (_disposed || !IsOnReactorThread)
+            return; // gone (its operations were abandoned), or ending on its own thread (which cancelled them all)
         SubmitInternal(new AsyncCancelFd(fd).CancelFlags(CancelFlags.Fd | CancelFlags.All).UserData(UserData.Ignore).Build());
         if (fixedIndex >= 0)
             SubmitInternal(new AsyncCancelFd(fixedIndex).CancelFlags(CancelFlags.Fd | CancelFlags.All | CancelFlags.FdFixed).UserData(UserData.Ignore).Build());

@@ -47,7 +47,9 @@ public sealed unsafe partial class UringReactor : IDisposable
     private volatile bool _inLoop;    // inside RunUntil
     private long _blockedReportedTurn = -1;
     private bool _disposed;
-    private Exception? _unhandled;
+    private volatile bool _shuttingDown; // Dispose began: TrySubmit refuses, multishot streams don't re-arm
+    private volatile bool _postsClosed;  // the final drain began: cross-thread posts are refused (TryPost)
+    private int _posting;                // cross-thread posts between their check of _postsClosed and their enqueue
 
     private readonly record struct WorkItem(SendOrPostCallback Callback, object? State);
 
@@ -170,17 +172,59 @@ public sealed unsafe partial class UringReactor : IDisposable
             throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed; no more operations can start on it.");
     }
 
-    /// <summary>Queues <paramref name="callback"/> to run on the reactor thread. Safe from any thread.</summary>
+    /// <summary>
+    /// Queues <paramref name="callback"/> to run on the reactor thread. Safe from any thread. A callback that throws is
+    /// reported through <see cref="UnhandledException"/> (never rethrown into the loop). Once the reactor is disposed the
+    /// callback can never run: it is dropped and that is reported the same way, with an <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Post(SendOrPostCallback callback, object? state)
+    {
+        if (!TryPost(callback, state))
+            ReportUnhandled(new ObjectDisposedException(nameof(UringReactor), $"A callback posted to reactor {Id} after it was disposed was dropped (it can never run): {callback.Method.DeclaringType}.{callback.Method.Name}."));
+    }
+
+    /// <summary>
+    /// Queues <paramref name="callback"/>, or returns false when the reactor has ended (its final drain began), so the
+    /// callback would never run. Every callback accepted here runs, even one accepted during <see cref="Dispose"/>.
+    /// </summary>
+    internal bool TryPost(SendOrPostCallback callback, object? state)
     {
         if (t_current == this)
         {
             _local.Enqueue(new WorkItem(callback, state));
-            return;
+            return true;
         }
-        _remote.Enqueue(new WorkItem(callback, state));
+        // Pairs with ClosePosts: either this sees the posts closed, or the closer waits for this enqueue and drains it.
+        Interlocked.Increment(ref _posting);
+        try
+        {
+            if (_postsClosed)
+                return false;
+            _remote.Enqueue(new WorkItem(callback, state));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _posting);
+        }
         if (Interlocked.Exchange(ref _sleeping, 0) == 1)
             Wake();
+        return true;
+    }
+
+    /// <summary>From now on TryPost refuses; returns once every post that got past the check has enqueued.</summary>
+    private void ClosePosts()
+    {
+        _postsClosed = true;
+        Interlocked.MemoryBarrier();
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _posting) != 0)
+            spin.SpinOnce();
+    }
+
+    private void MoveRemoteToLocal()
+    {
+        while (_remote.TryDequeue(out WorkItem item))
+            _local.Enqueue(item);
     }
 
     private void Wake()
@@ -239,8 +283,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         if (_disposed)
             return;
         _turnStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (_remote.TryDequeue(out WorkItem item))
-            _local.Enqueue(item);
+        MoveRemoteToLocal();
         RunLocal();
         if (_disposed)
             return;
@@ -282,7 +325,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             }
             catch (Exception e)
             {
-                _unhandled ??= e;
+                ReportUnhandled(e); // an async void that threw, a library's Post callback: reported, never fatal
             }
         }
     }
@@ -313,7 +356,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             }
             catch (Exception e)
             {
-                _unhandled ??= e;
+                ReportUnhandled(e); // a continuation run inline that threw: the loop and the other completions go on
             }
         }
     }
@@ -388,18 +431,13 @@ public sealed unsafe partial class UringReactor : IDisposable
         {
             // A task completed by some other thread must wake the loop, or it could sleep in io_uring_enter forever.
             if (!task.IsCompleted)
-                task.ContinueWith(static (_, s) => ((UringReactor)s!).Post(static _ => { }, null), this, TaskContinuationOptions.ExecuteSynchronously);
+                task.ContinueWith(static (_, s) => ((UringReactor)s!).TryPost(static _ => { }, null), this, TaskContinuationOptions.ExecuteSynchronously);
             _inLoop = true;
             while (!task.IsCompleted)
             {
                 if (_disposed)
                     throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed while the task it was running had not completed.");
                 RunOnce(mayBlock: true, until: task);
-                if (_unhandled is { } e)
-                {
-                    _unhandled = null;
-                    throw new AggregateException("Work posted to the reactor threw.", e);
-                }
             }
         }
         finally
@@ -439,8 +477,11 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     /// <summary>
     /// Raised (on the thread that completed the task, usually this reactor's) when work started with
-    /// <see cref="Spawn(Func{Task})"/> fails with anything but a cancellation. With no handler, the reactor writes the
-    /// exception to stderr with its id.
+    /// <see cref="Spawn(Func{Task})"/> fails with anything but a cancellation, when a callback posted to the reactor
+    /// throws (an <c>async void</c> method, a library's <c>SynchronizationContext.Post</c>), and when a callback posted
+    /// after the reactor was disposed is dropped. With no handler, the reactor writes the exception to stderr with its
+    /// id; it never terminates the process. To crash on an unhandled exception, call
+    /// <see cref="Environment.FailFast(string, Exception)"/> from a handler.
     /// </summary>
     public event Action<UringReactor, Exception>? UnhandledException;
 
@@ -472,30 +513,27 @@ public sealed unsafe partial class UringReactor : IDisposable
     }
 
     /// <summary>
-    /// Cancels every operation in flight and waits (bounded by <see cref="ReactorOptions.ShutdownTimeout"/>) for their
-    /// final completions, so their buffers go back to their owners and the fds they held are closed. Operations still
-    /// running after that keep their buffers forever (they are leaked, never freed), then the ring is unmapped.
-    /// Call on the reactor thread; safe to call from a continuation running on it.
+    /// Stops the reactor: from now on no operation is submitted (one started meanwhile is refused, with its buffer)
+    /// and multishot requests don't re-arm; every operation in flight is cancelled, and the loop drains their final
+    /// completions (so their buffers go back to their owners and the fds they held are closed) and the work posted to
+    /// it (closes from other threads, continuations), bounded by <see cref="ReactorOptions.ShutdownTimeout"/>.
+    /// Operations still running after that keep their buffers forever (they are leaked, never freed), then the ring is
+    /// unmapped. Work posted after that is refused (<see cref="Post"/> reports it, <c>Send</c> throws).
+    /// <para>On the reactor thread (a continuation running on it included) it stops at once; from another thread it
+    /// is carried out by the reactor's loop on its next turn, and returns without waiting. Idempotent.</para>
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
-            return;
+        if (_disposed || _shuttingDown)
+            return; // done, or under way (a continuation of the drain disposing again): the drain in progress finishes it
         if (!IsOnReactorThread)
-            throw new InvalidOperationException("Dispose a UringReactor on its own thread (its ring is single-issuer).");
-        if (_inFlight > 0)
         {
-            SubmitInternal(new AsyncCancel(0).CancelFlags(CancelFlags.Any | CancelFlags.All).UserData(UserData.Ignore).Build());
-            long deadline = Environment.TickCount64 + (long)_shutdownTimeout.TotalMilliseconds;
-            while (_inFlight > 0 && Environment.TickCount64 < deadline)
-            {
-                FlushDeferredInternal();
-                _faults?.ReleaseAll(this);
-                _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(50));
-                DispatchCompletions();
-                RunLocal();
-            }
+            // The ring is single-issuer: only the reactor's own thread may stop it. It does so on its next loop turn.
+            TryPost(static s => ((UringReactor)s!).Dispose(), this);
+            return;
         }
+        _shuttingDown = true;
+        Drain();
         LeakedOperations = _inFlight;
         if (_inFlight > 0)
         {
@@ -520,6 +558,51 @@ public sealed unsafe partial class UringReactor : IDisposable
         if (t_current == this)
             t_current = null;
     }
+
+    /// <summary>
+    /// The shutdown drain: cancel everything in flight, then reap completions and run posted work until nothing is in
+    /// flight and nothing is queued, or the shutdown timeout passes. Cross-thread posts are closed only once the rest is
+    /// done, and what was accepted before that still runs, so a close posted from another thread is never lost.
+    /// </summary>
+    private void Drain()
+    {
+        if (_inFlight > 0)
+            SubmitInternal(new AsyncCancel(0).CancelFlags(CancelFlags.Any | CancelFlags.All).UserData(UserData.Ignore).Build());
+        long deadline = Environment.TickCount64 + (long)_shutdownTimeout.TotalMilliseconds;
+        while (true)
+        {
+            MoveRemoteToLocal();
+            RunLocal();
+            if (_inFlight == 0 && _local.Count == 0 && _remote.IsEmpty)
+            {
+                if (_postsClosed)
+                    return;
+                ClosePosts(); // then one more round for what was posted before the close
+                continue;
+            }
+            if (Environment.TickCount64 >= deadline)
+            {
+                ClosePosts();
+                MoveRemoteToLocal();
+                RunLocal(); // accepted work still runs (a close of an fd no abandoned operation holds closes it)
+                return;
+            }
+            FlushDeferredInternal();
+            _faults?.ReleaseAll(this);
+            if (_inFlight > 0)
+                _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(50));
+            else
+                _ring.Submit();
+            DispatchCompletions();
+        }
+    }
+
+    /// <summary>True once <see cref="Dispose"/> began: no operation is submitted any more.</summary>
+    internal bool IsShuttingDown => _shuttingDown;
+
+    /// <summary>The error of an operation ended, or refused, because this reactor is shutting down.</summary>
+    internal UringException ShutdownError(string operation, int fd, object? buffer)
+        => new(Errno.ECANCELED, operation, fd, $"Reactor {Id} was shut down (Dispose) while the operation was pending or starting; nothing more runs on it. Start new work on a live reactor.") { Buffer = buffer };
 
     /// <summary>The fault injector, when <see cref="ReactorOptions.FaultInjection"/> is set (its counts say what it did).</summary>
     internal FaultInjector? FaultInjector { get; }

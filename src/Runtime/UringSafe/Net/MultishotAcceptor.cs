@@ -59,8 +59,10 @@ internal sealed class MultishotAcceptor : MultishotStream<int>
 
     protected override Exception FaultFor(int errno) => new UringSocketException(errno, "AcceptMultishot");
 
-    protected override Exception? StoppedError()
-        => new ObjectDisposedException(_listener.GetType().Name, "The listener was closed while an accept was pending.");
+    protected override Exception? StoppedError(bool pending)
+        => new ObjectDisposedException(_listener.GetType().Name, pending
+            ? "The listener was closed while an accept was pending."
+            : UringSocketListener.ClosedMessage);
 
     protected override void OnStopping() => _closing?.Cancel();
 }

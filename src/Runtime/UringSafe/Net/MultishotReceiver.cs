@@ -83,7 +83,7 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
 
     protected override Exception FaultFor(int errno) => new UringSocketException(errno, "RecvMultishot");
 
-    protected override Exception? StoppedError() => null; // a stopped or closed stream reads as its end
+    protected override Exception? StoppedError(bool pending) => null; // a stopped or closed stream reads as its end
 
     protected override void OnStopping() => _pool.StopWaiting(this);
 }

@@ -96,6 +96,9 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
 
     internal bool IsClosed => _socket.IsClosing;
 
+    /// <summary>What an accept started after the listener was closed says.</summary>
+    internal const string ClosedMessage = "The listener is closed: no accept can start on it. Bind a new listener to accept connections again.";
+
     /// <summary>Reports an accept error and returns the back-off to wait before accepting again.</summary>
     internal TimeSpan OnAcceptError(int errno)
     {
@@ -144,6 +147,8 @@ public abstract class UringSocketListener : IAsyncDisposable, IDisposable, IShar
             return await _acceptor.NextAsync(cancellationToken);
         while (true)
         {
+            if (IsClosed)
+                throw new ObjectDisposedException(GetType().Name, ClosedMessage);
             try
             {
                 int fd = await _reactor.Execute<AcceptOperation, int>(new AcceptOperation(FileRef.Fd(_socket.Raw), cancellationToken), _socket, cancellationToken);
