@@ -50,6 +50,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "soak")
             return Workloads.SoakWorkload.Run(args[1..], FindRepoRoot()); // pass/fail churn of samples/EchoServer, not a measurement
         if (args.Length > 0 && args[0] == "storm") return Workloads.StormWorkload.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "shutdown-storm") return Workloads.ShutdownStormWorkload.Run(args[1..]);
         var names = new List<string>();
         int runs = 5;
         bool json = false, quiet = false;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using UringSafe.Async;
 using UringSafe.Buffers;
 using UringSafe.Files;
@@ -29,20 +28,6 @@ public class ShutdownTests
         return watch.Elapsed;
     }
 
-    private static bool CanBind(int port)
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     // 1. Disposing a reactor must not re-arm what it has just cancelled.
     [Fact]
     public void Dispose_with_an_open_multishot_listener_returns_at_once_and_leaks_nothing()
@@ -61,7 +46,7 @@ public class ShutdownTests
             int port = listener.LocalEndPoint.Port;
             listener.Dispose();
             Assert.True(listener.SharedFd.IsClosed, $"The listener's fd was not closed after the reactor stopped: {listener.SharedFd}");
-            Assert.True(CanBind(port), $"Port {port} is still bound after the listener and its reactor were disposed.");
+            Assert.True(ShutdownStorm.CanBind(port), $"Port {port} is still bound after the listener and its reactor were disposed.");
         }, TimeSpan.FromSeconds(30));
     }
 

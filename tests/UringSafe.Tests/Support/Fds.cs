@@ -81,39 +81,13 @@ internal sealed unsafe class Fds : IDisposable
     /// and native libraries: the runtime loads those lazily (2 fds per assembly, never unloaded) at any moment, for
     /// example System.Net.NameResolution from the tiered-compilation thread, which once made a count 163 instead of 161.
     /// </summary>
-    public static int OpenFdCount() => OpenFdTargets().Values.Sum();
+    public static int OpenFdCount() => FdCensus.Targets().Values.Sum();
 
-    /// <summary>An assembly or native library the runtime mapped (it loads them lazily, at any moment).</summary>
-    public static bool IsMappedLibrary(string target)
-        => target.EndsWith(".dll", StringComparison.Ordinal) || target.EndsWith(".so", StringComparison.Ordinal) || target.Contains(".so.", StringComparison.Ordinal);
+    /// <inheritdoc cref="FdCensus.IsMappedLibrary"/>
+    public static bool IsMappedLibrary(string target) => FdCensus.IsMappedLibrary(target);
 
-    /// <summary>Open fds of this process by /proc/self/fd link target, counted.</summary>
-    public static Dictionary<string, int> OpenFdTargets()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var targets = new Dictionary<string, int>();
-        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
-        {
-            string target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget ?? "?";
-            }
-            catch (IOException)
-            {
-                continue; // closed meanwhile (the directory's own fd)
-            }
-            if (IsMappedLibrary(target))
-                continue; // the runtime loads assemblies (2 fds each) and native libraries lazily, at any moment
-            if (target.StartsWith("pipe:", StringComparison.Ordinal))
-                continue; // CoreCLR gives each thread it starts a pipe of its own: thread-pool threads come and go
-            if (target.StartsWith("socket:", StringComparison.Ordinal))
-                target = "socket"; // inode numbers differ from run to run: compare kinds
-            targets[target] = targets.GetValueOrDefault(target) + 1;
-        }
-        return targets;
-    }
+    /// <inheritdoc cref="FdCensus.Targets"/>
+    public static Dictionary<string, int> OpenFdTargets() => FdCensus.Targets();
 
     public static void AssertSameFds(Dictionary<string, int> before, Dictionary<string, int> after)
     {
