@@ -82,6 +82,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         Scheduler = new ReactorTaskScheduler(this);
         Id = Interlocked.Increment(ref s_nextId) & int.MaxValue;
         s_reactors[Id] = this;
+        Metrics.ReadInFlightFrom(s_totalInFlight);
         t_current = this;
         ArmWake();
         if (_stallTicks > 0 || _blockedTicks > 0)
@@ -141,6 +142,8 @@ public sealed unsafe partial class UringReactor : IDisposable
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>Operations in flight over every live reactor of the process.</summary>
+    private static readonly Func<long> s_totalInFlight = TotalInFlight;
+
     internal static long TotalInFlight()
     {
         long total = 0;

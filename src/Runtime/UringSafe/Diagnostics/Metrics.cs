@@ -16,7 +16,9 @@ internal static class Metrics
     private static readonly Counter<long> s_completed = s_meter.CreateCounter<long>("uringsafe.operations.completed", "{operation}", "Operations whose final completion arrived, by opcode.");
     // A gauge, read when collected: an UpDownCounter reports only changes, so a listener attached while operations
     // are pending (a hung server) would see nothing.
-    private static readonly ObservableGauge<long> s_inFlight = s_meter.CreateObservableGauge("uringsafe.operations.in_flight", Async.UringReactor.TotalInFlight, "{operation}", "Operations submitted and not yet completed, over every reactor.");
+    // The reactors say how to read it (ReadInFlightFrom): the layers under them, which record here too, never see them.
+    private static Func<long> s_inFlightSource = static () => 0;
+    private static readonly ObservableGauge<long> s_inFlight = s_meter.CreateObservableGauge("uringsafe.operations.in_flight", static () => s_inFlightSource(), "{operation}", "Operations submitted and not yet completed, over every reactor.");
     private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
     private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
     private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
@@ -26,6 +28,9 @@ internal static class Metrics
 
     // Pre-boxed tag values, so recording with a listener attached does not allocate.
     private static readonly object[] s_opcodeNames = Enumerable.Range(0, 256).Select(i => (object)((IoUringOpcode)i).ToString()).ToArray();
+
+    /// <summary>Where the in-flight gauge reads its value (the async layer registers its reactors' sum).</summary>
+    public static void ReadInFlightFrom(Func<long> source) => s_inFlightSource = source;
 
     public static void OperationSubmitted(IoUringOpcode opcode)
     {
