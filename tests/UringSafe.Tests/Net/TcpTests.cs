@@ -37,6 +37,25 @@ public class TcpTests
         });
     }
 
+    [Fact]
+    public void A_socket_is_described_by_the_endpoints_it_had_at_accept_even_once_closed()
+    {
+        // Issue 24: the description was built with getsockname at message time, so read while the socket closed (and the
+        // number was reused) it could name another socket. It is read once, at connect and accept.
+        NetRuntime.Run(async () =>
+        {
+            using var listener = UringTcpListener.Bind(AnyLoopback);
+            Task<UringTcpStream> accept = listener.AcceptAsync().AsTask();
+            await using var client = await UringTcpStream.ConnectAsync(listener.LocalEndPoint);
+            UringTcpStream server = await accept;
+            string local = $"local {listener.LocalEndPoint}";
+            Assert.Contains(local, server.SharedFd.Description);
+            await server.CloseAsync();
+            Assert.Null(server.LocalEndPoint);
+            Assert.Contains(local, server.SharedFd.Description);
+        });
+    }
+
     private static async Task EchoOnce(UringTcpStream stream)
     {
         IoBuffer buf = IoBuffer.Allocate(1024);

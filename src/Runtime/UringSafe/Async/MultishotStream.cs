@@ -48,9 +48,6 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     /// <summary>Items queued for the next reads.</summary>
     public int Queued => _queue.Count;
 
-    /// <summary>True while the multishot request is armed in the kernel.</summary>
-    public bool IsArmed => IsLive;
-
     /// <summary>Fills the multishot SQE.</summary>
     protected abstract void PrepareArm(ref Sqe sqe);
 

@@ -82,8 +82,3 @@ public sealed partial class UringReactor
         }
     }
 }
-
-/// <summary>Marks the multishot operation kind, for diagnostics.</summary>
-internal interface IMultishot
-{
-}

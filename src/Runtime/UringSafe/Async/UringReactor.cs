@@ -101,8 +101,6 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     internal bool CaptureCallSites => _captureCallSites;
 
-    internal long TurnStart => _turnStart;
-
     private static Ring CreateRing(ReactorOptions options)
     {
         uint cq = options.CompletionEntries != 0 ? options.CompletionEntries : options.Entries * 4;

@@ -18,6 +18,7 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
 {
     private readonly SharedFd _socket;
     private MultishotReceiver? _receiver;
+    private readonly EndPoint? _localEndPoint;
 
     private protected UringSocketStream(int fd, EndPoint? remoteEndPoint)
         : this(new SharedFd(fd, "socket"), remoteEndPoint)
@@ -27,11 +28,14 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     private protected UringSocketStream(SharedFd socket, EndPoint? remoteEndPoint)
     {
         _socket = socket;
-        _socket.Context = this;
         RemoteEndPoint = remoteEndPoint;
+        // Read once, at connect or accept: read later (by a message built on a diagnostics thread while the socket
+        // closes) the number could already name another socket.
+        _localEndPoint = SockAddr.SockName(socket.Raw);
+        _socket.Context = this;
     }
 
-    string IFdContext.Describe() => SockAddr.Describe("socket", LocalEndPoint, RemoteEndPoint);
+    string IFdContext.Describe() => SockAddr.Describe("socket", _localEndPoint, RemoteEndPoint);
 
     /// <summary>The socket's file descriptor (-1 once closed).</summary>
     public int Fd => _socket.Number;
@@ -42,8 +46,8 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
-    /// <summary>This side's address.</summary>
-    public EndPoint? LocalEndPoint => _socket.IsClosing ? null : SockAddr.SockName(_socket.Number);
+    /// <summary>This side's address (null once closed).</summary>
+    public EndPoint? LocalEndPoint => _socket.IsClosing ? null : _localEndPoint;
 
     internal FileRef FileRef => FileRef.Fd(_socket.Raw); // the submit path refuses a closed socket, with the buffer
 
