@@ -240,9 +240,9 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             return MapError(-result, operation, buffer)
                 ?? new UringException(-result, operation, _sqeFd, $"'{Fd.Description}' was closed while the operation was pending.") { Buffer = buffer };
         }
-        // An opcode this kernel lacks (or that an override disabled) fails with the typed "needs kernel X" error.
+        // An opcode the driver lacks (this kernel, an override, or the userspace ring) fails with the typed error.
         return MapError(-result, operation, buffer)
-            ?? UringSafe.Raw.UringCapabilities.UnsupportedOrNull(Opcode, -result, _sqeFd, buffer)
+            ?? _reactor!.RingDriver.UnsupportedOrNull(Opcode, UserData, -result, _sqeFd, buffer)
             ?? UringException.FromResult(result, Opcode, _sqeFd, buffer);
     }
 
