@@ -14,12 +14,13 @@ public sealed class EchoWorkload : Workload
 {
     private const int PortBase = 21400;
     private const int WarmupSecs = 2;
+    private static readonly Dictionary<string, string> Userspace = new() { ["URINGSAFE_DRIVER"] = "userspace" };
 
     /// <inheritdoc/>
     public override string Name => "echo";
 
     /// <inheritdoc/>
-    public override string Description => "TCP echo, loadgen 64 B / 4 KiB x 50 / 500 conns: UringSafe EchoServer vs C epoll, C liburing -d, .NET Sockets";
+    public override string Description => "TCP echo, loadgen 64 B / 4 KiB x 50 / 500 conns: UringSafe EchoServer (kernel and userspace ring) vs C epoll, C liburing -d, .NET Sockets";
 
     /// <inheritdoc/>
     public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
@@ -34,6 +35,7 @@ public sealed class EchoWorkload : Workload
                 [
                     new EchoImpl("c-liburing-d", PortBase + 3, ServerHost.CPeer("echo_uring"), p => ["-p", p, "-d"], conns, size, secs),
                     new EchoImpl("uringsafe", PortBase + 1, ServerHost.Sample("EchoServer"), p => ["127.0.0.1", p, "--quiet", "--reactors", "1"], conns, size, secs),
+                    new EchoImpl("uringsafe-userspace", PortBase + 6, ServerHost.Sample("EchoServer") with { Environment = Userspace }, p => ["127.0.0.1", p, "--quiet", "--reactors", "1"], conns, size, secs),
                     new EchoImpl("c-epoll", PortBase + 2, ServerHost.CPeer("echo_epoll"), p => ["-p", p], conns, size, secs),
                     new EchoImpl("dotnet-sockets", PortBase + 4, ServerHost.DotnetPeer("EchoServer"), p => [p], conns, size, secs),
                 ];

@@ -110,6 +110,9 @@ internal sealed class ServerHost : IDisposable
     /// <summary>How to run one server program and build it first.</summary>
     public sealed record Program(string Name, Action<BenchContext> Build, Func<BenchContext, (string File, string[] Prefix)> Command)
     {
+        /// <summary>Environment variables the server runs with (URINGSAFE_DRIVER=userspace for the userspace ring).</summary>
+        public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
         public void Ensure(BenchContext context)
         {
             lock (s_built)
@@ -180,6 +183,8 @@ internal sealed class ServerHost : IDisposable
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in prefix.Concat(args))
             psi.ArgumentList.Add(a);
+        foreach (KeyValuePair<string, string> e in program.Environment ?? new Dictionary<string, string>())
+            psi.Environment[e.Key] = e.Value;
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };

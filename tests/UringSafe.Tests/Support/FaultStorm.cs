@@ -477,7 +477,7 @@ internal sealed class FaultStorm
                     _report.InjectedRefusals = f.Refusals;
                     _report.InjectedReapHolds = f.ReapHolds;
                 }
-                _report.KernelDroppedCqes = reactor.Ring.CqOverflowCount;
+                _report.KernelDroppedCqes = reactor.Driver == ReactorDriver.KernelRing ? reactor.Ring.CqOverflowCount : 0; // the userspace ring never drops
                 if (_report.KernelDroppedCqes != 0)
                     _report.Violation($"the kernel dropped {_report.KernelDroppedCqes} completions (IORING_CQ overflow counter)");
                 _report.InFlightBeforeDispose = reactor.InFlight;
@@ -651,7 +651,8 @@ internal sealed class FaultStorm
         _report.OwnPipe = new FileInfo($"/proc/self/fd/{_pipeWrite}").LinkTarget ?? "";
 
         _registeredPool = new IoBufferPool(16 * 1024, 64);
-        _registeredPool.RegisterWith(_reactor!.Ring);
+        if (_reactor!.Driver == ReactorDriver.KernelRing)
+            _registeredPool.RegisterWith(_reactor.Ring); // the userspace ring has no registered buffers: plain reads and writes
         _plainPool = new IoBufferPool(8 * 1024, 64);
         _provided = new ProvidedBufferPool(2048, 64);
 

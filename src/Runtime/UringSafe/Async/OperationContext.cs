@@ -12,7 +12,7 @@ public readonly unsafe struct OperationContext
     private readonly byte* _scratch;
     private readonly byte* _used;
 
-    internal OperationContext(Ring ring, byte* scratch, int scratchSize, byte* used)
+    internal OperationContext(Ring? ring, byte* scratch, int scratchSize, byte* used)
     {
         Ring = ring;
         _scratch = scratch;
@@ -20,8 +20,9 @@ public readonly unsafe struct OperationContext
         _used = used;
     }
 
-    /// <summary>The reactor's ring.</summary>
-    public Ring Ring { get; }
+    /// <summary>The reactor's kernel ring, to test registered buffers and files; null on the userspace ring, where
+    /// nothing is registered with a kernel.</summary>
+    public Ring? Ring { get; }
 
     /// <summary>Start of the scratch area (zeroed, 8-byte aligned).</summary>
     public nint Scratch

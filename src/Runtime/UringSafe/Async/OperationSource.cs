@@ -246,9 +246,9 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             return _reactor.ShutdownError(operation, _sqeFd, buffer);
         if (cancelled && Timeout > TimeSpan.Zero && !CancelRequested)
             return new UringTimeoutException(operation, Timeout, buffer);
-        // An opcode this kernel lacks (or that an override disabled) fails with the typed "needs kernel X" error.
+        // An opcode the driver lacks (this kernel, an override, or the userspace ring) fails with the typed error.
         return MapError(-result, operation, buffer)
-            ?? UringSafe.Raw.UringCapabilities.UnsupportedOrNull(Opcode, -result, _sqeFd, buffer)
+            ?? _reactor!.RingDriver.UnsupportedOrNull(Opcode, UserData, -result, _sqeFd, buffer)
             ?? UringException.FromResult(result, Opcode, _sqeFd, buffer);
     }
 

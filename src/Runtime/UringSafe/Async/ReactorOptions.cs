@@ -3,6 +3,13 @@ namespace UringSafe.Async;
 /// <summary>How a <see cref="UringReactor"/> sets up its ring.</summary>
 public sealed record ReactorOptions
 {
+    /// <summary>
+    /// What executes the reactor's requests: the kernel's io_uring, or the userspace ring where io_uring is blocked.
+    /// Default <see cref="ReactorDriver.Auto"/>, which the environment variable <c>URINGSAFE_DRIVER</c>
+    /// (<c>auto</c>, <c>kernel</c>, <c>userspace</c>) overrides; an explicit value here is never overridden.
+    /// </summary>
+    public ReactorDriver Driver { get; init; }
+
     /// <summary>SQ entries of the reactor's ring. Default 256.</summary>
     public uint Entries { get; init; } = 256;
 

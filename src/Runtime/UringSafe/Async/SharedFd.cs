@@ -190,6 +190,7 @@ public sealed class SharedFd
             }
         }
         _fixedIndex = -1;
+        _reactor?.ForgetFd(_fd); // the userspace ring drops its epoll registration before the number can be reused
         CloseOrphan(_fd);
         _closed = true;
         Interlocked.MemoryBarrier(); // pairs with CloseAsync: it publishes its signal, then reads _closed
@@ -203,8 +204,10 @@ public sealed class SharedFd
     /// </summary>
     internal static void CloseOrphan(int fd)
     {
-        if (fd >= 0)
-            Tmds.Linux.LibC.close(fd);
+        if (fd < 0)
+            return;
+        UringReactor.CurrentOrNull?.ForgetFd(fd); // the userspace ring may have seen the number (an armed accept's socket)
+        Tmds.Linux.LibC.close(fd);
     }
 
     /// <inheritdoc/>

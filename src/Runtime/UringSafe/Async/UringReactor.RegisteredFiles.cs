@@ -15,7 +15,7 @@ public sealed partial class UringReactor
         ThrowIfNotOwner();
         if (_freeFileSlots is null)
         {
-            _ring.RegisterFilesSparse(FileTableSize);
+            _driver.RegisterFilesSparse(FileTableSize);
             _freeFileSlots = new Stack<int>(FileTableSize);
             for (int i = FileTableSize - 1; i >= 0; i--)
                 _freeFileSlots.Push(i);
@@ -24,7 +24,7 @@ public sealed partial class UringReactor
             throw new InvalidOperationException($"The reactor's registered file table is full ({FileTableSize} files). Unregister some first.");
         try
         {
-            _ring.UpdateFiles((uint)index, [fd]);
+            _driver.UpdateFiles((uint)index, [fd]);
         }
         catch
         {
@@ -40,7 +40,7 @@ public sealed partial class UringReactor
         ThrowIfNotOwner();
         if (_freeFileSlots is null)
             return;
-        _ring.UpdateFiles((uint)index, [-1]);
+        _driver.UpdateFiles((uint)index, [-1]);
         _freeFileSlots.Push(index);
     }
 }

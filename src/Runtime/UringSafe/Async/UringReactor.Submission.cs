@@ -59,11 +59,11 @@ public sealed unsafe partial class UringReactor
         int needed = slot.Timeout > TimeSpan.Zero ? 2 : 1;
         if (_faults is not null && _faults.RefuseSubmit())
             return Refusal.FaultInjected;
-        if (_ring.SqSpaceLeft < needed)
+        if (_driver.SqSpaceLeft < needed)
         {
             Metrics.SqFullWait();
-            _ring.Submit();
-            if (_ring.SqSpaceLeft < needed)
+            _driver.Submit();
+            if (_driver.SqSpaceLeft < needed)
                 return Refusal.SubmissionQueueFull;
         }
         if (_maxInFlight > 0 && _inFlight >= _maxInFlight)
@@ -75,7 +75,7 @@ public sealed unsafe partial class UringReactor
         Sqe sqe = default;
         try
         {
-            slot.Prepare(ref sqe, new OperationContext(_ring, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
+            slot.Prepare(ref sqe, new OperationContext(_driver.KernelRing, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
         }
         catch
         {
@@ -94,12 +94,12 @@ public sealed unsafe partial class UringReactor
         }
         if (needed == 2)
             sqe.Flags |= SqeFlags.IoLink;
-        _ring.TryPush(in sqe);
+        _driver.TryPush(in sqe);
         if (needed == 2)
         {
             var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
             *ts = KernelTimespec.From(slot.Timeout);
-            new LinkTimeout((nint)ts).UserData(UserData.Ignore).WriteTo(ref _ring.GetSqe());
+            _driver.TryPush(new LinkTimeout((nint)ts).UserData(UserData.Ignore).Build()); // room checked above
         }
         slot.UserData = userData;
         slot.IsLive = true;
@@ -171,7 +171,7 @@ public sealed unsafe partial class UringReactor
     /// </summary>
     internal void SubmitInternal(in Sqe sqe)
     {
-        if (_deferredInternal.Count == 0 && _ring.TryPush(in sqe))
+        if (_deferredInternal.Count == 0 && _driver.TryPush(in sqe))
             return;
         _deferredInternal.Enqueue(sqe);
         FlushDeferredInternal();
@@ -181,17 +181,17 @@ public sealed unsafe partial class UringReactor
     {
         while (_deferredInternal.Count > 0)
         {
-            if (!_ring.TryPush(_deferredInternal.Peek()))
+            if (!_driver.TryPush(_deferredInternal.Peek()))
             {
                 try
                 {
-                    _ring.Submit();
+                    _driver.Submit();
                 }
                 catch (UringException)
                 {
                     return; // the kernel is busy (EBUSY/EAGAIN): the next loop turn tries again
                 }
-                if (!_ring.TryPush(_deferredInternal.Peek()))
+                if (!_driver.TryPush(_deferredInternal.Peek()))
                     return;
             }
             _deferredInternal.Dequeue();

@@ -23,7 +23,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     /// so the memory they lent (pinned arrays, paths, statx buffers) is never collected while the kernel may use it.</summary>
     private static readonly List<OperationSlot> s_abandoned = new();
 
-    private readonly Ring _ring;
+    private readonly UringSafe.Driver.RingDriver _driver;
     private readonly SlotTable _slots;
     private object?[] _pools = new object?[8];
     private readonly int _maxInFlight;
@@ -59,12 +59,12 @@ public sealed unsafe partial class UringReactor : IDisposable
         options ??= new ReactorOptions();
         if (t_current is not null)
             throw new InvalidOperationException("This thread already runs a UringReactor; use one reactor per thread.");
-        _ring = CreateRing(options);
+        _driver = CreateDriver(options);
         _ownerThreadId = Environment.CurrentManagedThreadId;
         _shutdownTimeout = options.ShutdownTimeout;
         _maxInFlight = options.MaxInFlight;
         _slots = new SlotTable(options.MaxInFlight > 0 ? Math.Min(options.MaxInFlight, 4096) : 256);
-        _backlog = new Cqe[Math.Max(64, (int)_ring.CqEntries)];
+        _backlog = new Cqe[Math.Max(64, (int)_driver.CqEntries)];
         _faults = options.FaultInjection is { } f ? new FaultInjector(f) : null;
         FaultInjector = _faults;
         _captureCallSites = options.CaptureCallSites;
@@ -132,9 +132,6 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     /// <summary>This reactor's process-wide id (it names the reactor in messages between rings and in diagnostics).</summary>
     public int Id { get; }
-
-    /// <summary>The reactor's ring (for registration; don't submit on it directly while the reactor runs).</summary>
-    public Ring Ring => _ring;
 
     /// <summary>Operations submitted and not yet finally completed. Readable from any thread.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -243,10 +240,10 @@ public sealed unsafe partial class UringReactor : IDisposable
     {
         // Submitted at once: this thread may block right after posting (a .Wait(), a lock), and an SQE that sits in
         // our queue would leave the target asleep.
-        SubmitInternal(new MsgRing(target._ring.RingFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
+        SubmitInternal(new MsgRing(target._driver.RingFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
         try
         {
-            _ring.Submit();
+            _driver.Submit();
         }
         catch (UringException)
         {
@@ -291,7 +288,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         FlushDeferredInternal();
         if (_faults is not null && _faults.OnLoopTurn(this))
         {
-            _ring.Submit(); // injected: don't reap this turn, so a small CQ overflows for real
+            _driver.Submit(); // injected: don't reap this turn, so a small CQ overflows for real
             return;
         }
         // Never block once the awaited task is done: nothing else may ever complete to wake us.
@@ -300,18 +297,18 @@ public sealed unsafe partial class UringReactor : IDisposable
             Interlocked.Exchange(ref _sleeping, 1);
             _waiting = true;
             if (!_remote.IsEmpty)
-                _ring.Submit();
+                _driver.Submit();
             else if (_faults is { HasDelayed: true })
-                _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(1));
+                _driver.SubmitAndWait(1, TimeSpan.FromMilliseconds(1));
             else
-                _ring.SubmitAndWait(1);
+                _driver.SubmitAndWait(1);
             _waiting = false;
             _turnStart = System.Diagnostics.Stopwatch.GetTimestamp();
             Volatile.Write(ref _sleeping, 0);
         }
         else
         {
-            _ring.Submit();
+            _driver.Submit();
         }
         DispatchCompletions();
     }
@@ -345,7 +342,7 @@ public sealed unsafe partial class UringReactor : IDisposable
                 if (_disposed)
                     return;
                 _backlogHead = _backlogCount = 0;
-                int n = _ring.CopyCompletions(_backlog);
+                int n = _driver.CopyCompletions(_backlog);
                 if (n == 0)
                     return;
                 _backlogCount = n;
@@ -549,7 +546,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         _disposed = true;
         s_reactors.TryRemove(Id, out _);
-        _ring.Dispose();
+        _driver.Dispose();
         _wakeFd.Dispose();
         if (_inFlight == 0)
         {
@@ -591,9 +588,9 @@ public sealed unsafe partial class UringReactor : IDisposable
             FlushDeferredInternal();
             _faults?.ReleaseAll(this);
             if (_inFlight > 0)
-                _ring.SubmitAndWait(1, TimeSpan.FromMilliseconds(50));
+                _driver.SubmitAndWait(1, TimeSpan.FromMilliseconds(50));
             else
-                _ring.Submit();
+                _driver.Submit();
             DispatchCompletions();
         }
     }

@@ -12,24 +12,24 @@ namespace UringSafe.Buffers;
 public static unsafe class BufferLending
 {
     /// <summary>Lends an <see cref="IoBuffer"/>: from now on its memory belongs to the kernel.</summary>
-    public static BufferLease Lend(IoBuffer buffer, Ring ring)
+    public static BufferLease Lend(IoBuffer buffer, Ring? ring)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         return new BufferLease(buffer.BeginLend(ring), default);
     }
 
     /// <summary>Pins an array for the operation's lifetime.</summary>
-    public static BufferLease Lend(byte[] buffer, Ring ring)
+    public static BufferLease Lend(byte[] buffer, Ring? ring)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         return Lend(new Memory<byte>(buffer), ring);
     }
 
     /// <summary>Pins memory for the operation's lifetime.</summary>
-    public static BufferLease Lend(Memory<byte> buffer, Ring ring) => Lend((ReadOnlyMemory<byte>)buffer, ring);
+    public static BufferLease Lend(Memory<byte> buffer, Ring? ring) => Lend((ReadOnlyMemory<byte>)buffer, ring);
 
     /// <summary>Pins memory for the operation's lifetime.</summary>
-    public static BufferLease Lend(ReadOnlyMemory<byte> buffer, Ring ring)
+    public static BufferLease Lend(ReadOnlyMemory<byte> buffer, Ring? ring)
     {
         var pin = buffer.Pin();
         return new BufferLease(new LentRegion((nint)pin.Pointer, buffer.Length, buffer.Length, -1), pin);

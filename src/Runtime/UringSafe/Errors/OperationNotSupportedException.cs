@@ -33,6 +33,28 @@ public sealed class OperationNotSupportedException : UringException
         Message = Format(opcode, requiredKernel, kernelVersion, kernelRelease, errno, disabledByOverride, fd);
     }
 
+    /// <summary>The exception for an opcode (or a variant of it, <paramref name="what"/>) that a driver without the
+    /// kernel ring can't run.</summary>
+    internal OperationNotSupportedException(IoUringOpcode opcode, Async.ReactorDriver driver, string what, int fd)
+        : base(UringSafe.Errno.EOPNOTSUPP, opcode.ToString(), fd)
+    {
+        Interop.HostFacts host = Interop.HostFacts.Read();
+        Opcode = opcode;
+        Driver = driver;
+        RequiredKernel = UringCapabilities.MinimumKernel(opcode);
+        KernelVersion = host.KernelVersion;
+        KernelRelease = host.KernelRelease;
+        string target = fd >= 0 ? $" on fd {fd}" : "";
+        Message = $"{opcode}{target} is not supported by the userspace ring (ReactorDriver.{driver}): {what}. " +
+                  "Run where io_uring is available with ReactorOptions.Driver = KernelRing (or URINGSAFE_DRIVER=kernel), " +
+                  "or use an operation both drivers run (docs/architecture.md, \"Driver\").";
+    }
+
+    /// <summary>The driver that lacks the operation: <see cref="Async.ReactorDriver.KernelRing"/> when the kernel lacks it
+    /// (or an override disabled it), <see cref="Async.ReactorDriver.UserspaceRing"/> when the userspace ring has no
+    /// implementation of it.</summary>
+    public Async.ReactorDriver Driver { get; } = Async.ReactorDriver.KernelRing;
+
     /// <summary>The operation the kernel lacks.</summary>
     public IoUringOpcode Opcode { get; }
 

@@ -19,9 +19,12 @@ public sealed class DmaFile : IAsyncDisposable
     /// <summary>The underlying file.</summary>
     public UringFile File => _file;
 
-    /// <summary>Opens <paramref name="path"/> for direct reads (add <see cref="OpenFlags.ReadWrite"/> to write).</summary>
+    /// <summary>Opens <paramref name="path"/> for direct reads (add <see cref="OpenFlags.ReadWrite"/> to write). Needs the
+    /// kernel ring: on the userspace ring it throws <see cref="KernelRingRequiredException"/>.</summary>
     public static async ValueTask<DmaFile> OpenAsync(string path, OpenFlags flags = OpenFlags.ReadOnly, CancellationToken cancellationToken = default)
     {
+        if (UringReactor.Current.Driver != ReactorDriver.KernelRing)
+            throw new KernelRingRequiredException("DmaFile (O_DIRECT reads and writes through the kernel ring)");
         try
         {
             return new DmaFile(await UringFile.OpenAsync(path, flags | OpenFlags.Direct, cancellationToken: cancellationToken));

@@ -50,7 +50,7 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
         if (t_nextGroup < 0x4000)
             t_nextGroup = 0x4000;
         GroupId = t_nextGroup++;
-        _bufferRing = _reactor.Ring.SetupBufferRing(GroupId, (uint)maxCount);
+        _bufferRing = _reactor.RingDriver.SetupBufferRing(GroupId, (uint)maxCount);
         _generations = new uint[maxCount];
         _states = new byte[maxCount];
         AddChunk();
@@ -215,7 +215,7 @@ public sealed unsafe class ProvidedBufferPool : IDisposable
             return;
         _disposed = true;
         _starved.Clear();
-        if (!_reactor.Ring.IsDisposed)
+        if (!_reactor.RingDriver.IsDisposed)
             _bufferRing.Dispose();
         if (ArmedReceivers == 0 && _lentToSends == 0)
         {

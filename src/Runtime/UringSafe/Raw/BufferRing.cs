@@ -12,13 +12,13 @@ namespace UringSafe.Raw;
 /// </summary>
 public sealed unsafe class BufferRing : IDisposable
 {
-    private readonly Ring _ring;
+    private readonly Ring? _ring;     // null: not registered with a kernel ring; the userspace driver consumes it
     private readonly BufRingEntry* _entries;
     private readonly nuint _size;
     private readonly uint _mask;
     private bool _disposed;
 
-    internal BufferRing(Ring ring, ushort groupId, uint entries, bool incremental)
+    internal BufferRing(Ring? ring, ushort groupId, uint entries, bool incremental)
     {
         if (entries == 0 || entries > 32768 || !BitOperations.IsPow2(entries))
             throw new ArgumentOutOfRangeException(nameof(entries), entries, "A buffer ring needs a power-of-two entry count between 1 and 32768.");
@@ -32,6 +32,9 @@ public sealed unsafe class BufferRing : IDisposable
         if (mem == (void*)-1)
             throw new UringException(errno, "mmap(buffer ring)");
         _entries = (BufRingEntry*)mem;
+        IsIncremental = incremental;
+        if (ring is null)
+            return;
         BufRingRegistration reg = default;
         reg.RingAddr = (ulong)mem;
         reg.RingEntries = entries;
@@ -46,8 +49,36 @@ public sealed unsafe class BufferRing : IDisposable
             munmap(mem, (Tmds.Linux.size_t)(ulong)_size);
             throw;
         }
-        IsIncremental = incremental;
     }
+
+    /// <summary>A ring no kernel consumes: the userspace driver takes buffers from its head, with the kernel's
+    /// head/tail semantics, so <see cref="Net.ProvidedBufferPool"/> works unchanged on both drivers.</summary>
+    internal static BufferRing Unregistered(ushort groupId, uint entries) => new(null, groupId, entries, incremental: false);
+
+    private ushort _head; // the consumer's head, for an unregistered ring (the kernel keeps its own)
+
+    /// <summary>Buffers published and not yet taken (unregistered ring).</summary>
+    internal int Available => (ushort)(Volatile.Read(ref Tail) - _head);
+
+    /// <summary>The buffer at the head, without taking it (unregistered ring).</summary>
+    internal bool TryPeek(out nint address, out uint length, out ushort bufferId)
+    {
+        if (_disposed || Available == 0)
+        {
+            address = 0;
+            length = 0;
+            bufferId = 0;
+            return false;
+        }
+        BufRingEntry* e = &_entries[_head & _mask];
+        address = (nint)e->Addr;
+        length = e->Len;
+        bufferId = e->Bid;
+        return true;
+    }
+
+    /// <summary>Takes the buffer at the head, as the kernel does when data arrived in it (unregistered ring).</summary>
+    internal void Consume() => _head++;
 
     /// <summary>The buffer group id SQEs name in <c>buf_group</c>.</summary>
     public ushort GroupId { get; }
@@ -82,7 +113,7 @@ public sealed unsafe class BufferRing : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        _ring.UnregisterBufferRing(GroupId);
+        _ring?.UnregisterBufferRing(GroupId);
         munmap(_entries, (Tmds.Linux.size_t)(ulong)_size);
     }
 }

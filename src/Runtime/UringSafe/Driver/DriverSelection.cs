@@ -1,0 +1,64 @@
+using UringSafe.Async;
+using UringSafe.Driver.Userspace;
+using UringSafe.Raw;
+
+namespace UringSafe.Driver;
+
+/// <summary>
+/// Picks a reactor's driver: <see cref="ReactorOptions.Driver"/> when set, else <c>URINGSAFE_DRIVER</c>, else Auto,
+/// which takes the kernel ring where it can be set up and the userspace ring otherwise (said once per process, with
+/// the cause, as an EventSource event and one stderr line).
+/// </summary>
+internal static class DriverSelection
+{
+    public const string EnvironmentVariable = "URINGSAFE_DRIVER";
+
+    private static int s_fallbackReported;
+
+    /// <summary>Why Auto took the userspace ring in this process, or null while it has not.</summary>
+    public static string? AutoFallbackReason { get; private set; }
+
+    /// <summary>What <paramref name="options"/> asks for after the environment's override of Auto.</summary>
+    public static ReactorDriver Requested(ReactorOptions options)
+        => options.Driver != ReactorDriver.Auto ? options.Driver : FromEnvironment(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    internal static ReactorDriver FromEnvironment(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => ReactorDriver.Auto,
+        "kernel" => ReactorDriver.KernelRing,
+        "userspace" => ReactorDriver.UserspaceRing,
+        _ => throw new InvalidOperationException(
+            $"{EnvironmentVariable}='{value}' is not a driver UringSafe knows: use auto, kernel or userspace (or unset it for auto)."),
+    };
+
+    /// <summary>Creates the driver; <paramref name="createKernelRing"/> sets up the kernel ring with the reactor's flags.</summary>
+    public static RingDriver Create(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing)
+    {
+        switch (Requested(options))
+        {
+            case ReactorDriver.KernelRing:
+                return new KernelRingDriver(createKernelRing(options));
+            case ReactorDriver.UserspaceRing:
+                return new UserspaceRingDriver(options.Entries);
+        }
+        try
+        {
+            return new KernelRingDriver(createKernelRing(options));
+        }
+        catch (UringUnavailableException e)
+        {
+            ReportFallback(e.Message);
+            return new UserspaceRingDriver(options.Entries);
+        }
+    }
+
+    private static void ReportFallback(string cause)
+    {
+        AutoFallbackReason = cause;
+        if (Interlocked.Exchange(ref s_fallbackReported, 1) != 0)
+            return;
+        UringEventSource.Log.DriverFallback(cause);
+        Console.Error.WriteLine($"UringSafe: io_uring is unavailable, so reactors run the userspace ring (ReactorDriver.UserspaceRing): {cause} " +
+            $"Set ReactorOptions.Driver = KernelRing (or {EnvironmentVariable}=kernel) to require io_uring instead.");
+    }
+}
