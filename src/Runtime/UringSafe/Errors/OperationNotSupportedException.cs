@@ -35,7 +35,7 @@ public sealed class OperationNotSupportedException : UringException
 
     /// <summary>The exception for an opcode (or a variant of it, <paramref name="what"/>) that a driver without the
     /// kernel ring can't run.</summary>
-    internal OperationNotSupportedException(IoUringOpcode opcode, Async.ReactorDriver driver, string what, int fd)
+    internal OperationNotSupportedException(IoUringOpcode opcode, ReactorDriver driver, string what, int fd)
         : base(UringSafe.Errno.EOPNOTSUPP, opcode.ToString(), fd)
     {
         Interop.HostFacts host = Interop.HostFacts.Read();
@@ -50,10 +50,10 @@ public sealed class OperationNotSupportedException : UringException
                   "or use an operation both drivers run (docs/architecture.md, \"Driver\").";
     }
 
-    /// <summary>The driver that lacks the operation: <see cref="Async.ReactorDriver.KernelRing"/> when the kernel lacks it
-    /// (or an override disabled it), <see cref="Async.ReactorDriver.UserspaceRing"/> when the userspace ring has no
+    /// <summary>The driver that lacks the operation: <see cref="ReactorDriver.KernelRing"/> when the kernel lacks it
+    /// (or an override disabled it), <see cref="ReactorDriver.UserspaceRing"/> when the userspace ring has no
     /// implementation of it.</summary>
-    public Async.ReactorDriver Driver { get; } = Async.ReactorDriver.KernelRing;
+    public ReactorDriver Driver { get; } = ReactorDriver.KernelRing;
 
     /// <summary>The operation the kernel lacks.</summary>
     public IoUringOpcode Opcode { get; }

@@ -1,8 +1,8 @@
-using UringSafe.Async;
+using UringSafe.Driver;
 using UringSafe.Driver.Userspace;
 using UringSafe.Raw;
 
-namespace UringSafe.Driver;
+namespace UringSafe.Async;
 
 /// <summary>
 /// Picks a reactor's driver: <see cref="ReactorOptions.Driver"/> when set, else <c>URINGSAFE_DRIVER</c>, else Auto,
@@ -16,7 +16,7 @@ internal static class DriverSelection
     private static int s_fallbackReported;
 
     /// <summary>Why Auto took the userspace ring in this process, or null while it has not.</summary>
-    public static string? AutoFallbackReason { get; private set; }
+    public static string? AutoFallbackReason => KernelRingRequiredException.AutoFallbackReason;
 
     /// <summary>What <paramref name="options"/> asks for after the environment's override of Auto.</summary>
     public static ReactorDriver Requested(ReactorOptions options)
@@ -54,7 +54,7 @@ internal static class DriverSelection
 
     private static void ReportFallback(string cause)
     {
-        AutoFallbackReason = cause;
+        KernelRingRequiredException.AutoFallbackReason = cause;
         if (Interlocked.Exchange(ref s_fallbackReported, 1) != 0)
             return;
         UringEventSource.Log.DriverFallback(cause);

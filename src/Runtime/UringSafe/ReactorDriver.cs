@@ -1,6 +1,6 @@
-namespace UringSafe.Async;
+namespace UringSafe;
 
-/// <summary>What executes a reactor's requests (<see cref="ReactorOptions.Driver"/>, env <c>URINGSAFE_DRIVER</c>).</summary>
+/// <summary>What executes a reactor's requests (<see cref="Async.ReactorOptions.Driver"/>, env <c>URINGSAFE_DRIVER</c>).</summary>
 public enum ReactorDriver
 {
     /// <summary>The kernel's io_uring where it can be set up, else the userspace ring (said once, with the cause).</summary>
