@@ -34,6 +34,7 @@ internal sealed class UringConnection : ConnectionContext,
     private readonly OutputSender _sender;
     private ConnectionAbortedException? _abortReason;
     private int _shutdownRequested;
+    private bool _flushPending, _stopReceiving, _receiveEnded; // the multishot receive loop's (reactor thread)
     private Task _processing = Task.CompletedTask;
     private IDictionary<object, object?>? _items;
 
@@ -163,7 +164,7 @@ internal sealed class UringConnection : ConnectionContext,
         ProvidedBufferPool pool = _rc.ProvidedBuffers;
         try
         {
-            while (true)
+            while (!_stopReceiving)
             {
                 ReceivedBuffer lease;
                 try
@@ -177,12 +178,25 @@ internal sealed class UringConnection : ConnectionContext,
                 }
                 if (lease.IsEndOfStream)
                     break;
+                // Every lease is copied and handed back at once, paused or not: a connection nobody reads holds none of
+                // the reactor's shared buffers, whatever the kernel took before the pause landed.
                 int n = lease.Length;
                 lease.Span.CopyTo(writer.GetSpan(n));
                 lease.Return();
                 writer.Advance(n);
-                FlushResult flush = await writer.FlushAsync();
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (_flushPending)
+                    continue; // flushed when the pending flush completes
+                ValueTask<FlushResult> flush = writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    // The pipe is full: keep the rest in the socket (the sockets transport's back-pressure).
+                    _flushPending = true;
+                    _stream.PauseReceiving();
+                    _ = AwaitFlushAsync(flush);
+                    continue;
+                }
+                FlushResult result = flush.Result;
+                if (result.IsCompleted || result.IsCanceled)
                     break;
             }
         }
@@ -193,9 +207,48 @@ internal sealed class UringConnection : ConnectionContext,
         }
         finally
         {
+            _receiveEnded = true;
             _stream.StopReceiving();
             EndReceive(error);
         }
+    }
+
+    /// <summary>Waits for a flush the pipe held back (its continuation runs on the reactor), flushes what arrived while
+    /// paused, and resumes receiving; or stops the receive loop when the application is done with the input.</summary>
+    private async Task AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        PipeWriter writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                FlushResult result = await flush;
+                if (_receiveEnded)
+                    return;
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    StopReceiveLoop();
+                    return;
+                }
+                if (writer.UnflushedBytes == 0)
+                    break;
+                flush = writer.FlushAsync();
+            }
+            _flushPending = false;
+            _stream.ResumeReceiving();
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionError(_rc.Logger, ConnectionId, "receive", e);
+            StopReceiveLoop();
+        }
+    }
+
+    /// <summary>Ends the receive loop: its pending read returns the end of the stream (reactor thread).</summary>
+    private void StopReceiveLoop()
+    {
+        _stopReceiving = true;
+        _stream.StopReceiving();
     }
 
     private void EndReceive(Exception? error)
