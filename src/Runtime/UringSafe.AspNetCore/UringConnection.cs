@@ -33,6 +33,7 @@ internal sealed class UringConnection : ConnectionContext,
     private readonly FeatureCollection _features = new();
     private readonly OutputSender _sender;
     private ConnectionAbortedException? _abortReason;
+    private Exception? _sendEnded; // why the send loop ended early, for the input side
     private int _shutdownRequested;
     private bool _flushPending, _stopReceiving, _receiveEnded; // the multishot receive loop's (reactor thread)
     private Task _processing = Task.CompletedTask;
@@ -253,7 +254,9 @@ internal sealed class UringConnection : ConnectionContext,
 
     private void EndReceive(Exception? error)
     {
-        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? error);
+        // Like the sockets transport: a reason the connection ended for (an abort, the send loop's error) wins over
+        // what the receive saw.
+        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? Volatile.Read(ref _sendEnded) ?? error);
         // Like the sockets transport: the receive side ended, so the connection is closed as far as the app knows.
         // Cancelling runs the app's callbacks: keep them off the reactor.
         ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), this, preferLocal: false);
@@ -301,13 +304,16 @@ internal sealed class UringConnection : ConnectionContext,
                     break;
             }
         }
-        catch (UringSocketException e)
+        catch (UringSocketException e) when (IsDisconnect(e))
         {
-            error = MapError(e);
+            // The peer left (or we aborted): routine. The output's reader completes quietly, as with the sockets
+            // transport, so the application's writes end without an error; the input side gets the reason.
+            Volatile.Write(ref _sendEnded, MapError(e));
         }
         catch (Exception e)
         {
             error = e;
+            Volatile.Write(ref _sendEnded, e);
             Log.ConnectionError(_rc.Logger, ConnectionId, "send", e);
         }
         finally
@@ -318,6 +324,12 @@ internal sealed class UringConnection : ConnectionContext,
             _input.Writer.CancelPendingFlush();
         }
     }
+
+    /// <summary>The errors of a peer that went away or of our own abort (the sockets transport's reset and abort
+    /// errors, plus EPIPE, which .NET reports as <see cref="SocketError.Shutdown"/>).</summary>
+    private static bool IsDisconnect(UringSocketException e)
+        => e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted
+            or SocketError.OperationAborted or SocketError.NotConnected;
 
     private Exception MapError(UringSocketException e)
     {
