@@ -34,6 +34,7 @@ internal sealed class UringConnection : ConnectionContext,
     private readonly OutputSender _sender;
     private ConnectionAbortedException? _abortReason;
     private Exception? _sendEnded; // why the send loop ended early, for the input side
+    private CancellationTokenSource? _sendAbort; // created with the first ring send, cancelled by an abort (reactor thread)
     private int _shutdownRequested;
     private bool _flushPending, _stopReceiving, _receiveEnded; // the multishot receive loop's (reactor thread)
     private Task _processing = Task.CompletedTask;
@@ -295,8 +296,12 @@ internal sealed class UringConnection : ConnectionContext,
                 if (!data.IsEmpty)
                 {
                     await new SwitchToReactor(reactor);
-                    while (!data.IsEmpty)
-                        data = data.Slice(await _sender.SendOnRingAsync(data));
+                    // An abort cancels this token on the reactor; one that came before the token existed is seen here.
+                    CancellationToken abort = (_sendAbort ??= new CancellationTokenSource()).Token;
+                    while (!data.IsEmpty && Volatile.Read(ref _abortReason) is null)
+                        data = data.Slice(await _sender.SendOnRingAsync(data, abort));
+                    if (!data.IsEmpty)
+                        break; // aborted
                 }
                 // Only now, after the last send's final completion, may the pipe reuse the segments.
                 reader.AdvanceTo(result.Buffer.End);
@@ -310,6 +315,10 @@ internal sealed class UringConnection : ConnectionContext,
             // transport, so the application's writes end without an error; the input side gets the reason.
             Volatile.Write(ref _sendEnded, MapError(e));
         }
+        catch (OperationCanceledException) when (Volatile.Read(ref _abortReason) is not null)
+        {
+            // the abort ended a send that waited for room
+        }
         catch (Exception e)
         {
             error = e;
@@ -319,7 +328,7 @@ internal sealed class UringConnection : ConnectionContext,
         finally
         {
             // Done sending: shut the socket down, which also ends a pending receive (it returns 0).
-            RequestShutdown();
+            RequestShutdown(abortive: Volatile.Read(ref _abortReason) is not null);
             reader.Complete(error);
             _input.Writer.CancelPendingFlush();
         }
@@ -340,24 +349,38 @@ internal sealed class UringConnection : ConnectionContext,
             : e;
     }
 
-    /// <summary>Shuts the socket down (both directions) on the reactor thread, once.</summary>
-    private void RequestShutdown()
+    /// <summary>Shuts the socket down on the reactor thread, once: gracefully (FIN) when the send loop is done, or, for
+    /// an abort, so that the close sends RST.</summary>
+    private void RequestShutdown(bool abortive = false)
     {
         if (Interlocked.Exchange(ref _shutdownRequested, 1) != 0)
             return;
         if (_rc.Reactor.IsOnReactorThread)
-            _ = ShutdownAsync();
+            _ = ShutdownAsync(abortive);
+        else if (abortive)
+            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(abortive: true), this);
         else
-            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(), this);
+            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(abortive: false), this);
     }
 
-    private async Task ShutdownAsync()
+    private async Task ShutdownAsync(bool abortive)
     {
         if (_stream.Fd < 0)
             return;
         try
         {
-            await _stream.ShutdownAsync(SocketShutdown.Both);
+            if (abortive)
+            {
+                // Like the sockets transport, an aborted connection ends with RST: SO_LINGER 0 makes the close abortive,
+                // and only the receive side is shut (no FIN): that ends the receive loop; the token ends a pending send.
+                _stream.SetLingerZero();
+                _sendAbort?.Cancel();
+                await _stream.ShutdownAsync(SocketShutdown.Receive);
+            }
+            else
+            {
+                await _stream.ShutdownAsync(SocketShutdown.Both);
+            }
         }
         catch (Exception)
         {
@@ -368,8 +391,9 @@ internal sealed class UringConnection : ConnectionContext,
     public override void Abort(ConnectionAbortedException abortReason)
     {
         Interlocked.CompareExchange(ref _abortReason, abortReason, null);
+        // First: ending the send loop (its reader resumes inline, here) requests a shutdown too, a graceful one.
+        RequestShutdown(abortive: true);
         _output.Reader.CancelPendingRead();
-        RequestShutdown();
     }
 
     public override async ValueTask DisposeAsync()
