@@ -37,7 +37,7 @@ internal sealed class TestServer : IAsyncDisposable
     public static byte Pattern(long i) => (byte)(i * 31 + (i >> 12));
 
     public static async Task<TestServer> StartAsync(Action<UringSafeTransportOptions>? configure = null, ILoggerProvider? logs = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null, Action<WebApplication>? endpoints = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         services?.Invoke(builder.Services);
@@ -86,6 +86,7 @@ internal sealed class TestServer : IAsyncDisposable
             self.Gate.Wait(TimeSpan.FromSeconds(30));
             return "unblocked";
         });
+        endpoints?.Invoke(app);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         self = new TestServer(app, new Uri(address));

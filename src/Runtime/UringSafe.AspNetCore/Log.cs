@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using System.Net;
+using UringSafe.Net;
 
 namespace UringSafe.AspNetCore;
 
@@ -27,6 +28,10 @@ internal static class Log
     private static readonly Action<ILogger, EndPoint, int, Exception?> s_bound = LoggerMessage.Define<EndPoint, int>(
         LogLevel.Debug, new EventId(6, "Bound"), "Listening on {EndPoint} with {Reactors} io_uring reactor(s)");
 
+    private static readonly Action<ILogger, int, EndPoint, string, double, Exception?> s_acceptBackoff = LoggerMessage.Define<int, EndPoint, string, double>(
+        LogLevel.Warning, new EventId(7, "AcceptBackoff"),
+        "Reactor {Reactor} cannot accept on {EndPoint} ({Errno}): backing off {BackoffMs} ms, doubling, and serving the existing connections until an accept succeeds again");
+
     public static void Fallback(ILogger logger, string reason) => s_fallback(logger, reason, null);
 
     public static void ConnectionOpen(ILogger logger, string id, EndPoint? remote, int reactor) => s_connectionOpen(logger, id, remote, reactor, null);
@@ -36,6 +41,9 @@ internal static class Log
     public static void ConnectionError(ILogger logger, string id, string side, Exception e) => s_connectionError(logger, id, side, e);
 
     public static void AcceptError(ILogger logger, int reactor, EndPoint endPoint, Exception e) => s_acceptError(logger, reactor, endPoint, e);
+
+    public static void AcceptBackoff(ILogger logger, int reactor, EndPoint endPoint, TimeSpan backoff, UringSocketException e)
+        => s_acceptBackoff(logger, reactor, endPoint, e.ErrnoName, backoff.TotalMilliseconds, e);
 
     public static void Bound(ILogger logger, EndPoint endPoint, int reactors) => s_bound(logger, endPoint, reactors, null);
 }

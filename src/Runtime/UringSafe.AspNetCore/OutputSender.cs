@@ -71,13 +71,14 @@ internal sealed class OutputSender(UringTcpStream stream, UringReactor reactor, 
 
     /// <summary>One io_uring sendmsg of up to <see cref="SendVector.MaxSegments"/> segments of <paramref name="data"/>
     /// (call on the reactor thread; await it before advancing the pipe past <paramref name="data"/>). Returns the bytes
-    /// sent; 0 throws (the kernel accepted nothing: the peer is gone).</summary>
+    /// sent; 0 throws (the kernel accepted nothing: the peer is gone). <paramref name="cancellationToken"/> ends a send
+    /// that waits for room (an aborted connection).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> SendOnRingAsync(ReadOnlySequence<byte> data)
+    public async ValueTask<int> SendOnRingAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
     {
         counters?.CountRingSend();
         int n = await reactor.Execute<VectorSendOperation, int>(
-            new VectorSendOperation(stream.SharedFd.RefOn(reactor), Vector, data), stream.SharedFd);
+            new VectorSendOperation(stream.SharedFd.RefOn(reactor), Vector, data), stream.SharedFd, cancellationToken);
         if (n == 0)
             throw new UringSocketException(Net.SocketErrors.EPIPE, "SendMsg: the kernel accepted zero bytes");
         return n;

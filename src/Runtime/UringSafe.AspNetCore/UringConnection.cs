@@ -33,7 +33,10 @@ internal sealed class UringConnection : ConnectionContext,
     private readonly FeatureCollection _features = new();
     private readonly OutputSender _sender;
     private ConnectionAbortedException? _abortReason;
+    private Exception? _sendEnded; // why the send loop ended early, for the input side
+    private CancellationTokenSource? _sendAbort; // created with the first ring send, cancelled by an abort (reactor thread)
     private int _shutdownRequested;
+    private bool _flushPending, _stopReceiving, _receiveEnded; // the multishot receive loop's (reactor thread)
     private Task _processing = Task.CompletedTask;
     private IDictionary<object, object?>? _items;
 
@@ -163,7 +166,7 @@ internal sealed class UringConnection : ConnectionContext,
         ProvidedBufferPool pool = _rc.ProvidedBuffers;
         try
         {
-            while (true)
+            while (!_stopReceiving)
             {
                 ReceivedBuffer lease;
                 try
@@ -177,12 +180,25 @@ internal sealed class UringConnection : ConnectionContext,
                 }
                 if (lease.IsEndOfStream)
                     break;
+                // Every lease is copied and handed back at once, paused or not: a connection nobody reads holds none of
+                // the reactor's shared buffers, whatever the kernel took before the pause landed.
                 int n = lease.Length;
                 lease.Span.CopyTo(writer.GetSpan(n));
                 lease.Return();
                 writer.Advance(n);
-                FlushResult flush = await writer.FlushAsync();
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (_flushPending)
+                    continue; // flushed when the pending flush completes
+                ValueTask<FlushResult> flush = writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    // The pipe is full: keep the rest in the socket (the sockets transport's back-pressure).
+                    _flushPending = true;
+                    _stream.PauseReceiving();
+                    _ = AwaitFlushAsync(flush);
+                    continue;
+                }
+                FlushResult result = flush.Result;
+                if (result.IsCompleted || result.IsCanceled)
                     break;
             }
         }
@@ -193,14 +209,55 @@ internal sealed class UringConnection : ConnectionContext,
         }
         finally
         {
+            _receiveEnded = true;
             _stream.StopReceiving();
             EndReceive(error);
         }
     }
 
+    /// <summary>Waits for a flush the pipe held back (its continuation runs on the reactor), flushes what arrived while
+    /// paused, and resumes receiving; or stops the receive loop when the application is done with the input.</summary>
+    private async Task AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        PipeWriter writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                FlushResult result = await flush;
+                if (_receiveEnded)
+                    return;
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    StopReceiveLoop();
+                    return;
+                }
+                if (writer.UnflushedBytes == 0)
+                    break;
+                flush = writer.FlushAsync();
+            }
+            _flushPending = false;
+            _stream.ResumeReceiving();
+        }
+        catch (Exception e)
+        {
+            Log.ConnectionError(_rc.Logger, ConnectionId, "receive", e);
+            StopReceiveLoop();
+        }
+    }
+
+    /// <summary>Ends the receive loop: its pending read returns the end of the stream (reactor thread).</summary>
+    private void StopReceiveLoop()
+    {
+        _stopReceiving = true;
+        _stream.StopReceiving();
+    }
+
     private void EndReceive(Exception? error)
     {
-        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? error);
+        // Like the sockets transport: a reason the connection ended for (an abort, the send loop's error) wins over
+        // what the receive saw.
+        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? Volatile.Read(ref _sendEnded) ?? error);
         // Like the sockets transport: the receive side ended, so the connection is closed as far as the app knows.
         // Cancelling runs the app's callbacks: keep them off the reactor.
         ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), this, preferLocal: false);
@@ -239,8 +296,12 @@ internal sealed class UringConnection : ConnectionContext,
                 if (!data.IsEmpty)
                 {
                     await new SwitchToReactor(reactor);
-                    while (!data.IsEmpty)
-                        data = data.Slice(await _sender.SendOnRingAsync(data));
+                    // An abort cancels this token on the reactor; one that came before the token existed is seen here.
+                    CancellationToken abort = (_sendAbort ??= new CancellationTokenSource()).Token;
+                    while (!data.IsEmpty && Volatile.Read(ref _abortReason) is null)
+                        data = data.Slice(await _sender.SendOnRingAsync(data, abort));
+                    if (!data.IsEmpty)
+                        break; // aborted
                 }
                 // Only now, after the last send's final completion, may the pipe reuse the segments.
                 reader.AdvanceTo(result.Buffer.End);
@@ -248,23 +309,36 @@ internal sealed class UringConnection : ConnectionContext,
                     break;
             }
         }
-        catch (UringSocketException e)
+        catch (UringSocketException e) when (IsDisconnect(e))
         {
-            error = MapError(e);
+            // The peer left (or we aborted): routine. The output's reader completes quietly, as with the sockets
+            // transport, so the application's writes end without an error; the input side gets the reason.
+            Volatile.Write(ref _sendEnded, MapError(e));
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref _abortReason) is not null)
+        {
+            // the abort ended a send that waited for room
         }
         catch (Exception e)
         {
             error = e;
+            Volatile.Write(ref _sendEnded, e);
             Log.ConnectionError(_rc.Logger, ConnectionId, "send", e);
         }
         finally
         {
             // Done sending: shut the socket down, which also ends a pending receive (it returns 0).
-            RequestShutdown();
+            RequestShutdown(abortive: Volatile.Read(ref _abortReason) is not null);
             reader.Complete(error);
             _input.Writer.CancelPendingFlush();
         }
     }
+
+    /// <summary>The errors of a peer that went away or of our own abort (the sockets transport's reset and abort
+    /// errors, plus EPIPE, which .NET reports as <see cref="SocketError.Shutdown"/>).</summary>
+    private static bool IsDisconnect(UringSocketException e)
+        => e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted
+            or SocketError.OperationAborted or SocketError.NotConnected;
 
     private Exception MapError(UringSocketException e)
     {
@@ -275,24 +349,38 @@ internal sealed class UringConnection : ConnectionContext,
             : e;
     }
 
-    /// <summary>Shuts the socket down (both directions) on the reactor thread, once.</summary>
-    private void RequestShutdown()
+    /// <summary>Shuts the socket down on the reactor thread, once: gracefully (FIN) when the send loop is done, or, for
+    /// an abort, so that the close sends RST.</summary>
+    private void RequestShutdown(bool abortive = false)
     {
         if (Interlocked.Exchange(ref _shutdownRequested, 1) != 0)
             return;
         if (_rc.Reactor.IsOnReactorThread)
-            _ = ShutdownAsync();
+            _ = ShutdownAsync(abortive);
+        else if (abortive)
+            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(abortive: true), this);
         else
-            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(), this);
+            _rc.Reactor.Post(static s => _ = ((UringConnection)s!).ShutdownAsync(abortive: false), this);
     }
 
-    private async Task ShutdownAsync()
+    private async Task ShutdownAsync(bool abortive)
     {
         if (_stream.Fd < 0)
             return;
         try
         {
-            await _stream.ShutdownAsync(SocketShutdown.Both);
+            if (abortive)
+            {
+                // Like the sockets transport, an aborted connection ends with RST: SO_LINGER 0 makes the close abortive,
+                // and only the receive side is shut (no FIN): that ends the receive loop; the token ends a pending send.
+                _stream.SetLingerZero();
+                _sendAbort?.Cancel();
+                await _stream.ShutdownAsync(SocketShutdown.Receive);
+            }
+            else
+            {
+                await _stream.ShutdownAsync(SocketShutdown.Both);
+            }
         }
         catch (Exception)
         {
@@ -303,8 +391,9 @@ internal sealed class UringConnection : ConnectionContext,
     public override void Abort(ConnectionAbortedException abortReason)
     {
         Interlocked.CompareExchange(ref _abortReason, abortReason, null);
+        // First: ending the send loop (its reader resumes inline, here) requests a shutdown too, a graceful one.
+        RequestShutdown(abortive: true);
         _output.Reader.CancelPendingRead();
-        RequestShutdown();
     }
 
     public override async ValueTask DisposeAsync()

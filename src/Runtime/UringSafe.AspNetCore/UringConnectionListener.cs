@@ -14,6 +14,7 @@ internal sealed class UringConnectionListener : IConnectionListener
     private readonly UringTransport _transport;
     private readonly UringTcpListener?[] _listeners;
     private readonly Task[] _acceptLoops;
+    private readonly bool[] _backingOff; // per reactor (its thread): an accept error was logged, no accept succeeded since
     private readonly Channel<UringConnection> _accepted =
         Channel.CreateUnbounded<UringConnection>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private int _unbound;
@@ -24,6 +25,7 @@ internal sealed class UringConnectionListener : IConnectionListener
         EndPoint = endPoint;
         _listeners = new UringTcpListener?[transport.Executor.Count];
         _acceptLoops = new Task[_listeners.Length];
+        _backingOff = new bool[_listeners.Length];
     }
 
     public EndPoint EndPoint { get; private set; }
@@ -63,6 +65,8 @@ internal sealed class UringConnectionListener : IConnectionListener
         try
         {
             UringTcpListener listener = UringTcpListener.Bind(endPoint, options);
+            // The library backs off by itself; subscribing sends its report to the host's logger instead of the console.
+            listener.AcceptError += (error, backoff) => OnAcceptError(index, error, backoff);
             _listeners[index] = listener;
             return listener.LocalEndPoint;
         }
@@ -71,6 +75,18 @@ internal sealed class UringConnectionListener : IConnectionListener
             throw new AddressInUseException(e.Message, e);
         }
     }
+
+    /// <summary>Logs an accept error (EMFILE...) once per episode: they repeat with every back-off until an accept succeeds.</summary>
+    private void OnAcceptError(int index, UringSocketException error, TimeSpan backoff)
+    {
+        if (_backingOff[index])
+            return;
+        _backingOff[index] = true;
+        Log.AcceptBackoff(_transport.Logger, index, EndPoint, backoff, error);
+    }
+
+    /// <summary>The listener of reactor <paramref name="index"/> (tests).</summary>
+    internal UringTcpListener? ListenerOn(int index) => _listeners[index];
 
     private async Task AcceptLoopAsync(int index)
     {
@@ -92,6 +108,7 @@ internal sealed class UringConnectionListener : IConnectionListener
                 Log.AcceptError(_transport.Logger, index, EndPoint, e);
                 break;
             }
+            _backingOff[index] = false;
             if (_transport.Options.NoDelay)
             {
                 try

@@ -3,6 +3,7 @@ using System.Text;
 using UringSafe.Async;
 using UringSafe.Buffers;
 using UringSafe.Net;
+using UringSafe.Tests.Support;
 
 namespace UringSafe.Tests.Net;
 
@@ -131,6 +132,50 @@ public class ReceiveLeaseTests
             server.Dispose();
             listener.Dispose();
         });
+    }
+
+    [Fact]
+    public void A_reader_that_does_not_keep_up_holds_at_most_the_queue_bound()
+    {
+        Watchdog.Run("a flood nobody reads, then read", async () =>
+        {
+            var (listener, client, server) = await Pair();
+            using var pool = new ProvidedBufferPool(bufferSize: 4096, count: 1024);
+            await Send(client, "a");
+            ReceivedBuffer first = await server.ReceiveAsync(pool); // armed
+
+            // 4 MiB while nobody reads: without the kernel's byte limit the multishot drains the socket into the ring
+            // faster than a cancel lands (963 buffers here). With it: 64 buffers' worth of bytes, in a few more buffers
+            // when a wake-up ends in a partly filled one (one per 64 KiB loopback segment at most).
+            byte[] flood = new byte[4 << 20];
+            for (int i = 0; i < flood.Length; i++)
+                flood[i] = (byte)(i * 7);
+            byte[] expected = (byte[])flood.Clone(); // flood is the kernel's until the send returns it
+            Task<IoResult<byte[]>> sending = client.WriteAllAsync(flood).AsTask();
+            await UringReactor.Current.Delay(TimeSpan.FromMilliseconds(300));
+            const int PartlyFilled = 8;
+            Assert.True(pool.Leased <= MultishotReceiver.MaxQueued + 1 + PartlyFilled,
+                $"a reader that stopped reading holds {pool.Leased} provided buffers; the queue bound is {MultishotReceiver.MaxQueued} (+1 in its hand, +{PartlyFilled} partly filled)");
+            first.Return();
+
+            // Everything arrives, in order, once the reader reads again.
+            long got = 0;
+            while (got < expected.Length)
+            {
+                ReceivedBuffer r = await server.ReceiveAsync(pool);
+                Assert.False(r.IsEndOfStream, "the stream ended early");
+                Assert.True(r.Span.SequenceEqual(expected.AsSpan((int)got, r.Length)), $"bytes {got}..{got + r.Length} differ from what was sent");
+                got += r.Length;
+                r.Return();
+            }
+            Assert.True(await Watchdog.FinishesWithin(sending, TimeSpan.FromSeconds(10)), "Watchdog: the sender never finished.");
+            (_, flood) = await sending;
+            Assert.Equal(0, pool.Leased);
+            server.StopReceiving();
+            client.Dispose();
+            server.Dispose();
+            listener.Dispose();
+        }, limit: TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     private ManualResetValueTaskSourceCore<TItem> _core;
     private CancellationTokenRegistration _registration;
     private CancellationToken _token;
-    private bool _waiting, _paused, _stopped, _ended, _later, _retryPosted;
+    private bool _waiting, _paused, _held, _stopped, _ended, _later, _retryPosted;
     private int _faultErrno;
 
     protected MultishotStream(UringReactor reactor, SharedFd fd, int maxQueued)
@@ -115,7 +115,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     /// turn, a failure fails the waiting read.</summary>
     protected void TryArm()
     {
-        if (IsLive || Done || _paused || _later || _faultErrno != 0 || !CanArm)
+        if (IsLive || Done || _paused || _held || _later || _faultErrno != 0 || !CanArm)
             return;
         UringReactor.Refusal refusal;
         Sequence++; // a pause or stop cancels this arming, not an earlier one
@@ -150,6 +150,23 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     protected void Resume()
     {
         _later = false;
+        if (_waiting || (_queue.Count == 0 && !_paused))
+            TryArm();
+    }
+
+    /// <summary>The reader's back-pressure: cancels the armed request and arms none until <see cref="Unhold"/>. What the
+    /// kernel posted before the cancel landed still reaches the reader; after that a read waits. Reactor thread.</summary>
+    public void Hold()
+    {
+        _held = true;
+        if (IsLive && !CancelRequested)
+            _reactor.RequestCancel(this, Sequence);
+    }
+
+    /// <summary>Ends <see cref="Hold"/>: arms again if someone reads or nothing is queued. Reactor thread.</summary>
+    public void Unhold()
+    {
+        _held = false;
         if (_waiting || (_queue.Count == 0 && !_paused))
             TryArm();
     }

@@ -8,12 +8,22 @@ namespace UringSafe.Net;
 /// A multishot recv over a provided-buffer group for one socket: every completion carries a kernel-picked buffer,
 /// leased to the reader or queued (bounded) until one asks. When the group runs dry (ENOBUFS) it re-arms once a
 /// buffer comes back; the end of the stream (0) is delivered as a lease without a buffer.
+/// The bound is the kernel's to keep: a multishot recv drains the socket into the ring (up to 32 buffers per wake-up)
+/// before a cancel can land, so each arming carries a byte limit (IORING_RECV_MSHOT_LIM, Linux 6.17: sqe->optlen), the
+/// room left in the queue, and a full queue is not re-armed until the reader empties it. A slow reader holds at most
+/// <see cref="MaxQueued"/> buffers' worth of bytes (in a few more buffers when a wake-up ends in a partly filled one).
+/// Older kernels refuse the limit (EINVAL); there the cancel at a full queue is the bound, and it overshoots by what the
+/// kernel took meanwhile (hundreds of buffers for a fast sender).
 /// </summary>
 internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
 {
-    private const int MaxQueued = 64;
+    /// <summary>Buffers a reader that does not keep up may have queued.</summary>
+    internal const int MaxQueued = 64;
+
+    private static volatile bool s_noByteLimit; // the kernel refused IORING_RECV_MSHOT_LIM once: arm without it
 
     private readonly ProvidedBufferPool _pool;
+    private bool _limited; // the armed request carries a byte limit
 
     public MultishotReceiver(SharedFd socket, ProvidedBufferPool pool) : base(pool.Reactor, socket, MaxQueued)
         => _pool = pool;
@@ -24,8 +34,8 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
     {
         get
         {
-            if (_pool.IsDisposed)
-                return false;
+            if (_pool.IsDisposed || Queued >= MaxQueued)
+                return false; // a full queue: armed again once the reader has emptied it
             if (_pool.Available > 0 || _pool.TryGrow())
                 return true;
             _pool.WaitForBuffers(this);
@@ -36,6 +46,9 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
     protected override void PrepareArm(ref Sqe sqe)
     {
         sqe = new RecvMultishot(UringSafe.Raw.FileRef.Fd(Fd!.Raw), _pool.GroupId).Build();
+        _limited = !s_noByteLimit;
+        if (_limited)
+            sqe.SpliceFdIn = (MaxQueued - Queued) * _pool.BufferSize; // optlen: the kernel ends the request after this many bytes
         _pool.ArmedReceivers++;
     }
 
@@ -61,6 +74,11 @@ internal sealed class MultishotReceiver : MultishotStream<ReceivedBuffer>
             return Outcome.End;
         if (result > 0)
             return Outcome.Nothing;
+        if (-result == Errno.EINVAL && _limited && (flags & CqeFlags.More) == 0)
+        {
+            s_noByteLimit = true; // a kernel before 6.17: re-armed without the limit after this final completion
+            return Outcome.Nothing;
+        }
         return -result switch
         {
             SocketErrors.ENOBUFS => WaitForBuffers(),

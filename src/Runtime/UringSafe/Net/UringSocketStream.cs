@@ -147,6 +147,17 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
         return _receiver.NextAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Back-pressure for <see cref="ReceiveAsync(ProvidedBufferPool, CancellationToken)"/>: cancels the multishot receive
+    /// and takes no more buffers until <see cref="ResumeReceiving"/>, so unread data waits in the socket and a slow
+    /// reader holds none of the pool. What the kernel received before the cancel landed is still delivered to reads;
+    /// after that a read waits for the resume. Call on the reactor thread; does nothing before the first receive.
+    /// </summary>
+    public void PauseReceiving() => _receiver?.Hold();
+
+    /// <summary>Ends <see cref="PauseReceiving"/>: the multishot receive is armed again.</summary>
+    public void ResumeReceiving() => _receiver?.Unhold();
+
     /// <summary>Cancels the multishot receive (queued buffers go back to their pool).</summary>
     public void StopReceiving()
     {
