@@ -496,4 +496,85 @@ public class UR0008Tests
             }
         }
         """);
+
+    // A task tested complete on the branch that reads it.
+
+    [Fact]
+    public Task ResultOnTheCompletedBranchOfAConditionalIsFine() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile file, byte[] buf, Task<int> other)
+            {
+                UringRuntime.Run(async () =>
+                {
+                    var t = file.ReadAsync(buf);
+                    int n = t.IsCompletedSuccessfully ? t.Result : await t;
+                    var u = file.ReadAsync(buf);
+                    int m = u.IsCompleted ? u.Result : await u;
+                    int k = !other.IsCompleted ? await other : other.Result;
+                    var w = file.ReadAsync(buf);
+                    int j = w.IsCompletedSuccessfully ? w.GetAwaiter().GetResult() : await w.ConfigureAwait(false);
+                });
+            }
+
+            async Task<int> After(UringFile file, byte[] buf)
+            {
+                await file.ReadAsync(buf);
+                var t = file.ReadAsync(buf);
+                return t.IsCompletedSuccessfully ? t.Result : await t;
+            }
+        }
+        """);
+
+    // .Result (or a synchronous wait) on a UringSafe operation: the operation completes only on the reactor this very
+    // thread is, so it never completes. An error in the default mode.
+
+    [Fact]
+    public Task BlockingOnAUringSafeOperationIsAnError() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile file, byte[] buf, Task<int> other)
+            {
+                UringRuntime.Run(async () =>
+                {
+                    int a = {|#0:file.ReadAsync(buf).Result|};
+                    var t = file.ReadAsync(buf);
+                    int b = {|#1:t.GetAwaiter().GetResult()|};
+                    {|#2:file.ReadAsync(buf).AsTask().Wait()|};
+                    int c = {|#3:other.Result|};
+                    int d = {|#4:file.ReadAsync(buf).ConfigureAwait(false).GetAwaiter().GetResult()|};
+                    await Task.Yield();
+                });
+            }
+
+            int Anywhere(UringFile file, byte[] buf) => {|#5:file.ReadAsync(buf).Result|};
+
+            int Stored(UringFile file, byte[] buf)
+            {
+                var pending = file.ReadAsync(buf);
+                return {|#6:pending.Result|};
+            }
+
+            int NotKnown(ValueTask<int> pending) => pending.Result;
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(0).WithSeverity(DiagnosticSeverity.Error),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(1).WithSeverity(DiagnosticSeverity.Error),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(2).WithSeverity(DiagnosticSeverity.Error),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(3),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(4).WithSeverity(DiagnosticSeverity.Error),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(5).WithSeverity(DiagnosticSeverity.Error),
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(6).WithSeverity(DiagnosticSeverity.Error));
+
+    [Fact]
+    public Task BlockingOnAUringSafeOperationSaysItNeverCompletes() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            int M(UringFile file, byte[] buf) => {|#0:file.ReadAsync(buf).Result|};
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(0).WithSeverity(DiagnosticSeverity.Error)
+            .WithArguments("ValueTask<T>.Result",
+                "'ReadAsync' is a UringSafe operation, which completes only on this reactor thread, so this waits forever; await it instead"));
 }
+
