@@ -415,7 +415,7 @@ public class CodeFixTests
 
                 async Task Statement(Device d)
                 {
-                    using (var held = new Buf())
+                    using (var {|#4:held = new Buf()|})
                     {
                         {|#3:await d.ReadAsync(held)|};
                     }
@@ -438,10 +438,11 @@ public class CodeFixTests
         test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
         test.FixedState.Sources.Add(("/0/Test0.cs", UringTest.Usings + Source));
         test.FixedState.Sources.Add(("/0/Api.cs", TestApi.Source));
-        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferUsedWhileLent, Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferUsedWhileLent, Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0).WithLocation(1));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(2));
         test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(3));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferUsedWhileLent, Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(4).WithLocation(3));
         test.FixedState.ExpectedDiagnostics.AddRange(test.ExpectedDiagnostics);
         return test.RunAsync();
     }

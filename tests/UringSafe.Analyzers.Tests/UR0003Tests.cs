@@ -129,8 +129,10 @@ public class UR0003Tests
                     (_, a) = await stored;
                 }
 
-                var r = await (mirror?.ReadAtAsync(b, 0) ?? new ValueTask<IoResult<byte[]>>(new IoResult<byte[]>(0, b)));
-                b = r.Buffer;
+                if (mirror?.ReadAtAsync(b, 0) is { } reading)
+                {
+                    (_, b) = await reading;
+                }
             }
         }
         """);

@@ -270,7 +270,7 @@ public class UR0006Tests
                 var chunk = buf.AsMemory(0, n);
                 int h = await Task.Run(() => Hash(chunk));
                 (n, buf) = await f.ReadAtAsync(buf, n);
-                var copy = buf.ToArray();
+                var copy = buf.AsSpan().ToArray();
                 var hashing = Task.Run(() => Hash(copy));
                 (n, buf) = await f.ReadAtAsync(buf, n);
                 return h + await hashing;

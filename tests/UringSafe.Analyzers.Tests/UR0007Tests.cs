@@ -542,7 +542,7 @@ public class UR0007Tests
             {
                 var wire = Compress(payload);
                 (_, wire) = await f.WriteAtAsync(wire, 0);
-                var copy = payload.ToArray();
+                var copy = payload.AsSpan().ToArray();
                 (_, copy) = await f.WriteAtAsync(copy, 0);
             }
         }

@@ -558,13 +558,13 @@ public class UR0008Tests
             int NotKnown(ValueTask<int> pending) => pending.Result;
         }
         """,
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(0).WithSeverity(DiagnosticSeverity.Error),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(1).WithSeverity(DiagnosticSeverity.Error),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(2).WithSeverity(DiagnosticSeverity.Error),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(3),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(4).WithSeverity(DiagnosticSeverity.Error),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(5).WithSeverity(DiagnosticSeverity.Error),
-        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(6).WithSeverity(DiagnosticSeverity.Error));
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(0),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(1),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(2),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Warning).WithLocation(3),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(4),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(5),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(6));
 
     [Fact]
     public Task BlockingOnAUringSafeOperationSaysItNeverCompletes() => ReactorVerify.AnalyzerAsync("""

@@ -218,7 +218,7 @@ namespace UringSafe.Analyzers.CodeFixes
             }
 
             var resultType = awaitOperation.Type;
-            var arity = DeconstructionArity(resultType);
+            var arity = LendingModel.DeconstructionArity(resultType);
             if (arity > 0)
             {
                 return (lent.Syntax.ToString(), LendingModel.GetBufferElementIndex(resultType, arity, invocation), arity);
@@ -231,7 +231,9 @@ namespace UringSafe.Analyzers.CodeFixes
         {
             switch (operation)
             {
-                case ILocalReferenceOperation:
+                case ILocalReferenceOperation local:
+                    // A using, foreach or fixed variable cannot be assigned (CS1656).
+                    return !local.Local.IsUsing && !local.Local.IsForEach && !local.Local.IsFixed && !local.Local.IsConst;
                 case IParameterReferenceOperation:
                     return true;
                 case IFieldReferenceOperation field:
@@ -241,32 +243,6 @@ namespace UringSafe.Analyzers.CodeFixes
                 default:
                     return false;
             }
-        }
-
-        private static int DeconstructionArity(ITypeSymbol? type)
-        {
-            if (type == null)
-            {
-                return 0;
-            }
-
-            if (type is INamedTypeSymbol named && named.IsTupleType)
-            {
-                return named.TupleElements.Length;
-            }
-
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers("Deconstruct"))
-                {
-                    if (member is IMethodSymbol method && method.Parameters.Length >= 2 && method.Parameters.All(p => p.RefKind == RefKind.Out))
-                    {
-                        return method.Parameters.Length;
-                    }
-                }
-            }
-
-            return 0;
         }
     }
 }

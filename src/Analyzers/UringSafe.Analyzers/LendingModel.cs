@@ -167,6 +167,13 @@ namespace UringSafe.Analyzers
                     continue;
                 }
 
+                // `mirror?.WriteAtAsync(buf, 0)`: the conditional access yields the task (or null), nothing else.
+                if (parent is IConditionalAccessOperation conditional && conditional.WhenNotNull == operation)
+                {
+                    operation = parent;
+                    continue;
+                }
+
                 return operation;
             }
         }
@@ -315,6 +322,62 @@ namespace UringSafe.Analyzers
             }
 
             return false;
+        }
+
+        /// <summary>How many elements the result deconstructs into (a tuple, or a Deconstruct of out parameters); 0 when it does not.</summary>
+        public static int DeconstructionArity(ITypeSymbol? type)
+        {
+            if (type == null)
+            {
+                return 0;
+            }
+
+            if (type is INamedTypeSymbol named && named.IsTupleType)
+            {
+                return named.TupleElements.Length;
+            }
+
+            foreach (var current in SelfAndBaseTypes(type))
+            {
+                foreach (var member in current.GetMembers("Deconstruct"))
+                {
+                    if (member is IMethodSymbol method && method.Parameters.Length >= 2 && method.Parameters.All(p => p.RefKind == RefKind.Out))
+                    {
+                        return method.Parameters.Length;
+                    }
+                }
+            }
+
+            return 0;
+        }
+
+        /// <summary>
+        /// The statement that takes the buffer back from the call's result, for messages: <c>(_, buf) = await ...;</c> or
+        /// <c>buf = (await ...).Buffer;</c>; null when the call lends no variable or its result carries no buffer.
+        /// </summary>
+        public static string? TakeBackForm(IInvocationOperation invocation)
+        {
+            var resultType = AwaitedType(invocation.Type);
+            if (!LendsManagedBuffer(invocation) || !ResultCarriesBuffer(resultType))
+            {
+                return null;
+            }
+
+            var lent = GetLentValues(invocation).Select(StripConversions).FirstOrDefault(value => !IsRawMemoryType(value.Type));
+            if (!(lent is ILocalReferenceOperation || lent is IParameterReferenceOperation || lent is IFieldReferenceOperation || lent is IPropertyReferenceOperation))
+            {
+                return null;
+            }
+
+            var buffer = lent.Syntax.ToString();
+            var arity = DeconstructionArity(resultType);
+            if (arity == 0)
+            {
+                return buffer + " = (await ...).Buffer;";
+            }
+
+            var index = GetBufferElementIndex(resultType, arity, invocation);
+            return "(" + string.Join(", ", Enumerable.Range(0, arity).Select(i => i == index ? buffer : "_")) + ") = await ...;";
         }
 
         /// <summary>Finds which element of a deconstructed result holds the buffer.</summary>

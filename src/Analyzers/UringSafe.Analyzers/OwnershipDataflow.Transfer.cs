@@ -12,14 +12,71 @@ namespace UringSafe.Analyzers
         private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
         {
             _state = entry.Clone();
-            _exceptional = trackExceptional ? entry.Clone() : null;
+            _exceptional = trackExceptional ? new OwnershipState() : null;
             foreach (var operation in BlockOperations(block))
             {
+                if (MayThrow(operation))
+                {
+                    // An exception leaves with the state before the operation (or a state inside it, snapshotted there).
+                    Snapshot();
+                }
+
                 Visit(operation);
-                Snapshot();
             }
 
+            // A throw or rethrow ending the block leaves with the final state.
+            Snapshot();
             return _state;
+        }
+
+        /// <summary>
+        /// False for an assignment that cannot throw: of a variable, a constant, or the buffer on an exception
+        /// (<c>buf = ReturnedBuffer.From&lt;T&gt;(e)</c>, which only reads a property), so a catch that takes the buffer
+        /// back first is not seen leaving before it.
+        /// </summary>
+        private static bool MayThrow(IOperation operation)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                    return !(assignment.Target is ILocalReferenceOperation || assignment.Target is IParameterReferenceOperation)
+                        || !CannotThrow(assignment.Value);
+                case IFlowCaptureOperation capture:
+                    return !CannotThrow(capture.Value);
+                case IExpressionStatementOperation statement:
+                    return MayThrow(statement.Operation);
+                default:
+                    return true;
+            }
+
+            static bool CannotThrow(IOperation value)
+            {
+                switch (value)
+                {
+                    case IConversionOperation conversion when conversion.IsImplicit:
+                        return CannotThrow(conversion.Operand);
+                    case ILocalReferenceOperation:
+                    case IParameterReferenceOperation:
+                    case IFlowCaptureReferenceOperation:
+                    case ILiteralOperation:
+                    case IDefaultValueOperation:
+                    case IInstanceReferenceOperation:
+                    case ICaughtExceptionOperation:
+                        return true;
+                    case IInvocationOperation call when call.TargetMethod.Name == "From" && call.TargetMethod.ContainingType?.Name == "ReturnedBuffer":
+                        foreach (var argument in call.Arguments)
+                        {
+                            if (!CannotThrow(argument.Value))
+                            {
+                                return false;
+                            }
+                        }
+
+                        return true;
+                    default:
+                        return false;
+                }
+            }
         }
 
         /// <summary>Records the current state as one an exception could leave the protected region with.</summary>
@@ -167,14 +224,18 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>
-        /// The locals a pattern declares get new values each time it runs: the whole pattern's local holds its input (an
-        /// alias when the input is a tracked location), nested ones hold parts of it that are not tracked.
+        /// The locals a pattern declares get new values each time it runs. The whole pattern's local holds its input (an
+        /// alias when the input is a tracked location); a local in a property subpattern (<c>msg is { Body: var body }</c>)
+        /// holds that member of the input, an alias of <c>msg.Body</c>; other nested ones hold parts that are not tracked.
         /// </summary>
         private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
         {
-            foreach (var nested in pattern.DescendantsAndSelf().OfType<IPatternOperation>())
+            var stripped = LendingModel.StripConversions(input);
+            Declare(pattern, ResolvePath(stripped) ?? DerivedRoot(stripped), isTop: true);
+
+            void Declare(IOperation current, AccessPath? inputPath, bool isTop)
             {
-                var declared = nested switch
+                var declared = current switch
                 {
                     IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
                     IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
@@ -183,7 +244,38 @@ namespace UringSafe.Analyzers
                 };
                 if (declared != null)
                 {
-                    Assign(AccessPath.Of(declared), ReferenceEquals(nested, pattern) ? input : null);
+                    if (isTop)
+                    {
+                        Assign(AccessPath.Of(declared), input);
+                    }
+                    else
+                    {
+                        _state.Overwrite(AccessPath.Of(declared));
+                        if (inputPath != null && declared is ILocalSymbol local && IsAliasCapable(local.Type))
+                        {
+                            AliasTo(AccessPath.Of(declared), inputPath);
+                        }
+                    }
+                }
+
+                foreach (var child in current.ChildOperations)
+                {
+                    if (child is IPropertySubpatternOperation subpattern)
+                    {
+                        var member = subpattern.Member switch
+                        {
+                            IPropertyReferenceOperation property when property.Arguments.IsEmpty && !property.Property.IsStatic => (ISymbol)property.Property,
+                            IFieldReferenceOperation field when !field.Field.IsStatic => field.Field,
+                            _ => null,
+                        };
+                        Declare(subpattern.Pattern, member == null ? null : inputPath?.Append(member), isTop: false);
+                    }
+                    else if (child is IPatternOperation nested)
+                    {
+                        // `and`, `or`, `not` and parentheses keep the input; list elements and positional parts are not tracked.
+                        var keepsInput = current is IBinaryPatternOperation || current is INegatedPatternOperation;
+                        Declare(nested, keepsInput ? inputPath : null, isTop: false);
+                    }
                 }
             }
         }
@@ -206,9 +298,9 @@ namespace UringSafe.Analyzers
             if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
             {
                 var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
-                if (source != null && !source.IsWithin(target))
+                if (source != null)
                 {
-                    _state.AddAlias(target, source);
+                    AliasTo(target, source);
                 }
             }
 
@@ -216,6 +308,27 @@ namespace UringSafe.Analyzers
             if (origin != null)
             {
                 _state.Origins[target] = origin;
+            }
+        }
+
+        /// <summary>
+        /// <paramref name="target"/> now refers to the memory of <paramref name="source"/>, and so to everything that
+        /// already does (a Span over a fixed pointer over an array is an alias of the array).
+        /// </summary>
+        private void AliasTo(AccessPath target, AccessPath source)
+        {
+            if (source.IsWithin(target))
+            {
+                return;
+            }
+
+            _state.AddAlias(target, source);
+            foreach (var transitive in new List<AccessPath>(_state.AliasesOf(source)))
+            {
+                if (!transitive.IsWithin(target))
+                {
+                    _state.AddAlias(target, transitive);
+                }
             }
         }
 
