@@ -206,12 +206,13 @@ namespace UringSafe.Analyzers.CodeFixes
                 operand = LendingModel.StripConversions(wrapper.Instance);
             }
 
-            if (!(operand is IInvocationOperation invocation) || !LendingModel.IsLendingInvocation(invocation))
+            var facts = new LendingFacts(model.Compilation);
+            if (!(operand is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
             {
                 return null;
             }
 
-            var lent = LendingModel.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
+            var lent = facts.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
             if (lent == null || !IsAssignable(lent))
             {
                 return null;
@@ -221,7 +222,7 @@ namespace UringSafe.Analyzers.CodeFixes
             var arity = LendingModel.DeconstructionArity(resultType);
             if (arity > 0)
             {
-                return (lent.Syntax.ToString(), LendingModel.GetBufferElementIndex(resultType, arity, invocation), arity);
+                return (lent.Syntax.ToString(), LendingModel.GetBufferElementIndex(resultType, arity, invocation, facts), arity);
             }
 
             return LendingModel.ResultCarriesBuffer(resultType) ? (lent.Syntax.ToString(), -1, 0) : ((string, int, int)?)null;

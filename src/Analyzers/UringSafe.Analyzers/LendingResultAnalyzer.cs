@@ -20,27 +20,31 @@ namespace UringSafe.Analyzers
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterOperationAction(AnalyzeInvocation, OperationKind.Invocation);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var facts = new LendingFacts(start.Compilation);
+                start.RegisterOperationAction(operation => AnalyzeInvocation(operation, facts), OperationKind.Invocation);
+            });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context)
+        private static void AnalyzeInvocation(OperationAnalysisContext context, LendingFacts facts)
         {
             var invocation = (IInvocationOperation)context.Operation;
-            if (!LendingModel.IsLendingInvocation(invocation))
+            if (!facts.IsLendingInvocation(invocation))
             {
                 return;
             }
 
-            var consumption = LendingModel.Classify(invocation, out var completion);
+            var consumption = LendingModel.Classify(invocation, facts, out var completion);
             switch (consumption)
             {
                 case TaskConsumption.Dropped:
                     {
-                        var takeBack = LendingModel.TakeBackForm(invocation);
-                        var lent = LendingModel.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
+                        var takeBack = LendingModel.TakeBackForm(invocation, facts);
+                        var lent = facts.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
                         var advice = takeBack != null
                             ? "await it and take the buffer back, '" + takeBack + "' (a bare 'await' leaves '" + lent!.Syntax + "' lent: UR0002), or store or return the task"
-                            : LendingModel.LendsManagedBuffer(invocation) && LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type))
+                            : LendingModel.LendsManagedBuffer(invocation, facts) && LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type))
                                 ? "await it and take the buffer from its result, or store or return the task"
                                 : "await it, or store or return the task";
                         context.ReportDiagnostic(Diagnostic.Create(
@@ -51,7 +55,7 @@ namespace UringSafe.Analyzers
                         break;
                     }
                 case TaskConsumption.AwaitedDropped when completion != null:
-                    if (LendingModel.LendsManagedBuffer(invocation) && LendingModel.ResultCarriesBuffer(completion.Type))
+                    if (LendingModel.LendsManagedBuffer(invocation, facts) && LendingModel.ResultCarriesBuffer(completion.Type))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
                             DiagnosticDescriptors.UR0002_BufferNotTakenBack,

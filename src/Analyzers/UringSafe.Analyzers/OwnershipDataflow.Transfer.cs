@@ -338,11 +338,13 @@ namespace UringSafe.Analyzers
 
             List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
             List<AccessPath>? outputs = null;
+            var consumed = false;
             foreach (var argument in invocation.Arguments)
             {
-                if (LendingModel.IsLendingParameter(argument.Parameter))
+                if (_facts.IsLendingParameter(argument.Parameter))
                 {
                     (lent ??= new List<(AccessPath?, IOperation, PointerOrigin?)>()).Add(LendArgument(argument.Value, lent));
+                    consumed |= _facts.ConsumesParameter(argument.Parameter!);
                     continue;
                 }
 
@@ -385,7 +387,13 @@ namespace UringSafe.Analyzers
                     }
                 }
 
-                if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+                if (consumed)
+                {
+                    // The helper disposes the buffer or returns it to a pool: it took the buffer over for good.
+                    info.ReleasedAtCompletion = false;
+                    info.ConsumedBy = invocation.TargetMethod.Name;
+                }
+                else if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
                 {
                     // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
                     // once it completes, as after a borrow.
@@ -512,7 +520,7 @@ namespace UringSafe.Analyzers
                 current = LendingModel.StripConversions(current);
                 switch (current)
                 {
-                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || LendingModel.IsLendingInvocation(invocation):
+                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
                         result.Add(invocation);
                         return;
                     case IInvocationOperation wrapper when wrapper.Instance != null

@@ -66,11 +66,14 @@ namespace UringSafe.Analyzers
             }
 
             var onExceptionPath = IsLentOnlyOnExceptionPath(path);
+            var consumedBy = ConsumedBy(path);
             var arguments = new object[]
             {
                 path.ToString(),
                 onExceptionPath ? " on the exception path" : "",
-                Advice(path, onExceptionPath),
+                consumedBy != null
+                    ? "'" + consumedBy + "' disposes it or returns it to a pool, so it is not yours after awaiting it: pass it a buffer you do not use afterwards"
+                    : Advice(path, onExceptionPath),
             };
             var rank = onExceptionPath ? Rank.UsedWhileLentOnExceptionPath : Rank.UsedWhileLent;
             if (takeBackAt != null)
@@ -82,6 +85,24 @@ namespace UringSafe.Analyzers
             {
                 Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, rank, syntax, null, null, arguments);
             }
+        }
+
+        /// <summary>The helper that took the location's buffer over, when a completed loan of one holds it.</summary>
+        private string? ConsumedBy(AccessPath path)
+        {
+            if (_state.PathLoans.TryGetValue(path, out var loans))
+            {
+                foreach (var loan in loans)
+                {
+                    if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0
+                        && _loanInfo.TryGetValue(loan, out var info) && info.ConsumedBy != null)
+                    {
+                        return info.ConsumedBy;
+                    }
+                }
+            }
+
+            return null;
         }
 
         /// <summary>Whether every loan that may hold the location holds it only because an exception left its operation's try region.</summary>
@@ -112,7 +133,7 @@ namespace UringSafe.Analyzers
         /// <summary>What to write instead: a using variable cannot be assigned (CS1656); on the exception path the buffer travels on the exception.</summary>
         private static string Advice(AccessPath path, bool onExceptionPath)
         {
-            if (path.Symbols.Length == 1 && path.Root is ILocalSymbol local && IsUsingVariable(local))
+            if (path.Symbols.Length == 1 && path.Root is ILocalSymbol local && local.IsUsing)
             {
                 return "a 'using' variable cannot take the buffer back (CS1656): declare it without 'using', take the buffer back with '(n, "
                     + local.Name + ") = await ...', and dispose it once it is back";
@@ -121,33 +142,6 @@ namespace UringSafe.Analyzers
             return onExceptionPath
                 ? "take it back in a catch with '" + path + " = ReturnedBuffer.From<T>(exception)' before using it"
                 : "assign it from the operation's result before using it";
-        }
-
-        private static bool IsUsingVariable(ILocalSymbol local)
-        {
-            foreach (var reference in local.DeclaringSyntaxReferences)
-            {
-                var node = reference.GetSyntax();
-                for (var ancestor = node.Parent; ancestor != null; ancestor = ancestor.Parent)
-                {
-                    if (ancestor is LocalDeclarationStatementSyntax declaration)
-                    {
-                        return declaration.UsingKeyword.IsKind(SyntaxKind.UsingKeyword);
-                    }
-
-                    if (ancestor is UsingStatementSyntax)
-                    {
-                        return true;
-                    }
-
-                    if (ancestor is StatementSyntax)
-                    {
-                        break;
-                    }
-                }
-            }
-
-            return false;
         }
 
         /// <summary>The await of the lending call when its result (and so the buffer) is dropped there.</summary>
@@ -159,7 +153,7 @@ namespace UringSafe.Analyzers
                 return null;
             }
 
-            var consumption = LendingModel.Classify(original, out var completion);
+            var consumption = LendingModel.Classify(original, _facts, out var completion);
             return consumption == TaskConsumption.AwaitedDropped && completion is IAwaitOperation
                 ? completion.Syntax.GetLocation()
                 : null;
