@@ -240,7 +240,7 @@ public class UR0006Tests
 
             async Task<int> Direct(UringFile f, byte[] buf)
             {
-                var hashing = Task.Run(() => {|UR0006:buf|}.Length);
+                var hashing = Task.Run(() => {|UR0001:buf|}.Length);
                 var t = f.ReadAtAsync(buf, 0);
                 (_, buf) = await t;
                 return await hashing;

@@ -37,6 +37,13 @@ namespace UringSafe.Analyzers
                     }
 
                     return ResolvePath(property.Instance, followCaptures, depth + 1)?.Append(property.Property);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && element.Indices[0].Type?.SpecialType == SpecialType.System_Int32:
+                    {
+                        // `bufs[0]`: each constant index is a location; any other index may be any element.
+                        var index = element.Indices[0].ConstantValue is { HasValue: true, Value: int constant } ? constant : (int?)null;
+                        return ResolvePath(element.ArrayReference, followCaptures, depth + 1)?.AppendElement(index, element.Indices[0].Syntax.ToString());
+                    }
+
                 case IFlowCaptureReferenceOperation reference when followCaptures:
                     {
                         if (!_captures.TryGetValue(reference.Id, out var values))

@@ -175,6 +175,14 @@ namespace UringSafe.Analyzers
                 case IPropertyReferenceOperation property when property.Instance != null && !(property.Instance is IInstanceReferenceOperation):
                     Visit(property.Instance);
                     break;
+                case IArrayElementReferenceOperation element:
+                    Visit(element.ArrayReference);
+                    foreach (var index in element.Indices)
+                    {
+                        Visit(index);
+                    }
+
+                    break;
             }
         }
 
@@ -423,6 +431,11 @@ namespace UringSafe.Analyzers
                 CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
             }
 
+            if (lent == null && IsTaskLike(invocation.Type))
+            {
+                StartDelegates(invocation);
+            }
+
             if (invocation.Instance != null
                 && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
                     || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
@@ -430,6 +443,135 @@ namespace UringSafe.Analyzers
                 Complete(invocation.Instance);
                 Snapshot();
             }
+        }
+
+        /// <summary>
+        /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
+        /// completes: what it captures is in use until then, like a loan that holds no location.
+        /// </summary>
+        private void StartDelegates(IInvocationOperation invocation)
+        {
+            List<(AccessPath Path, SyntaxNode Syntax)>? captured = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                var value = argument.Value;
+                while (true)
+                {
+                    value = LendingModel.StripConversions(value);
+                    if (value is IDelegateCreationOperation creation)
+                    {
+                        value = creation.Target;
+                    }
+                    else if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var values) && values.Count == 1)
+                    {
+                        value = values[0];
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                if (value is IFlowAnonymousFunctionOperation lambda)
+                {
+                    CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
+                }
+            }
+
+            if (captured == null || captured.Count == 0)
+            {
+                return;
+            }
+
+            if (!_loanInfo.ContainsKey(invocation))
+            {
+                _loanInfo[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
+            }
+
+            _state.Loans[invocation] = LoanFlags.InFlight;
+        }
+
+        /// <summary>The outer locations a lambda (and the lambdas in it) reads.</summary>
+        private void CollectCaptures(ControlFlowGraph graph, IMethodSymbol lambda, List<(AccessPath Path, SyntaxNode Syntax)> captured)
+        {
+            foreach (var block in graph.Blocks)
+            {
+                foreach (var operation in BlockOperations(block))
+                {
+                    foreach (var descendant in operation.DescendantsAndSelf())
+                    {
+                        if (descendant is IFlowAnonymousFunctionOperation nested)
+                        {
+                            CollectCaptures(graph.GetAnonymousFunctionControlFlowGraph(nested, _cancellationToken), lambda, captured);
+                            continue;
+                        }
+
+                        if (!(descendant is ILocalReferenceOperation || descendant is IParameterReferenceOperation))
+                        {
+                            continue;
+                        }
+
+                        var path = ResolvePath(descendant, followCaptures: false);
+                        if (path != null && !IsDeclaredIn(path.Root, lambda))
+                        {
+                            captured.Add((path, descendant.Syntax));
+                        }
+                    }
+                }
+            }
+
+            static bool IsDeclaredIn(ISymbol symbol, IMethodSymbol function)
+            {
+                for (var container = symbol.ContainingSymbol; container != null; container = container.ContainingSymbol)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(container, function))
+                    {
+                        return true;
+                    }
+
+                    if (container is INamedTypeSymbol)
+                    {
+                        return false;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        /// <summary>Reports a delegate that may still be running and uses the lent location, or an alias of it.</summary>
+        private void CheckRunningDelegates(AccessPath lentPath)
+        {
+            foreach (var pair in _state.Loans)
+            {
+                if ((pair.Value & LoanFlags.InFlight) == 0 || !_loanInfo.TryGetValue(pair.Key, out var info) || info.Running == null)
+                {
+                    continue;
+                }
+
+                foreach (var (captured, syntax) in info.Running)
+                {
+                    if (Overlaps(captured, lentPath))
+                    {
+                        Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, Rank.UsedWhileLent, syntax, null, null, new object[]
+                        {
+                            captured.ToString(), "", "a delegate that may still be running uses it: await the delegate's task before lending the buffer",
+                        });
+                        continue;
+                    }
+
+                    foreach (var alias in _state.AliasesOf(captured))
+                    {
+                        if (Overlaps(alias, lentPath))
+                        {
+                            Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, captured.ToString(), lentPath.ToString());
+                            break;
+                        }
+                    }
+                }
+            }
+
+            static bool Overlaps(AccessPath a, AccessPath b) => a.IsWithin(b) || b.IsWithin(a);
         }
 
         private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
@@ -452,6 +594,7 @@ namespace UringSafe.Analyzers
             var origin = ComputeOrigin(stripped);
             if (path != null && _reporting)
             {
+                CheckRunningDelegates(path);
                 var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
                 var status = EffectiveStatus(path);
                 var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));

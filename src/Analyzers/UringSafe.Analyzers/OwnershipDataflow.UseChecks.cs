@@ -37,10 +37,9 @@ namespace UringSafe.Analyzers
         private LoanFlags EffectiveStatus(AccessPath path)
         {
             var flags = LoanFlags.None;
-            for (var length = 1; length <= path.Symbols.Length; length++)
+            for (var length = 1; length <= path.Length; length++)
             {
-                var prefix = length == path.Symbols.Length ? path : new AccessPath(path.Symbols.RemoveRange(length, path.Symbols.Length - length));
-                flags |= _state.StatusOf(prefix);
+                flags |= _state.StatusOf(path.Prefix(length));
             }
 
             return flags;
@@ -50,9 +49,9 @@ namespace UringSafe.Analyzers
         {
             var status = _state.StatusOf(path);
             Location? takeBackAt = null;
-            if ((status & LoanFlags.InFlight) == 0 && _state.PathLoans.TryGetValue(path, out var loans))
+            if ((status & LoanFlags.InFlight) == 0)
             {
-                foreach (var loan in loans)
+                foreach (var loan in _state.LoansOf(path))
                 {
                     if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0)
                     {
@@ -90,15 +89,12 @@ namespace UringSafe.Analyzers
         /// <summary>The helper that took the location's buffer over, when a completed loan of one holds it.</summary>
         private string? ConsumedBy(AccessPath path)
         {
-            if (_state.PathLoans.TryGetValue(path, out var loans))
+            foreach (var loan in _state.LoansOf(path))
             {
-                foreach (var loan in loans)
+                if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0
+                    && _loanInfo.TryGetValue(loan, out var info) && info.ConsumedBy != null)
                 {
-                    if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0
-                        && _loanInfo.TryGetValue(loan, out var info) && info.ConsumedBy != null)
-                    {
-                        return info.ConsumedBy;
-                    }
+                    return info.ConsumedBy;
                 }
             }
 
@@ -108,13 +104,8 @@ namespace UringSafe.Analyzers
         /// <summary>Whether every loan that may hold the location holds it only because an exception left its operation's try region.</summary>
         private bool IsLentOnlyOnExceptionPath(AccessPath path)
         {
-            if (!_state.PathLoans.TryGetValue(path, out var loans))
-            {
-                return false;
-            }
-
             var any = false;
-            foreach (var loan in loans)
+            foreach (var loan in _state.LoansOf(path))
             {
                 if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
                 {
@@ -133,7 +124,7 @@ namespace UringSafe.Analyzers
         /// <summary>What to write instead: a using variable cannot be assigned (CS1656); on the exception path the buffer travels on the exception.</summary>
         private static string Advice(AccessPath path, bool onExceptionPath)
         {
-            if (path.Symbols.Length == 1 && path.Root is ILocalSymbol local && local.IsUsing)
+            if (path.Length == 1 && path.Root is ILocalSymbol local && local.IsUsing)
             {
                 return "a 'using' variable cannot take the buffer back (CS1656): declare it without 'using', take the buffer back with '(n, "
                     + local.Name + ") = await ...', and dispose it once it is back";

@@ -247,6 +247,9 @@ namespace UringSafe.Analyzers
 
             public PointerOrigin? Origin { get; set; }
 
+            /// <summary>For a delegate started by a call returning a task: the outer locations it reads while it may run.</summary>
+            public List<(AccessPath Path, SyntaxNode Syntax)>? Running { get; set; }
+
             /// <summary>The [Lends] helper that disposes the buffer or returns it to a pool, which nothing gives back.</summary>
             public string? ConsumedBy { get; set; }
 
