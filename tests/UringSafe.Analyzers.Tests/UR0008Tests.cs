@@ -575,6 +575,6 @@ public class UR0008Tests
         """,
         new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(0).WithSeverity(DiagnosticSeverity.Error)
             .WithArguments("ValueTask<T>.Result",
-                "'ReadAsync' is a UringSafe operation, which completes only on this reactor thread, so this waits forever; await it instead"));
+                "'ReadAsync' is a UringSafe operation, which completes only when this reactor thread reaps it, so it cannot complete while this thread waits (a deadlock, or InvalidOperationException from a pending ValueTask); await it instead"));
 }
 

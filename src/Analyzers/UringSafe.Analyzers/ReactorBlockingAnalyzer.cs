@@ -161,7 +161,8 @@ namespace UringSafe.Analyzers
             }
 
             var name = task is IInvocationOperation operation ? "'" + operation.TargetMethod.Name + "'" : "the task";
-            return name + " is a UringSafe operation, which completes only on this reactor thread, so this waits forever; await it instead";
+            return name + " is a UringSafe operation, which completes only when this reactor thread reaps it, so it cannot complete while this thread waits"
+                + " (a deadlock, or InvalidOperationException from a pending ValueTask); await it instead";
         }
 
         private static string Advice(BlockingCall call)

@@ -205,17 +205,19 @@ namespace UringSafe.Analyzers
                 state = Visit(child, state, report);
             }
 
-            if (report && state.OnReactor && _model.Classify(operation) is BlockingCall call
-                && !(call.Task != null && IsKnownComplete(call.Task, state)))
+            if (report && _model.Classify(operation) is BlockingCall call && !(call.Task != null && IsKnownComplete(call.Task, state)))
             {
-                _report(operation, call, call.Task != null && IsPendingOperation(call.Task, state));
+                // Blocking on a UringSafe operation started here is wrong on any thread: it started on this thread, a
+                // reactor's (it refuses any other), and completes only when this thread reaps its completion.
+                var waitsForever = call.Task != null && IsPendingOperation(call.Task, state);
+                if (state.OnReactor || waitsForever)
+                {
+                    _report(operation, call, waitsForever);
+                }
             }
 
             switch (operation)
             {
-                case IInvocationOperation started when _model.IsUringOperation(started.TargetMethod):
-                    // A UringSafe operation starts only on its reactor's thread (it refuses any other): this code is on one.
-                    return state.WithOnReactor(true);
                 case IFlowCaptureOperation capture:
                     _captures[capture.Id] = capture.Value;
                     return state;
