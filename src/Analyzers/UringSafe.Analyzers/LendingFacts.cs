@@ -25,6 +25,7 @@ namespace UringSafe.Analyzers
 
         private readonly Compilation? _compilation;
         private readonly ConcurrentDictionary<IParameterSymbol, bool> _declared = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<ITypeSymbol, bool> _carriesBuffer = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, MethodFacts> _methods = new ConcurrentDictionary<IMethodSymbol, MethodFacts>(SymbolEqualityComparer.Default);
 
         /// <param name="compilation">The compilation whose source methods are inferred from; null for declared [Lends] only.</param>
@@ -59,6 +60,23 @@ namespace UringSafe.Analyzers
         public bool ConsumesParameter(IParameterSymbol parameter) =>
             parameter.ContainingSymbol is IMethodSymbol method && FactsOf(method).Consumed.Contains(parameter.Ordinal);
 
+        /// <summary><see cref="LendingModel.ResultCarriesBuffer"/>, once per type.</summary>
+        public bool ResultCarriesBuffer(ITypeSymbol? type) =>
+            type != null && _carriesBuffer.GetOrAdd(type, LendingModel.ResultCarriesBuffer);
+
+        private bool HasDeclaredLending(IMethodSymbol method)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (IsDeclaredLending(parameter))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         public bool IsLendingInvocation(IInvocationOperation invocation)
         {
             foreach (var argument in invocation.Arguments)
@@ -91,6 +109,13 @@ namespace UringSafe.Analyzers
         {
             method = method.OriginalDefinition;
             if (_compilation == null || method.DeclaringSyntaxReferences.IsEmpty || method.Parameters.IsEmpty)
+            {
+                return MethodFacts.None;
+            }
+
+            // The cheap exit, before any body is read: only a result that carries a buffer can give one back, and only a
+            // declared [Lends] parameter can be consumed. Most methods have neither.
+            if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)) && !HasDeclaredLending(method))
             {
                 return MethodFacts.None;
             }
@@ -156,7 +181,7 @@ namespace UringSafe.Analyzers
             }
 
             var consumed = new HashSet<int>();
-            if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)))
+            if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)))
             {
                 foreach (var body in bodies)
                 {

@@ -330,7 +330,7 @@ namespace UringSafe.Analyzers
         public static string? TakeBackForm(IInvocationOperation invocation, LendingFacts facts)
         {
             var resultType = AwaitedType(invocation.Type);
-            if (!LendsManagedBuffer(invocation, facts) || !ResultCarriesBuffer(resultType))
+            if (!LendsManagedBuffer(invocation, facts) || !facts.ResultCarriesBuffer(resultType))
             {
                 return null;
             }

@@ -44,7 +44,7 @@ namespace UringSafe.Analyzers
                         var lent = facts.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
                         var advice = takeBack != null
                             ? "await it and take the buffer back, '" + takeBack + "' (a bare 'await' leaves '" + lent!.Syntax + "' lent: UR0002), or store or return the task"
-                            : LendingModel.LendsManagedBuffer(invocation, facts) && LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type))
+                            : LendingModel.LendsManagedBuffer(invocation, facts) && facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type))
                                 ? "await it and take the buffer from its result, or store or return the task"
                                 : "await it, or store or return the task";
                         context.ReportDiagnostic(Diagnostic.Create(
@@ -55,7 +55,7 @@ namespace UringSafe.Analyzers
                         break;
                     }
                 case TaskConsumption.AwaitedDropped when completion != null:
-                    if (LendingModel.LendsManagedBuffer(invocation, facts) && LendingModel.ResultCarriesBuffer(completion.Type))
+                    if (LendingModel.LendsManagedBuffer(invocation, facts) && facts.ResultCarriesBuffer(completion.Type))
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
                             DiagnosticDescriptors.UR0002_BufferNotTakenBack,

@@ -401,7 +401,7 @@ namespace UringSafe.Analyzers
                     info.ReleasedAtCompletion = false;
                     info.ConsumedBy = invocation.TargetMethod.Name;
                 }
-                else if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+                else if (!_facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
                 {
                     // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
                     // once it completes, as after a borrow.

@@ -162,7 +162,7 @@ namespace UringSafe.Analyzers
         /// </summary>
         private bool ComesBackThroughResult(IInvocationOperation invocation, IParameterSymbol parameter, IMethodSymbol owner)
         {
-            if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(owner.ReturnType)))
+            if (!_facts.ResultCarriesBuffer(LendingModel.AwaitedType(owner.ReturnType)))
             {
                 return false;
             }
@@ -180,7 +180,7 @@ namespace UringSafe.Analyzers
             if (top.Parent is IReturnOperation && EnclosingFunction(top, owner) == null)
             {
                 // A plain Task or ValueTask<int> carries nothing back, whatever the method returns.
-                return LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type));
+                return _facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type));
             }
 
             foreach (var operation in Root(invocation, owner).DescendantsAndSelf())
