@@ -389,4 +389,62 @@ public class CodeFixTests
         new TakeBackBufferCodeFixProvider(),
         iterations: 2,
         fixAllIterations: 1);
+
+    /// <summary>A 'using' or 'foreach' variable cannot be assigned (CS1656): no take-back fix is offered for it.</summary>
+    [Fact]
+    public Task NoTakeBackFixForAVariableThatCannotBeAssigned()
+    {
+        const string Source = """
+
+            class C
+            {
+                async Task<int> M(Device d)
+                {
+                    using Buf {|#0:buf = new Buf()|};
+                    var (n, _) = {|#1:await d.ReadAsync(buf)|};
+                    return n;
+                }
+
+                async Task Each(UringFile f, byte[][] all)
+                {
+                    foreach (var b in all)
+                    {
+                        {|#2:await f.ReadAtAsync(b, 0)|};
+                    }
+                }
+
+                async Task Statement(Device d)
+                {
+                    using (var {|#4:held = new Buf()|})
+                    {
+                        {|#3:await d.ReadAsync(held)|};
+                    }
+                }
+            }
+
+            sealed class Buf : IDisposable
+            {
+                public void Dispose() { }
+            }
+
+            sealed class Device
+            {
+                public ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
+            }
+
+            """;
+        var test = new UringTest { Fix = new TakeBackBufferCodeFixProvider(), NumberOfIncrementalIterations = 0, NumberOfFixAllIterations = 0 };
+        test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + Source));
+        test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        test.FixedState.Sources.Add(("/0/Test0.cs", UringTest.Usings + Source));
+        test.FixedState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferUsedWhileLent, Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(0).WithLocation(1));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(2));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferNotTakenBack, Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(3));
+        test.ExpectedDiagnostics.Add(new Microsoft.CodeAnalysis.Testing.DiagnosticResult(RuleIds.BufferUsedWhileLent, Microsoft.CodeAnalysis.DiagnosticSeverity.Error).WithLocation(4).WithLocation(3));
+        test.FixedState.ExpectedDiagnostics.AddRange(test.ExpectedDiagnostics);
+        return test.RunAsync();
+    }
 }
+

@@ -331,4 +331,120 @@ public class UR0001Tests
             }
         }
         """);
+
+    // A helper whose result carries the buffer back needs no [Lends] (UR0007), and it still lends its argument: the
+    // analysis infers that from its body, so its callers are checked as callers of the operation.
+
+    private const string ResultHelpers = """
+
+        static class Helpers
+        {
+            public static Task<IoResult<byte[]>> ReadHelper(UringFile f, byte[] b) => f.ReadAtAsync(b, 0).AsTask();
+
+            public static async Task<IoResult<byte[]>> ReadAwaitedHelper(UringFile f, byte[] b) => await f.ReadAtAsync(b, 0);
+
+            public static async Task<(int Count, byte[] Buffer)> ReadTupleHelper(UringFile f, byte[] b)
+            {
+                var (n, back) = await f.ReadAtAsync(b, 0);
+                return (n, back);
+            }
+
+            public static Task<IoResult<byte[]>> ForwardingHelper(UringFile f, byte[] b) => ReadHelper(f, b);
+
+            public static Task<IoResult<byte[]>> NotLendingHelper(UringFile f, byte[] b) => Task.FromResult(new IoResult<byte[]>(0, b));
+        }
+        """;
+
+    [Fact]
+    public Task CallerOfAHelperThatGivesTheBufferBackThroughItsResultIsChecked() => Verify.ContractAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var arr = new byte[16];
+                var t = Helpers.ReadHelper(f, arr);
+                {|UR0001:arr|}[0] = 1;
+                (_, arr) = await t;
+                arr[0] = 2;
+
+                var t2 = Helpers.ReadAwaitedHelper(f, arr);
+                Sink.Use({|UR0001:arr|});
+                (_, arr) = await t2;
+
+                var t3 = Helpers.ReadTupleHelper(f, arr);
+                Sink.Use({|UR0001:arr|});
+                (_, arr) = await t3;
+
+                var t4 = Helpers.ForwardingHelper(f, arr);
+                Sink.Use({|UR0001:arr|});
+                (_, arr) = await t4;
+
+                var t5 = Helpers.NotLendingHelper(f, arr);
+                Sink.Use(arr);
+                await t5;
+            }
+
+            async Task Dropped(UringFile f, byte[] {|UR0007:arr|})
+            {
+                {|UR0003:Helpers.ReadHelper(f, arr)|};
+                {|UR0002:await Helpers.ReadHelper(f, new byte[1])|};
+            }
+        }
+        """ + ResultHelpers);
+
+    [Fact]
+    public Task HelperInAnotherFileIsInferredToo()
+    {
+        var test = new UringTest { WithLendsContract = true };
+        test.TestState.Sources.Add(("/0/Test0.cs", UringTest.Usings + """
+            class C
+            {
+                async Task M(UringFile f)
+                {
+                    var arr = new byte[16];
+                    var t = Helpers.ReadHelper(f, arr);
+                    {|UR0001:arr|}[0] = 1;
+                    (_, arr) = await t;
+                }
+            }
+            """));
+        test.TestState.Sources.Add(("/0/Helpers.cs", UringTest.Usings + ResultHelpers));
+        test.TestState.Sources.Add(("/0/Api.cs", TestApi.Source));
+        return test.RunAsync();
+    }
+
+    // An array element is a location of its own.
+
+    [Fact]
+    public Task ArrayElementLentThenTouched() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[][] bufs)
+            {
+                var t = f.ReadAtAsync(bufs[0], 0);
+                {|UR0001:bufs[0]|}[1] = 1;
+                Sink.Use({|UR0001:bufs[0]|});
+                Sink.Use(bufs[1]);
+                (_, bufs[0]) = await t;
+                bufs[0][0] = 1;
+            }
+
+            async Task Unknown(UringFile f, byte[][] bufs, int i)
+            {
+                var t = f.ReadAtAsync(bufs[i], 0);
+                Sink.Use({|UR0001:bufs[i]|});
+                Sink.Use({|UR0001:bufs[0]|});
+                (_, bufs[i]) = await t;
+                Sink.Use(bufs[i]);
+            }
+
+            async Task NotTakenBack(UringFile f, Connection[] conns)
+            {
+                {|UR0002:await f.ReadAtAsync(conns[1].Buffer, 0)|};
+                Sink.Use({|UR0001:conns[1].Buffer|});
+                Sink.Use(conns[2].Buffer);
+            }
+        }
+        """);
 }
+

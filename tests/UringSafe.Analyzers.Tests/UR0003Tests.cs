@@ -80,4 +80,92 @@ public class UR0003Tests
             }
         }
         """);
+
+    // A conditional access (`mirror?.WriteAtAsync(...)`) drops the task just like a plain call.
+
+    [Fact]
+    public Task ConditionalAccessCallAsAStatementIsDropped() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile? mirror, byte[] buf, long off)
+            {
+                {|UR0003:mirror?.WriteAtAsync(buf, off)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConditionalAccessCallDiscardedIsDropped() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile? mirror, byte[] buf)
+            {
+                _ = {|UR0003:mirror?.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConditionalAccessThroughAMemberAndConfigureAwaitIsDropped() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(Connection? conn, byte[] a, byte[] b)
+            {
+                {|UR0003:conn?.File.WriteAtAsync(a, 0)|};
+                {|UR0003:conn?.File.WriteAtAsync(b, 0).ConfigureAwait(false)|};
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ConditionalAccessTaskStoredOrAwaitedIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile? mirror, byte[] a, byte[] b)
+            {
+                var stored = mirror?.WriteAtAsync(a, 0);
+                if (stored != null)
+                {
+                    (_, a) = await stored;
+                }
+
+                if (mirror?.ReadAtAsync(b, 0) is { } reading)
+                {
+                    (_, b) = await reading;
+                }
+            }
+        }
+        """);
+
+    // The message steers to the take-back form: a bare `await` (the IDE's "Add await") only turns UR0003 into UR0002.
+
+    [Fact]
+    public Task MessageNamesTheTakeBackFormNotABareAwait() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile f, byte[] buf)
+            {
+                {|#0:f.ReadAtAsync(buf, 0)|};
+            }
+        }
+        """,
+        Verify.Diagnostic(DiagnosticDescriptors.UR0003_InFlightOperationDropped, 0, "ReadAtAsync",
+            "await it and take the buffer back, '(_, buf) = await ...;' (a bare 'await' leaves 'buf' lent: UR0002), or store or return the task"));
+
+    [Fact]
+    public Task MessageForABufferPropertyResultAndForRawMemory() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            void M(UringFile f, byte[] buf, byte* p)
+            {
+                {|#0:f.FillAsync(buf)|};
+                {|#1:f.ReadRawAsync(p, 4)|};
+            }
+        }
+        """,
+        Verify.Diagnostic(DiagnosticDescriptors.UR0003_InFlightOperationDropped, 0, "FillAsync",
+            "await it and take the buffer back, 'buf = (await ...).Buffer;' (a bare 'await' leaves 'buf' lent: UR0002), or store or return the task"),
+        Verify.Diagnostic(DiagnosticDescriptors.UR0003_InFlightOperationDropped, 1, "ReadRawAsync",
+            "await it, or store or return the task"));
 }
+

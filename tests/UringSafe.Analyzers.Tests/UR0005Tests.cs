@@ -83,4 +83,48 @@ public class UR0005Tests
             }
         }
         """);
+
+    // The address of a field of a local (or by-value parameter) struct is stack memory too.
+
+    [Fact]
+    public Task AddressOfAFieldOfALocalStructStoredInFlight() => Verify.AnalyzerAsync("""
+        struct Header { public int Magic; public Inner Inner; }
+        struct Inner { public long Value; }
+
+        unsafe class C
+        {
+            private ValueTask<int> _pending;
+
+            void Field(UringFile f)
+            {
+                Header header = default;
+                _pending = f.ReadNativeAsync((nint)({|UR0005:&header.Magic|}), sizeof(int));
+            }
+
+            ValueTask<int> Nested(UringFile f)
+            {
+                Header header = default;
+                return f.ReadRawAsync((byte*){|UR0005:&header.Inner.Value|}, sizeof(long));
+            }
+
+            ValueTask<int> Parameter(UringFile f, Header header) =>
+                f.ReadRawAsync((byte*){|UR0005:&header.Magic|}, sizeof(int));
+        }
+        """);
+
+    [Fact]
+    public Task AddressOfAFieldOfALocalStructAwaitedInScopeIsFine() => Verify.AnalyzerAsync("""
+        struct Header { public int Magic; }
+
+        unsafe class C
+        {
+            int M(UringFile f)
+            {
+                Header header = default;
+                f.ReadRawAsync((byte*)&header.Magic, sizeof(int)).GetAwaiter().GetResult();
+                return header.Magic;
+            }
+        }
+        """);
 }
+

@@ -101,4 +101,181 @@ public class UR0006Tests
             }
         }
         """);
+
+    // Aliases through a fixed pointer: a Span over it, pointer arithmetic and a copy of the pointer.
+
+    [Fact]
+    public Task SpanOverAFixedPointerUsedWhileLent() => Verify.AnalyzerAsync("""
+        unsafe class C
+        {
+            private ValueTask<IoResult<byte[]>> _pending;
+
+            void Span(UringFile f, byte[] buf)
+            {
+                fixed (byte* p = buf)
+                {
+                    var span = new Span<byte>(p, 16);
+                    _pending = f.ReadAtAsync(buf, 0);
+                    {|UR0006:span|}[0] = 1;
+                }
+            }
+
+            void Offset(UringFile f, byte[] buf)
+            {
+                fixed (byte* p = buf)
+                {
+                    var tail = new ReadOnlySpan<byte>(p + 4, 8);
+                    _pending = f.ReadAtAsync(buf, 0);
+                    Sink.Use({|UR0006:tail|});
+                }
+            }
+
+            void Copy(UringFile f, byte[] buf)
+            {
+                fixed (byte* p = buf)
+                {
+                    byte* q = p;
+                    _pending = f.ReadAtAsync(buf, 0);
+                    {|UR0006:q|}[0] = 1;
+                }
+            }
+        }
+        """);
+
+    // Slices made with a range: views of the same memory.
+
+    [Fact]
+    public Task RangeSliceOfMemoryUsedWhileLent() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                Memory<byte> frame = buf.AsMemory();
+                var head = frame[..4];
+                var tail = frame[4..];
+                var direct = buf.AsMemory()[2..6];
+                var sliced = frame.Slice(0, 4);
+                var task = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:head|});
+                Sink.Use({|UR0006:tail|});
+                Sink.Use({|UR0006:direct|});
+                Sink.Use({|UR0006:sliced|});
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task RangeOfAnArrayIsACopy() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] buf)
+            {
+                var head = buf[..4];
+                var task = f.ReadAtAsync(buf, 0);
+                head[0] = 1;
+                (_, buf) = await task;
+            }
+        }
+        """);
+
+    // Property-pattern variables alias the member they matched.
+
+    [Fact]
+    public Task PropertyPatternVariableUsedWhileLent() => Verify.AnalyzerAsync("""
+        sealed class Message { public byte[] Body { get; set; } = new byte[4]; public Message? Inner { get; set; } }
+
+        class C
+        {
+            async Task Typed(UringFile f, Message msg)
+            {
+                if (msg is { Body: byte[] body })
+                {
+                    var task = f.ReadAtAsync(msg.Body, 0);
+                    {|UR0006:body|}[0] = 1;
+                    (_, msg.Body) = await task;
+                }
+            }
+
+            async Task Var(UringFile f, Connection conn)
+            {
+                if (conn is { Buffer: var b })
+                {
+                    var task = f.ReadAtAsync(conn.Buffer, 0);
+                    Sink.Use({|UR0006:b|});
+                    (_, conn.Buffer) = await task;
+                }
+            }
+
+            async Task Nested(UringFile f, Message msg)
+            {
+                if (msg is { Inner: { Body: var inner } })
+                {
+                    var task = f.ReadAtAsync(msg.Inner.Body, 0);
+                    Sink.Use({|UR0006:inner|});
+                    (_, msg.Inner.Body) = await task;
+                }
+            }
+        }
+        """);
+
+    // A delegate still running (Task.Run) that uses an alias of a buffer: lending the buffer again is a use while lent.
+
+    [Fact]
+    public Task AliasCapturedByARunningDelegateWhileTheBufferIsLentAgain() => Verify.AnalyzerAsync("""
+        class C
+        {
+            static int Hash(ReadOnlyMemory<byte> data) => data.Length;
+
+            async Task<int> M(UringFile f)
+            {
+                var buf = new byte[16];
+                int n;
+                (n, buf) = await f.ReadAtAsync(buf, 0);
+                var chunk = buf.AsMemory(0, n);
+                var hashing = Task.Run(() => Hash({|UR0006:chunk|}));
+                (n, buf) = await f.ReadAtAsync(buf, n);
+                return await hashing;
+            }
+
+            async Task<int> Direct(UringFile f, byte[] buf)
+            {
+                var hashing = Task.Run(() => {|UR0001:buf|}.Length);
+                var t = f.ReadAtAsync(buf, 0);
+                (_, buf) = await t;
+                return await hashing;
+            }
+
+            async Task<int> Factory(UringFile f, byte[] buf)
+            {
+                var copy = buf;
+                var hashing = Task.Factory.StartNew(() => {|UR0006:copy|}.Length);
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                return await hashing;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task DelegateAwaitedBeforeTheBufferIsLentIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            static int Hash(ReadOnlyMemory<byte> data) => data.Length;
+
+            async Task<int> M(UringFile f)
+            {
+                var buf = new byte[16];
+                int n;
+                (n, buf) = await f.ReadAtAsync(buf, 0);
+                var chunk = buf.AsMemory(0, n);
+                int h = await Task.Run(() => Hash(chunk));
+                (n, buf) = await f.ReadAtAsync(buf, n);
+                var copy = buf.AsSpan().ToArray();
+                var hashing = Task.Run(() => Hash(copy));
+                (n, buf) = await f.ReadAtAsync(buf, n);
+                return h + await hashing;
+            }
+        }
+        """);
 }
+

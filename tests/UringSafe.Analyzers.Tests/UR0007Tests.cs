@@ -149,7 +149,8 @@ public class UR0007Tests
     public Task RawPointerParameterIsLentToo() => Verify.ContractAsync("""
         unsafe class C
         {
-            ValueTask<int> Read(UringFile f, byte* p) => f.ReadRawAsync(p, 16);
+            // Returning the task hands the caller nothing back: a ValueTask<int> carries no buffer (issue 21).
+            ValueTask<int> Read(UringFile f, byte* {|UR0007:p|}) => f.ReadRawAsync(p, 16);
         }
 
         class D
@@ -452,4 +453,261 @@ public class UR0007Tests
             public override ValueTask<IoResult<byte[]>> ReadAsync(UringFile f, byte[] {|UR0007:buf|}) => f.ReadAtAsync(buf, 0);
         }
         """);
+
+    // Forwarding another [Lends] helper's plain Task: a Task carries no buffer back, so the caller's buffer stays lent.
+
+    [Fact]
+    public Task ForwardingAHelpersPlainTaskLends() => Verify.ContractAsync("""
+        using UringSafe;
+
+        class C
+        {
+            static async Task SendRecordAsync(UringFile f, [Lends] byte[] record)
+            {
+                (_, record) = await f.WriteAtAsync(record, 0);
+            }
+
+            static async ValueTask<int> CountAsync(UringFile f, [Lends] byte[] record)
+            {
+                var (n, back) = await f.WriteAtAsync(record, 0);
+                return n + back.Length;
+            }
+
+            Task ForwardAsync(UringFile f, byte[] {|UR0007:record|}) => SendRecordAsync(f, record);
+
+            Task ForwardBlockAsync(UringFile f, byte[] {|UR0007:record|})
+            {
+                return SendRecordAsync(f, record);
+            }
+
+            async Task ForwardAwaitedAsync(UringFile f, byte[] {|UR0007:record|})
+            {
+                await SendRecordAsync(f, record);
+            }
+
+            async Task<int> ForwardCountAsync(UringFile f, byte[] {|UR0007:record|}) => await CountAsync(f, record);
+
+            ValueTask<int> ForwardCountTaskAsync(UringFile f, byte[] {|UR0007:record|}) => CountAsync(f, record);
+        }
+        """);
+
+    // A local that may still alias the parameter when it is lent.
+
+    [Fact]
+    public Task LocalThatMayAliasTheParameterIsLent() => Verify.ContractAsync("""
+        class C
+        {
+            static byte[] Compress(byte[] data) => data;
+
+            async Task SendAsync(UringFile f, byte[] {|UR0007:payload|}, bool compress)
+            {
+                var wire = payload;
+                if (compress) wire = Compress(payload);
+                (_, wire) = await f.WriteAtAsync(wire, 0);
+            }
+
+            async Task SendChosenAsync(UringFile f, byte[] {|UR0007:payload|}, byte[] fallback, bool compress)
+            {
+                byte[] wire = compress ? Compress(fallback) : payload;
+                (_, wire) = await f.WriteAtAsync(wire, 0);
+            }
+
+            async Task SendChainAsync(UringFile f, byte[] {|UR0007:payload|})
+            {
+                var first = payload;
+                var second = first;
+                (_, second) = await f.WriteAtAsync(second, 0);
+            }
+
+            async Task SendCoalescedAsync(UringFile f, byte[]? {|UR0007:payload|})
+            {
+                var wire = payload ?? new byte[1];
+                (_, wire) = await f.WriteAtAsync(wire, 0);
+            }
+
+            async Task SendViewAsync(UringFile f, byte[] {|UR0007:payload|})
+            {
+                Memory<byte> view = payload.AsMemory(0, 4);
+                (_, view) = await f.ReadMemoryAsync(view);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task LocalHoldingACopyOrAFreshBufferIsNotTheParameter() => Verify.ContractAsync("""
+        class C
+        {
+            static byte[] Compress(byte[] data) => (byte[])data.Clone();
+
+            async Task SendAsync(UringFile f, byte[] payload)
+            {
+                var wire = Compress(payload);
+                (_, wire) = await f.WriteAtAsync(wire, 0);
+                var copy = payload.AsSpan().ToArray();
+                (_, copy) = await f.WriteAtAsync(copy, 0);
+            }
+        }
+        """);
+
+    // The awaited result kept in a local and returned gives the buffer back.
+
+    [Fact]
+    public Task AwaitedResultKeptInALocalAndReturnedIsFine() => Verify.ContractAsync("""
+        class C
+        {
+            static void Log(IoResult<byte[]> r) { }
+
+            async Task<IoResult<byte[]>> ReadAsync(UringFile file, byte[] buffer, long off)
+            {
+                var r = await file.ReadAtAsync(buffer, off);
+                Log(r);
+                return r;
+            }
+
+            async Task<IoResult<byte[]>> ReadAssignedLaterAsync(UringFile file, byte[] buffer)
+            {
+                IoResult<byte[]> r;
+                r = await file.ReadAtAsync(buffer, 0);
+                return r;
+            }
+
+            async Task<(int, byte[])> ReadDeconstructedAsync(UringFile file, byte[] buffer)
+            {
+                var (n, back) = await file.ReadAtAsync(buffer, 0);
+                return (n, back);
+            }
+
+            async Task<IoResult<byte[]>> ReadThroughTaskAsync(UringFile file, byte[] buffer)
+            {
+                var task = file.ReadAtAsync(buffer, 0);
+                var r = await task;
+                return r;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AwaitedResultKeptButSomethingElseReturnedLends() => Verify.ContractAsync("""
+        class C
+        {
+            async Task<IoResult<byte[]>> ReadAsync(UringFile file, byte[] {|UR0007:buffer|})
+            {
+                var r = await file.ReadAtAsync(buffer, 0);
+                return new IoResult<byte[]>(r.Result, new byte[1]);
+            }
+        }
+        """);
+
+    // A read task returned from inside a fixed block carries the buffer back.
+
+    [Fact]
+    public Task TaskReturnedFromInsideAFixedBlockIsFine() => Verify.ContractAsync("""
+        unsafe class C
+        {
+            ValueTask<IoResult<byte[]>> ReadAsync(UringFile file, byte[] buffer)
+            {
+                fixed (byte* p = buffer)
+                {
+                    p[0] = 0;
+                    return file.ReadAtAsync(buffer, 0);
+                }
+            }
+
+            Task<IoResult<byte[]>> WriteAsync(UringFile file, byte[] buffer, byte[] header)
+            {
+                fixed (byte* h = header)
+                {
+                    return file.WriteAtAsync(buffer, h[0]);
+                }
+            }
+        }
+        """);
+
+    // After awaiting a [Lends] helper whose result carries no buffer, the buffer is the caller's again (the helper only
+    // borrowed it), unless the helper disposed it or returned it to a pool: then it took the buffer over, and the
+    // caller may not touch it afterwards (docs/analyzers.md and docs/guide/buffers.md say the same).
+
+    private const string DisposingHelpers = """
+
+        sealed class Buf : IDisposable
+        {
+            public byte[] Data = new byte[16];
+            public void Dispose() { }
+        }
+
+        static class Ops
+        {
+            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
+        }
+        """;
+
+    [Fact]
+    public Task CallerMayNotUseABufferAHelperDisposed() => Verify.ContractAsync("""
+        using UringSafe;
+
+        class C
+        {
+            static async Task<int> ReadWord([Lends] Buf buf)
+            {
+                int n;
+                (n, buf) = await Ops.ReadAsync(buf);
+                buf.Dispose();
+                return n;
+            }
+
+            static async Task ReadAndReturn([Lends] byte[] buf, UringFile f)
+            {
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Pool.Return(buf);
+            }
+
+            static async Task ReadUsing([Lends] Buf buf)
+            {
+                int n;
+                (n, buf) = await Ops.ReadAsync(buf);
+                using (buf)
+                {
+                }
+            }
+
+            async Task Caller(UringFile f)
+            {
+                var buf = new Buf();
+                await ReadWord(buf);
+                Sink.Use({|UR0001:buf|}.Data);
+
+                var arr = new byte[16];
+                await ReadAndReturn(arr, f);
+                Sink.Use({|UR0001:arr|});
+
+                var other = new Buf();
+                await ReadUsing(other);
+                {|UR0001:other|}.Dispose();
+            }
+        }
+        """ + DisposingHelpers);
+
+    [Fact]
+    public Task CallerMayUseABufferAHelperOnlyBorrowed() => Verify.ContractAsync("""
+        using UringSafe;
+
+        class C
+        {
+            static async Task<int> Fill([Lends] Buf buf)
+            {
+                int n;
+                (n, buf) = await Ops.ReadAsync(buf);
+                return n;
+            }
+
+            async Task Caller()
+            {
+                var buf = new Buf();
+                await Fill(buf);
+                Sink.Use(buf.Data);
+                buf.Dispose();
+            }
+        }
+        """ + DisposingHelpers);
 }
+

@@ -496,4 +496,85 @@ public class UR0008Tests
             }
         }
         """);
+
+    // A task tested complete on the branch that reads it.
+
+    [Fact]
+    public Task ResultOnTheCompletedBranchOfAConditionalIsFine() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile file, byte[] buf, Task<int> other)
+            {
+                UringRuntime.Run(async () =>
+                {
+                    var t = file.ReadAsync(buf);
+                    int n = t.IsCompletedSuccessfully ? t.Result : await t;
+                    var u = file.ReadAsync(buf);
+                    int m = u.IsCompleted ? u.Result : await u;
+                    int k = !other.IsCompleted ? await other : other.Result;
+                    var w = file.ReadAsync(buf);
+                    int j = w.IsCompletedSuccessfully ? w.GetAwaiter().GetResult() : await w.ConfigureAwait(false);
+                });
+            }
+
+            async Task<int> After(UringFile file, byte[] buf)
+            {
+                await file.ReadAsync(buf);
+                var t = file.ReadAsync(buf);
+                return t.IsCompletedSuccessfully ? t.Result : await t;
+            }
+        }
+        """);
+
+    // .Result (or a synchronous wait) on a UringSafe operation: the operation completes only on the reactor this very
+    // thread is, so it never completes. An error in the default mode.
+
+    [Fact]
+    public Task BlockingOnAUringSafeOperationIsAnError() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            void M(UringFile file, byte[] buf, Task<int> other)
+            {
+                UringRuntime.Run(async () =>
+                {
+                    int a = {|#0:file.ReadAsync(buf).Result|};
+                    var t = file.ReadAsync(buf);
+                    int b = {|#1:t.GetAwaiter().GetResult()|};
+                    {|#2:file.ReadAsync(buf).AsTask().Wait()|};
+                    int c = {|#3:other.Result|};
+                    int d = {|#4:file.ReadAsync(buf).ConfigureAwait(false).GetAwaiter().GetResult()|};
+                    await Task.Yield();
+                });
+            }
+
+            int Anywhere(UringFile file, byte[] buf) => {|#5:file.ReadAsync(buf).Result|};
+
+            int Stored(UringFile file, byte[] buf)
+            {
+                var pending = file.ReadAsync(buf);
+                return {|#6:pending.Result|};
+            }
+
+            int NotKnown(ValueTask<int> pending) => pending.Result;
+        }
+        """,
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(0),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(1),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(2),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Warning).WithLocation(3),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(4),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(5),
+        new DiagnosticResult("UR0008", DiagnosticSeverity.Error).WithLocation(6));
+
+    [Fact]
+    public Task BlockingOnAUringSafeOperationSaysItNeverCompletes() => ReactorVerify.AnalyzerAsync("""
+        class C
+        {
+            int M(UringFile file, byte[] buf) => {|#0:file.ReadAsync(buf).Result|};
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.UR0008_BlockingOnReactor).WithLocation(0).WithSeverity(DiagnosticSeverity.Error)
+            .WithArguments("ValueTask<T>.Result",
+                "'ReadAsync' is a UringSafe operation, which completes only when this reactor thread reaps it, so it cannot complete while this thread waits (a deadlock, or InvalidOperationException from a pending ValueTask); await it instead"));
 }
+

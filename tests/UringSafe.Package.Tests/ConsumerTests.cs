@@ -90,4 +90,39 @@ public sealed class ConsumerTests(PackageFeedFixture fixture)
         Assert.False(build.Succeeded, build.ToString());
         Assert.Contains("error UR9001", build.Output);
     }
+
+    [Fact]
+    public async Task UringSafeAnalyzers_false_removes_the_analyzers()
+    {
+        BuildResult build = await fixture.CreateConsumer("UsesLentBufferAnalyzersOff", Programs.UsesLentBuffer,
+            extraProperties: "<UringSafeAnalyzers>false</UringSafeAnalyzers>").BuildAsync();
+        Assert.True(build.Succeeded, build.ToString());
+        Assert.Empty(build.Diagnostics);
+    }
+
+    [Fact]
+    public async Task UringSafeAnalyzers_false_keeps_the_generators()
+    {
+        ConsumerProject project = fixture.CreateConsumer("CorrectAnalyzersOff", Programs.Correct,
+            extraProperties: "<UringSafeAnalyzers>false</UringSafeAnalyzers>");
+        BuildResult build = await project.BuildAsync();
+        Assert.True(build.Succeeded, build.ToString());
+        Assert.Empty(build.Diagnostics);
+
+        string input = Path.Combine(project.Directory, "input.txt");
+        File.WriteAllText(input, "UringSafe reads files");
+        ProcessResult run = await project.RunAsync(input);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("PositionalReader: 5 bytes: reads", run.Output);
+    }
+
+    [Fact]
+    public async Task UringSafeAnalyzers_true_keeps_them()
+    {
+        BuildResult build = await fixture.CreateConsumer("UsesLentBufferAnalyzersOn", Programs.UsesLentBuffer,
+            extraProperties: "<UringSafeAnalyzers>true</UringSafeAnalyzers>").BuildAsync();
+        Assert.False(build.Succeeded, build.ToString());
+        Assert.Equal(["UR0001"], build.Errors);
+    }
 }
+

@@ -31,6 +31,7 @@ CSharpCompilation Compile() => CSharpCompilation.Create("AnalyzerCost", trees, r
 var analyzers = new DiagnosticAnalyzer[]
 {
     new UringSafe.Analyzers.OwnershipAnalyzer(), new UringSafe.Analyzers.LendingResultAnalyzer(), new UringSafe.Analyzers.ReactorBlockingAnalyzer(),
+    new UringSafe.Analyzers.LendsContractAnalyzer(),
 };
 var best = new SortedDictionary<string, double>(StringComparer.Ordinal);
 void Note(string what, double ms) => best[what] = best.TryGetValue(what, out double old) ? Math.Min(old, ms) : ms;

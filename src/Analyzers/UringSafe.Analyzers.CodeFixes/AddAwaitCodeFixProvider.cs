@@ -33,6 +33,12 @@ namespace UringSafe.Analyzers.CodeFixes
             foreach (var diagnostic in context.Diagnostics)
             {
                 var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+                if (node is ConditionalAccessExpressionSyntax)
+                {
+                    // `await mirror?.WriteAtAsync(...)` awaits a null when mirror is null: no mechanical fix.
+                    continue;
+                }
+
                 var invocation = node as InvocationExpressionSyntax ?? node.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault();
                 if (invocation == null || !IsInAsyncFunction(invocation))
                 {

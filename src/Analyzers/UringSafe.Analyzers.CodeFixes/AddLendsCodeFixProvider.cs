@@ -60,7 +60,7 @@ namespace UringSafe.Analyzers.CodeFixes
                 var parameters = group
                     .Select(location => root.FindToken(location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<ParameterSyntax>().FirstOrDefault())
                     .OfType<ParameterSyntax>()
-                    .Where(parameter => !(model.GetDeclaredSymbol(parameter, cancellationToken) is { } symbol && LendingModel.IsLendingParameter(symbol)))
+                    .Where(parameter => !(model.GetDeclaredSymbol(parameter, cancellationToken) is { } symbol && LendingModel.HasLendsAttribute(symbol)))
                     .Distinct()
                     .ToList();
                 if (parameters.Count == 0)

@@ -206,22 +206,23 @@ namespace UringSafe.Analyzers.CodeFixes
                 operand = LendingModel.StripConversions(wrapper.Instance);
             }
 
-            if (!(operand is IInvocationOperation invocation) || !LendingModel.IsLendingInvocation(invocation))
+            var facts = new LendingFacts(model.Compilation);
+            if (!(operand is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
             {
                 return null;
             }
 
-            var lent = LendingModel.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
+            var lent = facts.GetLentValues(invocation).Select(LendingModel.StripConversions).FirstOrDefault();
             if (lent == null || !IsAssignable(lent))
             {
                 return null;
             }
 
             var resultType = awaitOperation.Type;
-            var arity = DeconstructionArity(resultType);
+            var arity = LendingModel.DeconstructionArity(resultType);
             if (arity > 0)
             {
-                return (lent.Syntax.ToString(), LendingModel.GetBufferElementIndex(resultType, arity, invocation), arity);
+                return (lent.Syntax.ToString(), LendingModel.GetBufferElementIndex(resultType, arity, invocation, facts), arity);
             }
 
             return LendingModel.ResultCarriesBuffer(resultType) ? (lent.Syntax.ToString(), -1, 0) : ((string, int, int)?)null;
@@ -231,7 +232,9 @@ namespace UringSafe.Analyzers.CodeFixes
         {
             switch (operation)
             {
-                case ILocalReferenceOperation:
+                case ILocalReferenceOperation local:
+                    // A using, foreach or fixed variable cannot be assigned (CS1656).
+                    return !local.Local.IsUsing && !local.Local.IsForEach && !local.Local.IsFixed && !local.Local.IsConst;
                 case IParameterReferenceOperation:
                     return true;
                 case IFieldReferenceOperation field:
@@ -241,32 +244,6 @@ namespace UringSafe.Analyzers.CodeFixes
                 default:
                     return false;
             }
-        }
-
-        private static int DeconstructionArity(ITypeSymbol? type)
-        {
-            if (type == null)
-            {
-                return 0;
-            }
-
-            if (type is INamedTypeSymbol named && named.IsTupleType)
-            {
-                return named.TupleElements.Length;
-            }
-
-            for (var current = type; current != null; current = current.BaseType)
-            {
-                foreach (var member in current.GetMembers("Deconstruct"))
-                {
-                    if (member is IMethodSymbol method && method.Parameters.Length >= 2 && method.Parameters.All(p => p.RefKind == RefKind.Out))
-                    {
-                        return method.Parameters.Length;
-                    }
-                }
-            }
-
-            return 0;
         }
     }
 }

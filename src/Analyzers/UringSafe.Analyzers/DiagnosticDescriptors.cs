@@ -34,7 +34,7 @@ namespace UringSafe.Analyzers
         public static readonly DiagnosticDescriptor UR0003_InFlightOperationDropped = new DiagnosticDescriptor(
             RuleIds.InFlightOperationDropped,
             title: "In-flight operation dropped",
-            messageFormat: "The operation returned by '{0}' is discarded while the kernel may still own the lent buffer; await it, store it or return it",
+            messageFormat: "The operation returned by '{0}' is discarded while the kernel may still own the lent buffer; {1}",
             category: RuleIds.Category,
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true,

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Operations;
 namespace UringSafe.Analyzers
 {
     /// <summary>How the task of a lending call is consumed.</summary>
-    public enum TaskConsumption
+    internal enum TaskConsumption
     {
         /// <summary>Stored, passed on, returned or otherwise handed elsewhere.</summary>
         HandedOff,
@@ -21,7 +21,7 @@ namespace UringSafe.Analyzers
     }
 
     /// <summary>Recognises [Lends] parameters, lending calls and what happens to their tasks.</summary>
-    public static class LendingModel
+    internal static class LendingModel
     {
         public const string LendsAttributeName = "LendsAttribute";
         public const string LendsNamespace = "UringSafe";
@@ -37,7 +37,7 @@ namespace UringSafe.Analyzers
             return ns != null && ns.Name == LendsNamespace && ns.ContainingNamespace != null && ns.ContainingNamespace.IsGlobalNamespace;
         }
 
-        public static bool IsLendingParameter(IParameterSymbol? parameter)
+        public static bool HasLendsAttribute(IParameterSymbol? parameter)
         {
             if (parameter == null)
             {
@@ -53,34 +53,6 @@ namespace UringSafe.Analyzers
             }
 
             return false;
-        }
-
-        public static bool IsLendingInvocation(IInvocationOperation invocation)
-        {
-            foreach (var argument in invocation.Arguments)
-            {
-                if (IsLendingParameter(argument.Parameter))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        /// <summary>The argument values passed to [Lends] parameters.</summary>
-        public static ImmutableArray<IOperation> GetLentValues(IInvocationOperation invocation)
-        {
-            var builder = ImmutableArray.CreateBuilder<IOperation>();
-            foreach (var argument in invocation.Arguments)
-            {
-                if (IsLendingParameter(argument.Parameter))
-                {
-                    builder.Add(argument.Value);
-                }
-            }
-
-            return builder.ToImmutable();
         }
 
         public static IOperation StripConversions(IOperation operation)
@@ -129,9 +101,9 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>Whether any lent value of the call is managed (something that has to be taken back).</summary>
-        public static bool LendsManagedBuffer(IInvocationOperation invocation)
+        public static bool LendsManagedBuffer(IInvocationOperation invocation, LendingFacts facts)
         {
-            foreach (var value in GetLentValues(invocation))
+            foreach (var value in facts.GetLentValues(invocation))
             {
                 if (!IsRawMemoryType(StripConversions(value).Type))
                 {
@@ -167,12 +139,19 @@ namespace UringSafe.Analyzers
                     continue;
                 }
 
+                // `mirror?.WriteAtAsync(buf, 0)`: the conditional access yields the task (or null), nothing else.
+                if (parent is IConditionalAccessOperation conditional && conditional.WhenNotNull == operation)
+                {
+                    operation = parent;
+                    continue;
+                }
+
                 return operation;
             }
         }
 
         /// <summary>Classifies how the task of the lending call is consumed, returning the await (or synchronous wait) when there is one.</summary>
-        public static TaskConsumption Classify(IInvocationOperation invocation, out IOperation? completion)
+        public static TaskConsumption Classify(IInvocationOperation invocation, LendingFacts facts, out IOperation? completion)
         {
             completion = null;
             var top = SkipTaskWrappersUpward(invocation);
@@ -185,14 +164,14 @@ namespace UringSafe.Analyzers
                     return TaskConsumption.Dropped;
                 case IAwaitOperation awaitOperation:
                     completion = awaitOperation;
-                    return ClassifyResult(awaitOperation, invocation);
+                    return ClassifyResult(awaitOperation, invocation, facts);
                 case IInvocationOperation getAwaiter when getAwaiter.Instance == top && getAwaiter.TargetMethod.Name == "GetAwaiter"
                     && getAwaiter.Parent is IInvocationOperation getResult && getResult.TargetMethod.Name == "GetResult":
                     completion = getResult;
-                    return ClassifyResult(getResult, invocation);
+                    return ClassifyResult(getResult, invocation, facts);
                 case IPropertyReferenceOperation result when result.Instance == top && result.Property.Name == "Result":
                     completion = result;
-                    return ClassifyResult(result, invocation);
+                    return ClassifyResult(result, invocation, facts);
                 case IInvocationOperation wait when wait.Instance == top && wait.TargetMethod.Name == "Wait":
                     completion = wait;
                     return TaskConsumption.AwaitedDropped;
@@ -201,7 +180,7 @@ namespace UringSafe.Analyzers
             }
         }
 
-        private static TaskConsumption ClassifyResult(IOperation completion, IInvocationOperation invocation)
+        private static TaskConsumption ClassifyResult(IOperation completion, IInvocationOperation invocation, LendingFacts facts)
         {
             var top = completion;
             while (top.Parent is IConversionOperation || top.Parent is IParenthesizedOperation)
@@ -226,7 +205,7 @@ namespace UringSafe.Analyzers
 
                         if (target is ITupleOperation tuple && tuple.Elements.Length > 0)
                         {
-                            var index = GetBufferElementIndex(completion.Type, tuple.Elements.Length, invocation);
+                            var index = GetBufferElementIndex(completion.Type, tuple.Elements.Length, invocation, facts);
                             var element = tuple.Elements[index];
                             if (element is IDeclarationExpressionOperation elementDeclaration)
                             {
@@ -243,9 +222,9 @@ namespace UringSafe.Analyzers
                     }
 
                 case IPropertyReferenceOperation property when property.Instance == top:
-                    return IsBufferMember(property.Property.Name, property.Type, invocation) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
+                    return IsBufferMember(property.Property.Name, property.Type, invocation, facts) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
                 case IFieldReferenceOperation field when field.Instance == top:
-                    return IsBufferMember(field.Field.Name, field.Type, invocation) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
+                    return IsBufferMember(field.Field.Name, field.Type, invocation, facts) ? TaskConsumption.AwaitedKept : TaskConsumption.AwaitedDropped;
                 case IInvocationOperation call when call.Instance == top:
                     // (await op).ToString() and the like: the result, and the buffer in it, is gone afterwards.
                     return TaskConsumption.AwaitedDropped;
@@ -255,14 +234,14 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>Whether a member read from the awaited result is the buffer (<c>.Buffer</c>) rather than, say, <c>.Result</c>.</summary>
-        private static bool IsBufferMember(string name, ITypeSymbol? type, IInvocationOperation invocation)
+        private static bool IsBufferMember(string name, ITypeSymbol? type, IInvocationOperation invocation, LendingFacts facts)
         {
             if (string.Equals(name, "Buffer", StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
 
-            foreach (var value in GetLentValues(invocation))
+            foreach (var value in facts.GetLentValues(invocation))
             {
                 if (type != null && SymbolEqualityComparer.Default.Equals(StripConversions(value).Type, type))
                 {
@@ -317,13 +296,69 @@ namespace UringSafe.Analyzers
             return false;
         }
 
+        /// <summary>How many elements the result deconstructs into (a tuple, or a Deconstruct of out parameters); 0 when it does not.</summary>
+        public static int DeconstructionArity(ITypeSymbol? type)
+        {
+            if (type == null)
+            {
+                return 0;
+            }
+
+            if (type is INamedTypeSymbol named && named.IsTupleType)
+            {
+                return named.TupleElements.Length;
+            }
+
+            foreach (var current in SelfAndBaseTypes(type))
+            {
+                foreach (var member in current.GetMembers("Deconstruct"))
+                {
+                    if (member is IMethodSymbol method && method.Parameters.Length >= 2 && method.Parameters.All(p => p.RefKind == RefKind.Out))
+                    {
+                        return method.Parameters.Length;
+                    }
+                }
+            }
+
+            return 0;
+        }
+
+        /// <summary>
+        /// The statement that takes the buffer back from the call's result, for messages: <c>(_, buf) = await ...;</c> or
+        /// <c>buf = (await ...).Buffer;</c>; null when the call lends no variable or its result carries no buffer.
+        /// </summary>
+        public static string? TakeBackForm(IInvocationOperation invocation, LendingFacts facts)
+        {
+            var resultType = AwaitedType(invocation.Type);
+            if (!LendsManagedBuffer(invocation, facts) || !facts.ResultCarriesBuffer(resultType))
+            {
+                return null;
+            }
+
+            var lent = facts.GetLentValues(invocation).Select(StripConversions).FirstOrDefault(value => !IsRawMemoryType(value.Type));
+            if (!(lent is ILocalReferenceOperation || lent is IParameterReferenceOperation || lent is IFieldReferenceOperation || lent is IPropertyReferenceOperation))
+            {
+                return null;
+            }
+
+            var buffer = lent.Syntax.ToString();
+            var arity = DeconstructionArity(resultType);
+            if (arity == 0)
+            {
+                return buffer + " = (await ...).Buffer;";
+            }
+
+            var index = GetBufferElementIndex(resultType, arity, invocation, facts);
+            return "(" + string.Join(", ", Enumerable.Range(0, arity).Select(i => i == index ? buffer : "_")) + ") = await ...;";
+        }
+
         /// <summary>Finds which element of a deconstructed result holds the buffer.</summary>
-        public static int GetBufferElementIndex(ITypeSymbol? resultType, int arity, IInvocationOperation? invocation)
+        public static int GetBufferElementIndex(ITypeSymbol? resultType, int arity, IInvocationOperation? invocation, LendingFacts facts)
         {
             ITypeSymbol? lentType = null;
             if (invocation != null)
             {
-                foreach (var value in GetLentValues(invocation))
+                foreach (var value in facts.GetLentValues(invocation))
                 {
                     lentType = StripConversions(value).Type;
                     break;

@@ -21,28 +21,20 @@ namespace UringSafe.Analyzers
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterOperationBlockAction(AnalyzeBlock);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var facts = new LendingFacts(start.Compilation);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, facts));
+            });
         }
 
-        private static void AnalyzeBlock(OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(OperationBlockAnalysisContext context, LendingFacts facts)
         {
-            var lent = new Dictionary<IParameterSymbol, IInvocationOperation>(SymbolEqualityComparer.Default);
-            var returned = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
-            foreach (var block in context.OperationBlocks)
-            {
-                foreach (var operation in block.DescendantsAndSelf())
-                {
-                    if (operation is IInvocationOperation invocation && LendingModel.IsLendingInvocation(invocation))
-                    {
-                        CollectLentParameters(invocation, lent, returned);
-                    }
-                }
-            }
-
-            foreach (var pair in lent)
+            var lending = ParameterLending.Of(facts, context.OperationBlocks);
+            foreach (var pair in lending.Lent)
             {
                 var parameter = pair.Key;
-                if (!returned.Contains(parameter) && !LendingModel.IsLendingParameter(parameter))
+                if (!lending.Returned.Contains(parameter) && !facts.IsDeclaredLending(parameter))
                 {
                     Report(context, parameter, "is lent to '" + pair.Value.TargetMethod.Name
                         + "' but not declared [Lends]; declare it [Lends] so that callers treat their buffer as lent, or give the buffer back through the result", null);
@@ -51,146 +43,12 @@ namespace UringSafe.Analyzers
 
             if (context.OwningSymbol is IMethodSymbol method)
             {
-                CheckAgreement(context, method, lent, returned);
-            }
-        }
-
-        /// <summary>The parameters (of the method or of a local function in it) that the call lends, directly or through a view.</summary>
-        private static void CollectLentParameters(IInvocationOperation invocation, Dictionary<IParameterSymbol, IInvocationOperation> lent, HashSet<IParameterSymbol> returned)
-        {
-            foreach (var value in LendingModel.GetLentValues(invocation))
-            {
-                var parameter = LentParameter(value);
-                if (parameter == null
-                    || parameter.RefKind != RefKind.None
-                    || !(parameter.ContainingSymbol is IMethodSymbol owner)
-                    || owner.MethodKind == MethodKind.AnonymousFunction)
-                {
-                    // A ref parameter gives the buffer back through itself; a lambda's parameters belong to a delegate
-                    // type, which cannot carry [Lends].
-                    continue;
-                }
-
-                if (!lent.ContainsKey(parameter))
-                {
-                    lent[parameter] = invocation;
-                }
-
-                if (ComesBackThroughResult(invocation, parameter, owner))
-                {
-                    returned.Add(parameter);
-                }
-            }
-        }
-
-        private static IParameterSymbol? LentParameter(IOperation value)
-        {
-            for (var depth = 0; depth < 8; depth++)
-            {
-                value = LendingModel.StripConversions(value);
-                switch (value)
-                {
-                    case IParameterReferenceOperation reference:
-                        return reference.Parameter;
-                    case IInvocationOperation view when (view.Instance != null || view.Arguments.Length > 0) && IsViewCall(view):
-                        value = view.Instance ?? view.Arguments[0].Value;
-                        continue;
-                    default:
-                        return null;
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary><c>AsMemory</c>, <c>AsSpan</c>, <c>Slice</c>: a view of the same memory.</summary>
-        private static bool IsViewCall(IInvocationOperation invocation)
-        {
-            var name = invocation.TargetMethod.Name;
-            return name == "AsMemory" || name == "AsSpan" || name == "Slice";
-        }
-
-        /// <summary>
-        /// Whether the buffer comes back to the caller through the method's result: the method returns the operation's
-        /// task (or its awaited result) directly, or returns a result that carries a buffer and mentions the parameter.
-        /// </summary>
-        private static bool ComesBackThroughResult(IInvocationOperation invocation, IParameterSymbol parameter, IMethodSymbol owner)
-        {
-            var top = LendingModel.SkipTaskWrappersUpward(invocation);
-            if (top.Parent is IAwaitOperation awaitOperation)
-            {
-                top = awaitOperation;
-                while (top.Parent is IConversionOperation)
-                {
-                    top = top.Parent;
-                }
-            }
-
-            if (top.Parent is IReturnOperation && EnclosingFunction(top) == null)
-            {
-                return true;
-            }
-
-            if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(owner.ReturnType)))
-            {
-                return false;
-            }
-
-            var body = Root(invocation);
-            foreach (var operation in body.DescendantsAndSelf())
-            {
-                if (operation is IReturnOperation @return && @return.ReturnedValue != null && EnclosingFunction(@return) == null)
-                {
-                    foreach (var returnedPart in @return.ReturnedValue.DescendantsAndSelf())
-                    {
-                        if (returnedPart is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
-                        {
-                            return true;
-                        }
-                    }
-                }
-            }
-
-            return false;
-
-            // The lambda or local function the operation is in, below the parameter's own method.
-            IOperation? EnclosingFunction(IOperation operation)
-            {
-                for (var current = operation.Parent; current != null; current = current.Parent)
-                {
-                    if (current is IAnonymousFunctionOperation lambda)
-                    {
-                        return SymbolEqualityComparer.Default.Equals(lambda.Symbol, owner) ? null : lambda;
-                    }
-
-                    if (current is ILocalFunctionOperation localFunction)
-                    {
-                        return SymbolEqualityComparer.Default.Equals(localFunction.Symbol, owner) ? null : localFunction;
-                    }
-                }
-
-                return null;
-            }
-
-            IOperation Root(IOperation operation)
-            {
-                var current = operation;
-                while (current.Parent != null)
-                {
-                    if (current.Parent is ILocalFunctionOperation localFunction && SymbolEqualityComparer.Default.Equals(localFunction.Symbol, owner))
-                    {
-                        return localFunction;
-                    }
-
-                    current = current.Parent;
-                }
-
-                return current;
+                CheckAgreement(context, method, lending.Lent, lending.Returned, facts);
             }
         }
 
         /// <summary>An implementation or override must declare [Lends] exactly where the method it implements or overrides does.</summary>
-        private static void CheckAgreement(OperationBlockAnalysisContext context, IMethodSymbol method, Dictionary<IParameterSymbol, IInvocationOperation> lent, HashSet<IParameterSymbol> returned)
+        private static void CheckAgreement(OperationBlockAnalysisContext context, IMethodSymbol method, Dictionary<IParameterSymbol, IInvocationOperation> lent, HashSet<IParameterSymbol> returned, LendingFacts facts)
         {
             foreach (var declaration in ImplementedOrOverridden(method))
             {
@@ -198,8 +56,8 @@ namespace UringSafe.Analyzers
                 {
                     var parameter = method.Parameters[i];
                     var declared = declaration.Parameters[i];
-                    var lends = LendingModel.IsLendingParameter(parameter);
-                    if (lends == LendingModel.IsLendingParameter(declared) || (!lends && lent.ContainsKey(parameter) && !returned.Contains(parameter)))
+                    var lends = facts.IsDeclaredLending(parameter);
+                    if (lends == facts.IsDeclaredLending(declared) || (!lends && lent.ContainsKey(parameter) && !returned.Contains(parameter)))
                     {
                         // Agreeing, or already reported above as lent but not declared.
                         continue;

@@ -24,10 +24,14 @@ namespace UringSafe.Analyzers
         {
             context.EnableConcurrentExecution();
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-            context.RegisterOperationBlockAction(AnalyzeBlock);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var facts = new LendingFacts(start.Compilation);
+                start.RegisterOperationBlockAction(block => AnalyzeBlock(block, facts));
+            });
         }
 
-        private static void AnalyzeBlock(OperationBlockAnalysisContext context)
+        private static void AnalyzeBlock(OperationBlockAnalysisContext context, LendingFacts facts)
         {
             var diagnostics = new OwnershipDiagnostics();
             var analyzed = new HashSet<IOperation>();
@@ -39,7 +43,7 @@ namespace UringSafe.Analyzers
                     root = root.Parent;
                 }
 
-                if (!analyzed.Add(root) || !ContainsLendingCall(root))
+                if (!analyzed.Add(root) || !ContainsLendingCall(root, facts))
                 {
                     continue;
                 }
@@ -47,7 +51,7 @@ namespace UringSafe.Analyzers
                 var cfg = GetGraph(context, root);
                 if (cfg != null)
                 {
-                    OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, diagnostics, context.CancellationToken);
+                    OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, facts, diagnostics, context.CancellationToken);
                 }
             }
 
@@ -76,11 +80,11 @@ namespace UringSafe.Analyzers
             }
         }
 
-        private static bool ContainsLendingCall(IOperation block)
+        private static bool ContainsLendingCall(IOperation block, LendingFacts facts)
         {
             foreach (var operation in block.DescendantsAndSelf())
             {
-                if (operation is IInvocationOperation invocation && LendingModel.IsLendingInvocation(invocation))
+                if (operation is IInvocationOperation invocation && facts.IsLendingInvocation(invocation))
                 {
                     return true;
                 }

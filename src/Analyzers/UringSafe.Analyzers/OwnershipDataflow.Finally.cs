@@ -21,17 +21,32 @@ namespace UringSafe.Analyzers
                     continue;
                 }
 
+                var caughtAll = false;
                 foreach (var sibling in region.EnclosingRegion.NestedRegions)
                 {
                     if (sibling != region)
                     {
                         result.Add((blocks[sibling.FirstBlockOrdinal], sibling.Kind == ControlFlowRegionKind.Finally));
+                        caughtAll |= IsCatchAll(sibling);
                     }
+                }
+
+                if (caughtAll)
+                {
+                    // `catch (Exception)` takes every exception: the outer handlers see only what leaves the catch.
+                    break;
                 }
             }
 
             return result;
         }
+
+        /// <summary>An unfiltered <c>catch</c>, <c>catch (Exception)</c> or <c>catch (object)</c>.</summary>
+        private static bool IsCatchAll(ControlFlowRegion region) =>
+            region.Kind == ControlFlowRegionKind.Catch
+            && (region.ExceptionType == null
+                || region.ExceptionType.SpecialType == SpecialType.System_Object
+                || (region.ExceptionType.Name == "Exception" && region.ExceptionType.ContainingNamespace?.ToDisplayString() == "System"));
 
         /// <summary>How many finally regions enclose the block.</summary>
         private static int FinallyDepth(BasicBlock block)

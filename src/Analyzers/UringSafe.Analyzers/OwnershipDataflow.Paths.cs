@@ -37,6 +37,13 @@ namespace UringSafe.Analyzers
                     }
 
                     return ResolvePath(property.Instance, followCaptures, depth + 1)?.Append(property.Property);
+                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && element.Indices[0].Type?.SpecialType == SpecialType.System_Int32:
+                    {
+                        // `bufs[0]`: each constant index is a location; any other index may be any element.
+                        var index = element.Indices[0].ConstantValue is { HasValue: true, Value: int constant } ? constant : (int?)null;
+                        return ResolvePath(element.ArrayReference, followCaptures, depth + 1)?.AppendElement(index, element.Indices[0].Syntax.ToString());
+                    }
+
                 case IFlowCaptureReferenceOperation reference when followCaptures:
                     {
                         if (!_captures.TryGetValue(reference.Id, out var values))
@@ -75,8 +82,9 @@ namespace UringSafe.Analyzers
                     case IInvocationOperation invocation when IsBufferView(invocation.Type) && !IsCopy(invocation):
                         {
                             var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                            if (source == null)
+                            if (source == null || !IsBufferView(LendingModel.StripConversions(source).Type))
                             {
+                                // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
                                 return null;
                             }
 
@@ -100,6 +108,33 @@ namespace UringSafe.Analyzers
                             }
 
                             operation = source;
+                            continue;
+                        }
+
+                    case IImplicitIndexerReferenceOperation slice when IsBufferView(slice.Type):
+                        {
+                            // `frame[..4]` on a Span or Memory: Slice, a view of the same memory.
+                            var path = ResolvePath(LendingModel.StripConversions(slice.Instance));
+                            if (path != null)
+                            {
+                                return path;
+                            }
+
+                            operation = slice.Instance;
+                            continue;
+                        }
+
+                    case IBinaryOperation arithmetic when arithmetic.Type?.TypeKind == TypeKind.Pointer:
+                        {
+                            // `p + 4`: the same memory, further on.
+                            var pointer = arithmetic.LeftOperand.Type?.TypeKind == TypeKind.Pointer ? arithmetic.LeftOperand : arithmetic.RightOperand;
+                            var path = ResolvePath(LendingModel.StripConversions(pointer));
+                            if (path != null)
+                            {
+                                return path;
+                            }
+
+                            operation = pointer;
                             continue;
                         }
 
@@ -166,6 +201,13 @@ namespace UringSafe.Analyzers
             if (operation is IAddressOfOperation addressOf)
             {
                 var reference = LendingModel.StripConversions(addressOf.Reference);
+                while (reference is IFieldReferenceOperation field && field.Instance != null && field.Instance.Type?.IsValueType == true
+                    && !(field.Instance is IInstanceReferenceOperation))
+                {
+                    // `&header.Magic`: a field of a struct lives where the struct does.
+                    reference = LendingModel.StripConversions(field.Instance);
+                }
+
                 if (reference is ILocalReferenceOperation || (reference is IParameterReferenceOperation parameter && parameter.Parameter.RefKind == RefKind.None))
                 {
                     return PointerOrigin.Stack;

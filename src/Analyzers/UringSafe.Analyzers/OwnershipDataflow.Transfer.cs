@@ -12,14 +12,71 @@ namespace UringSafe.Analyzers
         private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
         {
             _state = entry.Clone();
-            _exceptional = trackExceptional ? entry.Clone() : null;
+            _exceptional = trackExceptional ? new OwnershipState() : null;
             foreach (var operation in BlockOperations(block))
             {
+                if (MayThrow(operation))
+                {
+                    // An exception leaves with the state before the operation (or a state inside it, snapshotted there).
+                    Snapshot();
+                }
+
                 Visit(operation);
-                Snapshot();
             }
 
+            // A throw or rethrow ending the block leaves with the final state.
+            Snapshot();
             return _state;
+        }
+
+        /// <summary>
+        /// False for an assignment that cannot throw: of a variable, a constant, or the buffer on an exception
+        /// (<c>buf = ReturnedBuffer.From&lt;T&gt;(e)</c>, which only reads a property), so a catch that takes the buffer
+        /// back first is not seen leaving before it.
+        /// </summary>
+        private static bool MayThrow(IOperation operation)
+        {
+            switch (operation)
+            {
+                case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                    return !(assignment.Target is ILocalReferenceOperation || assignment.Target is IParameterReferenceOperation)
+                        || !CannotThrow(assignment.Value);
+                case IFlowCaptureOperation capture:
+                    return !CannotThrow(capture.Value);
+                case IExpressionStatementOperation statement:
+                    return MayThrow(statement.Operation);
+                default:
+                    return true;
+            }
+
+            static bool CannotThrow(IOperation value)
+            {
+                switch (value)
+                {
+                    case IConversionOperation conversion when conversion.IsImplicit:
+                        return CannotThrow(conversion.Operand);
+                    case ILocalReferenceOperation:
+                    case IParameterReferenceOperation:
+                    case IFlowCaptureReferenceOperation:
+                    case ILiteralOperation:
+                    case IDefaultValueOperation:
+                    case IInstanceReferenceOperation:
+                    case ICaughtExceptionOperation:
+                        return true;
+                    case IInvocationOperation call when call.TargetMethod.Name == "From" && call.TargetMethod.ContainingType?.Name == "ReturnedBuffer":
+                        foreach (var argument in call.Arguments)
+                        {
+                            if (!CannotThrow(argument.Value))
+                            {
+                                return false;
+                            }
+                        }
+
+                        return true;
+                    default:
+                        return false;
+                }
+            }
         }
 
         /// <summary>Records the current state as one an exception could leave the protected region with.</summary>
@@ -118,6 +175,14 @@ namespace UringSafe.Analyzers
                 case IPropertyReferenceOperation property when property.Instance != null && !(property.Instance is IInstanceReferenceOperation):
                     Visit(property.Instance);
                     break;
+                case IArrayElementReferenceOperation element:
+                    Visit(element.ArrayReference);
+                    foreach (var index in element.Indices)
+                    {
+                        Visit(index);
+                    }
+
+                    break;
             }
         }
 
@@ -167,14 +232,18 @@ namespace UringSafe.Analyzers
         }
 
         /// <summary>
-        /// The locals a pattern declares get new values each time it runs: the whole pattern's local holds its input (an
-        /// alias when the input is a tracked location), nested ones hold parts of it that are not tracked.
+        /// The locals a pattern declares get new values each time it runs. The whole pattern's local holds its input (an
+        /// alias when the input is a tracked location); a local in a property subpattern (<c>msg is { Body: var body }</c>)
+        /// holds that member of the input, an alias of <c>msg.Body</c>; other nested ones hold parts that are not tracked.
         /// </summary>
         private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
         {
-            foreach (var nested in pattern.DescendantsAndSelf().OfType<IPatternOperation>())
+            var stripped = LendingModel.StripConversions(input);
+            Declare(pattern, ResolvePath(stripped) ?? DerivedRoot(stripped), isTop: true);
+
+            void Declare(IOperation current, AccessPath? inputPath, bool isTop)
             {
-                var declared = nested switch
+                var declared = current switch
                 {
                     IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
                     IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
@@ -183,7 +252,38 @@ namespace UringSafe.Analyzers
                 };
                 if (declared != null)
                 {
-                    Assign(AccessPath.Of(declared), ReferenceEquals(nested, pattern) ? input : null);
+                    if (isTop)
+                    {
+                        Assign(AccessPath.Of(declared), input);
+                    }
+                    else
+                    {
+                        _state.Overwrite(AccessPath.Of(declared));
+                        if (inputPath != null && declared is ILocalSymbol local && IsAliasCapable(local.Type))
+                        {
+                            AliasTo(AccessPath.Of(declared), inputPath);
+                        }
+                    }
+                }
+
+                foreach (var child in current.ChildOperations)
+                {
+                    if (child is IPropertySubpatternOperation subpattern)
+                    {
+                        var member = subpattern.Member switch
+                        {
+                            IPropertyReferenceOperation property when property.Arguments.IsEmpty && !property.Property.IsStatic => (ISymbol)property.Property,
+                            IFieldReferenceOperation field when !field.Field.IsStatic => field.Field,
+                            _ => null,
+                        };
+                        Declare(subpattern.Pattern, member == null ? null : inputPath?.Append(member), isTop: false);
+                    }
+                    else if (child is IPatternOperation nested)
+                    {
+                        // `and`, `or`, `not` and parentheses keep the input; list elements and positional parts are not tracked.
+                        var keepsInput = current is IBinaryPatternOperation || current is INegatedPatternOperation;
+                        Declare(nested, keepsInput ? inputPath : null, isTop: false);
+                    }
                 }
             }
         }
@@ -206,9 +306,9 @@ namespace UringSafe.Analyzers
             if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
             {
                 var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
-                if (source != null && !source.IsWithin(target))
+                if (source != null)
                 {
-                    _state.AddAlias(target, source);
+                    AliasTo(target, source);
                 }
             }
 
@@ -219,17 +319,40 @@ namespace UringSafe.Analyzers
             }
         }
 
+        /// <summary>
+        /// <paramref name="target"/> now refers to the memory of <paramref name="source"/>, and so to everything that
+        /// already does (a Span over a fixed pointer over an array is an alias of the array).
+        /// </summary>
+        private void AliasTo(AccessPath target, AccessPath source)
+        {
+            if (source.IsWithin(target))
+            {
+                return;
+            }
+
+            _state.AddAlias(target, source);
+            foreach (var transitive in new List<AccessPath>(_state.AliasesOf(source)))
+            {
+                if (!transitive.IsWithin(target))
+                {
+                    _state.AddAlias(target, transitive);
+                }
+            }
+        }
+
         private void VisitInvocation(IInvocationOperation invocation)
         {
             Visit(invocation.Instance);
 
             List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
             List<AccessPath>? outputs = null;
+            var consumed = false;
             foreach (var argument in invocation.Arguments)
             {
-                if (LendingModel.IsLendingParameter(argument.Parameter))
+                if (_facts.IsLendingParameter(argument.Parameter))
                 {
                     (lent ??= new List<(AccessPath?, IOperation, PointerOrigin?)>()).Add(LendArgument(argument.Value, lent));
+                    consumed |= _facts.ConsumesParameter(argument.Parameter!);
                     continue;
                 }
 
@@ -272,7 +395,13 @@ namespace UringSafe.Analyzers
                     }
                 }
 
-                if (!LendingModel.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+                if (consumed)
+                {
+                    // The helper disposes the buffer or returns it to a pool: it took the buffer over for good.
+                    info.ReleasedAtCompletion = false;
+                    info.ConsumedBy = invocation.TargetMethod.Name;
+                }
+                else if (!_facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
                 {
                     // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
                     // once it completes, as after a borrow.
@@ -302,6 +431,11 @@ namespace UringSafe.Analyzers
                 CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
             }
 
+            if (lent == null && IsTaskLike(invocation.Type))
+            {
+                StartDelegates(invocation);
+            }
+
             if (invocation.Instance != null
                 && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
                     || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
@@ -309,6 +443,135 @@ namespace UringSafe.Analyzers
                 Complete(invocation.Instance);
                 Snapshot();
             }
+        }
+
+        /// <summary>
+        /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
+        /// completes: what it captures is in use until then, like a loan that holds no location.
+        /// </summary>
+        private void StartDelegates(IInvocationOperation invocation)
+        {
+            List<(AccessPath Path, SyntaxNode Syntax)>? captured = null;
+            foreach (var argument in invocation.Arguments)
+            {
+                var value = argument.Value;
+                while (true)
+                {
+                    value = LendingModel.StripConversions(value);
+                    if (value is IDelegateCreationOperation creation)
+                    {
+                        value = creation.Target;
+                    }
+                    else if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var values) && values.Count == 1)
+                    {
+                        value = values[0];
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                if (value is IFlowAnonymousFunctionOperation lambda)
+                {
+                    CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
+                }
+            }
+
+            if (captured == null || captured.Count == 0)
+            {
+                return;
+            }
+
+            if (!_loanInfo.ContainsKey(invocation))
+            {
+                _loanInfo[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
+            }
+
+            _state.Loans[invocation] = LoanFlags.InFlight;
+        }
+
+        /// <summary>The outer locations a lambda (and the lambdas in it) reads.</summary>
+        private void CollectCaptures(ControlFlowGraph graph, IMethodSymbol lambda, List<(AccessPath Path, SyntaxNode Syntax)> captured)
+        {
+            foreach (var block in graph.Blocks)
+            {
+                foreach (var operation in BlockOperations(block))
+                {
+                    foreach (var descendant in operation.DescendantsAndSelf())
+                    {
+                        if (descendant is IFlowAnonymousFunctionOperation nested)
+                        {
+                            CollectCaptures(graph.GetAnonymousFunctionControlFlowGraph(nested, _cancellationToken), lambda, captured);
+                            continue;
+                        }
+
+                        if (!(descendant is ILocalReferenceOperation || descendant is IParameterReferenceOperation))
+                        {
+                            continue;
+                        }
+
+                        var path = ResolvePath(descendant, followCaptures: false);
+                        if (path != null && !IsDeclaredIn(path.Root, lambda))
+                        {
+                            captured.Add((path, descendant.Syntax));
+                        }
+                    }
+                }
+            }
+
+            static bool IsDeclaredIn(ISymbol symbol, IMethodSymbol function)
+            {
+                for (var container = symbol.ContainingSymbol; container != null; container = container.ContainingSymbol)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(container, function))
+                    {
+                        return true;
+                    }
+
+                    if (container is INamedTypeSymbol)
+                    {
+                        return false;
+                    }
+                }
+
+                return false;
+            }
+        }
+
+        /// <summary>Reports a delegate that may still be running and uses the lent location, or an alias of it.</summary>
+        private void CheckRunningDelegates(AccessPath lentPath)
+        {
+            foreach (var pair in _state.Loans)
+            {
+                if ((pair.Value & LoanFlags.InFlight) == 0 || !_loanInfo.TryGetValue(pair.Key, out var info) || info.Running == null)
+                {
+                    continue;
+                }
+
+                foreach (var (captured, syntax) in info.Running)
+                {
+                    if (Overlaps(captured, lentPath))
+                    {
+                        Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, Rank.UsedWhileLent, syntax, null, null, new object[]
+                        {
+                            captured.ToString(), "", "a delegate that may still be running uses it: await the delegate's task before lending the buffer",
+                        });
+                        continue;
+                    }
+
+                    foreach (var alias in _state.AliasesOf(captured))
+                    {
+                        if (Overlaps(alias, lentPath))
+                        {
+                            Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, captured.ToString(), lentPath.ToString());
+                            break;
+                        }
+                    }
+                }
+            }
+
+            static bool Overlaps(AccessPath a, AccessPath b) => a.IsWithin(b) || b.IsWithin(a);
         }
 
         private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
@@ -331,6 +594,7 @@ namespace UringSafe.Analyzers
             var origin = ComputeOrigin(stripped);
             if (path != null && _reporting)
             {
+                CheckRunningDelegates(path);
                 var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
                 var status = EffectiveStatus(path);
                 var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));
@@ -399,7 +663,7 @@ namespace UringSafe.Analyzers
                 current = LendingModel.StripConversions(current);
                 switch (current)
                 {
-                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || LendingModel.IsLendingInvocation(invocation):
+                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
                         result.Add(invocation);
                         return;
                     case IInvocationOperation wrapper when wrapper.Instance != null

@@ -37,10 +37,9 @@ namespace UringSafe.Analyzers
         private LoanFlags EffectiveStatus(AccessPath path)
         {
             var flags = LoanFlags.None;
-            for (var length = 1; length <= path.Symbols.Length; length++)
+            for (var length = 1; length <= path.Length; length++)
             {
-                var prefix = length == path.Symbols.Length ? path : new AccessPath(path.Symbols.RemoveRange(length, path.Symbols.Length - length));
-                flags |= _state.StatusOf(prefix);
+                flags |= _state.StatusOf(path.Prefix(length));
             }
 
             return flags;
@@ -50,9 +49,9 @@ namespace UringSafe.Analyzers
         {
             var status = _state.StatusOf(path);
             Location? takeBackAt = null;
-            if ((status & LoanFlags.InFlight) == 0 && _state.PathLoans.TryGetValue(path, out var loans))
+            if ((status & LoanFlags.InFlight) == 0)
             {
-                foreach (var loan in loans)
+                foreach (var loan in _state.LoansOf(path))
                 {
                     if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0)
                     {
@@ -66,11 +65,14 @@ namespace UringSafe.Analyzers
             }
 
             var onExceptionPath = IsLentOnlyOnExceptionPath(path);
+            var consumedBy = ConsumedBy(path);
             var arguments = new object[]
             {
                 path.ToString(),
                 onExceptionPath ? " on the exception path" : "",
-                Advice(path, onExceptionPath),
+                consumedBy != null
+                    ? "'" + consumedBy + "' disposes it or returns it to a pool, so it is not yours after awaiting it: pass it a buffer you do not use afterwards"
+                    : Advice(path, onExceptionPath),
             };
             var rank = onExceptionPath ? Rank.UsedWhileLentOnExceptionPath : Rank.UsedWhileLent;
             if (takeBackAt != null)
@@ -84,16 +86,26 @@ namespace UringSafe.Analyzers
             }
         }
 
+        /// <summary>The helper that took the location's buffer over, when a completed loan of one holds it.</summary>
+        private string? ConsumedBy(AccessPath path)
+        {
+            foreach (var loan in _state.LoansOf(path))
+            {
+                if (_state.Loans.TryGetValue(loan, out var flags) && (flags & LoanFlags.AwaitedNotReturned) != 0
+                    && _loanInfo.TryGetValue(loan, out var info) && info.ConsumedBy != null)
+                {
+                    return info.ConsumedBy;
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>Whether every loan that may hold the location holds it only because an exception left its operation's try region.</summary>
         private bool IsLentOnlyOnExceptionPath(AccessPath path)
         {
-            if (!_state.PathLoans.TryGetValue(path, out var loans))
-            {
-                return false;
-            }
-
             var any = false;
-            foreach (var loan in loans)
+            foreach (var loan in _state.LoansOf(path))
             {
                 if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
                 {
@@ -112,7 +124,7 @@ namespace UringSafe.Analyzers
         /// <summary>What to write instead: a using variable cannot be assigned (CS1656); on the exception path the buffer travels on the exception.</summary>
         private static string Advice(AccessPath path, bool onExceptionPath)
         {
-            if (path.Symbols.Length == 1 && path.Root is ILocalSymbol local && IsUsingVariable(local))
+            if (path.Length == 1 && path.Root is ILocalSymbol local && local.IsUsing)
             {
                 return "a 'using' variable cannot take the buffer back (CS1656): declare it without 'using', take the buffer back with '(n, "
                     + local.Name + ") = await ...', and dispose it once it is back";
@@ -121,33 +133,6 @@ namespace UringSafe.Analyzers
             return onExceptionPath
                 ? "take it back in a catch with '" + path + " = ReturnedBuffer.From<T>(exception)' before using it"
                 : "assign it from the operation's result before using it";
-        }
-
-        private static bool IsUsingVariable(ILocalSymbol local)
-        {
-            foreach (var reference in local.DeclaringSyntaxReferences)
-            {
-                var node = reference.GetSyntax();
-                for (var ancestor = node.Parent; ancestor != null; ancestor = ancestor.Parent)
-                {
-                    if (ancestor is LocalDeclarationStatementSyntax declaration)
-                    {
-                        return declaration.UsingKeyword.IsKind(SyntaxKind.UsingKeyword);
-                    }
-
-                    if (ancestor is UsingStatementSyntax)
-                    {
-                        return true;
-                    }
-
-                    if (ancestor is StatementSyntax)
-                    {
-                        break;
-                    }
-                }
-            }
-
-            return false;
         }
 
         /// <summary>The await of the lending call when its result (and so the buffer) is dropped there.</summary>
@@ -159,7 +144,7 @@ namespace UringSafe.Analyzers
                 return null;
             }
 
-            var consumption = LendingModel.Classify(original, out var completion);
+            var consumption = LendingModel.Classify(original, _facts, out var completion);
             return consumption == TaskConsumption.AwaitedDropped && completion is IAwaitOperation
                 ? completion.Syntax.GetLocation()
                 : null;

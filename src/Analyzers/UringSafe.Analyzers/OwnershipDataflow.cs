@@ -22,6 +22,7 @@ namespace UringSafe.Analyzers
         private readonly ControlFlowGraph _cfg;
         private readonly OwnershipDiagnostics _diagnostics;
         private readonly SemanticModel? _model;
+        private readonly LendingFacts _facts;
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
         private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>();
@@ -30,9 +31,10 @@ namespace UringSafe.Analyzers
         private OwnershipState? _exceptional;
         private bool _reporting;
 
-        private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
             _model = model;
+            _facts = facts;
             _cfg = cfg;
             _diagnostics = diagnostics;
             _cancellationToken = cancellationToken;
@@ -43,13 +45,13 @@ namespace UringSafe.Analyzers
         /// <paramref name="model"/> is the semantic model of the analyzed code: operations inside a control flow graph
         /// carry none with the compiler's Roslyn (only the test host's older one sets it).
         /// </remarks>
-        public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
         {
-            new OwnershipDataflow(cfg, model, diagnostics, cancellationToken).Run();
+            new OwnershipDataflow(cfg, model, facts, diagnostics, cancellationToken).Run();
 
             foreach (var localFunction in cfg.LocalFunctions)
             {
-                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, diagnostics, cancellationToken);
+                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, facts, diagnostics, cancellationToken);
             }
 
             foreach (var block in cfg.Blocks)
@@ -60,7 +62,7 @@ namespace UringSafe.Analyzers
                     {
                         if (descendant is IFlowAnonymousFunctionOperation lambda)
                         {
-                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, diagnostics, cancellationToken);
+                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, facts, diagnostics, cancellationToken);
                         }
                     }
                 }
@@ -244,6 +246,12 @@ namespace UringSafe.Analyzers
             public bool ReleasedAtCompletion { get; set; }
 
             public PointerOrigin? Origin { get; set; }
+
+            /// <summary>For a delegate started by a call returning a task: the outer locations it reads while it may run.</summary>
+            public List<(AccessPath Path, SyntaxNode Syntax)>? Running { get; set; }
+
+            /// <summary>The [Lends] helper that disposes the buffer or returns it to a pool, which nothing gives back.</summary>
+            public string? ConsumedBy { get; set; }
 
             public SyntaxNode? OriginSyntax { get; set; }
         }

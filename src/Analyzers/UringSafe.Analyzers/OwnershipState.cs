@@ -157,18 +157,56 @@ namespace UringSafe.Analyzers
         public LoanFlags StatusOf(AccessPath path)
         {
             var flags = LoanFlags.None;
-            if (PathLoans.TryGetValue(path, out var loans))
+            foreach (var loan in LoansOf(path))
             {
-                foreach (var loan in loans)
+                if (Loans.TryGetValue(loan, out var state))
                 {
-                    if (Loans.TryGetValue(loan, out var state))
-                    {
-                        flags |= state;
-                    }
+                    flags |= state;
                 }
             }
 
             return flags;
+        }
+
+        /// <summary>The loans that may hold the location: its own, and those of elements it may be (<c>bufs[i]</c> and <c>bufs[0]</c>).</summary>
+        public IEnumerable<IOperation> LoansOf(AccessPath path)
+        {
+            if (PathLoans.TryGetValue(path, out var loans))
+            {
+                foreach (var loan in loans)
+                {
+                    yield return loan;
+                }
+            }
+
+            if (!HasElements(path))
+            {
+                yield break;
+            }
+
+            foreach (var pair in PathLoans)
+            {
+                if (!pair.Key.Equals(path) && pair.Key.MayEqual(path))
+                {
+                    foreach (var loan in pair.Value)
+                    {
+                        yield return loan;
+                    }
+                }
+            }
+
+            static bool HasElements(AccessPath path)
+            {
+                foreach (var segment in path.Segments)
+                {
+                    if (segment is AccessPath.Element)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
         }
 
         public IEnumerable<AccessPath> AliasesOf(AccessPath path) =>

@@ -130,14 +130,18 @@ namespace UringSafe.Analyzers
             OperationBlockAnalysisContext context)
         {
             var found = new Dictionary<Location, Diagnostic>();
-            ReactorFlow.Analyze(graph, entryOnReactor, model, scan.IsEntryFunction, (operation, call) =>
+            ReactorFlow.Analyze(graph, entryOnReactor, model, scan.IsEntryFunction, (operation, call, waitsForever) =>
             {
                 var location = operation.Syntax.GetLocation();
                 if (!found.ContainsKey(location))
                 {
+                    // Blocking on a UringSafe operation is a certain deadlock, not a stall: an error even in the default mode
+                    // (an .editorconfig severity for UR0008 still wins).
                     found[location] = Diagnostic.Create(DiagnosticDescriptors.UR0008_BlockingOnReactor, location,
+                        waitsForever ? DiagnosticSeverity.Error : DiagnosticDescriptors.UR0008_BlockingOnReactor.DefaultSeverity,
+                        additionalLocations: null,
                         ImmutableDictionary<string, string?>.Empty.Add(KindProperty, call.Kind.ToString()),
-                        call.Name, Advice(call));
+                        call.Name, waitsForever ? WaitsForeverAdvice(call) : Advice(call));
                 }
             }, context.CancellationToken);
             return found;
@@ -146,6 +150,20 @@ namespace UringSafe.Analyzers
         private static bool HasGraph(IOperation root) =>
             root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation
             || root is IFieldInitializerOperation || root is IPropertyInitializerOperation;
+
+        private static string WaitsForeverAdvice(BlockingCall call)
+        {
+            var task = call.Task;
+            while (task is IInvocationOperation wrapper && wrapper.Instance != null
+                && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"))
+            {
+                task = LendingModel.StripConversions(wrapper.Instance);
+            }
+
+            var name = task is IInvocationOperation operation ? "'" + operation.TargetMethod.Name + "'" : "the task";
+            return name + " is a UringSafe operation, which completes only when this reactor thread reaps it, so it cannot complete while this thread waits"
+                + " (a deadlock, or InvalidOperationException from a pending ValueTask); await it instead";
+        }
 
         private static string Advice(BlockingCall call)
         {

@@ -18,11 +18,11 @@ namespace UringSafe.Analyzers
 
         private readonly ReactorModel _model;
         private readonly Func<IMethodSymbol, bool> _isEntryFunction;
-        private readonly Action<IOperation, BlockingCall> _report;
+        private readonly Action<IOperation, BlockingCall, bool> _report;
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<CaptureId, IOperation> _captures = new Dictionary<CaptureId, IOperation>();
 
-        private ReactorFlow(ReactorModel model, Func<IMethodSymbol, bool> isEntryFunction, Action<IOperation, BlockingCall> report, CancellationToken cancellationToken)
+        private ReactorFlow(ReactorModel model, Func<IMethodSymbol, bool> isEntryFunction, Action<IOperation, BlockingCall, bool> report, CancellationToken cancellationToken)
         {
             _model = model;
             _isEntryFunction = isEntryFunction;
@@ -35,7 +35,7 @@ namespace UringSafe.Analyzers
         /// local function starts on a reactor when <paramref name="isEntryFunction"/> says it is passed to a reactor entry point.
         /// </summary>
         public static void Analyze(ControlFlowGraph graph, bool entryOnReactor, ReactorModel model, Func<IMethodSymbol, bool> isEntryFunction,
-            Action<IOperation, BlockingCall> report, CancellationToken cancellationToken)
+            Action<IOperation, BlockingCall, bool> report, CancellationToken cancellationToken)
         {
             new ReactorFlow(model, isEntryFunction, report, cancellationToken).Run(graph, entryOnReactor);
 
@@ -205,10 +205,15 @@ namespace UringSafe.Analyzers
                 state = Visit(child, state, report);
             }
 
-            if (report && state.OnReactor && _model.Classify(operation) is BlockingCall call
-                && !(call.Task != null && IsKnownComplete(call.Task, state)))
+            if (report && _model.Classify(operation) is BlockingCall call && !(call.Task != null && IsKnownComplete(call.Task, state)))
             {
-                _report(operation, call);
+                // Blocking on a UringSafe operation started here is wrong on any thread: it started on this thread, a
+                // reactor's (it refuses any other), and completes only when this thread reaps its completion.
+                var waitsForever = call.Task != null && IsPendingOperation(call.Task, state);
+                if (state.OnReactor || waitsForever)
+                {
+                    _report(operation, call, waitsForever);
+                }
             }
 
             switch (operation)
@@ -220,6 +225,11 @@ namespace UringSafe.Analyzers
                     return AfterAwait(awaitOperation, state);
                 case ISimpleAssignmentOperation assignment when Variable(assignment.Target) is { } variable:
                     state = state.WithoutCompleted(variable);
+                    if (IsPendingOperation(assignment.Value, state))
+                    {
+                        return state.WithPendingOperation(variable);
+                    }
+
                     return IsKnownComplete(assignment.Value, state) ? state.WithCompleted(variable) : state;
                 default:
                     return state;
@@ -305,6 +315,27 @@ namespace UringSafe.Analyzers
                 default:
                     return Variable(task) is { } variable && state.Completed.Contains(variable);
             }
+        }
+
+        /// <summary>
+        /// Whether the task is a UringSafe operation started on this thread and not known to be complete: it completes
+        /// only when this reactor reaps its completion, so blocking on it here waits forever.
+        /// </summary>
+        private bool IsPendingOperation(IOperation task, ReactorState state)
+        {
+            task = Unwrap(task);
+            while (task is IInvocationOperation wrapper && wrapper.Instance != null
+                && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"))
+            {
+                task = Unwrap(wrapper.Instance);
+            }
+
+            if (task is IInvocationOperation invocation)
+            {
+                return _model.IsUringOperation(invocation.TargetMethod);
+            }
+
+            return Variable(task) is { } variable && state.PendingOperations.Contains(variable) && !state.Completed.Contains(variable);
         }
 
         /// <summary>On a branch that tests <c>task.IsCompleted</c> (or its kin), the task is complete on the side where the test held.</summary>
