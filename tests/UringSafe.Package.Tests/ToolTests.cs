@@ -110,8 +110,7 @@ public sealed class ToolTests(PackageFeedFixture fixture)
         foreach (string arg in args)
             psi.ArgumentList.Add(arg);
         psi.Environment.Remove("URINGSAFE_FEATURES");
-        if (DotnetRoot() is { } root)
-            psi.Environment["DOTNET_ROOT"] = root;
+        psi.Environment["DOTNET_ROOT"] = PackageFeedFixture.DotnetRoot();
 
         using var process = new Process { StartInfo = psi };
         var output = new StringBuilder();
@@ -134,16 +133,5 @@ public sealed class ToolTests(PackageFeedFixture fixture)
         process.WaitForExit();
         lock (output)
             return new ProcessResult(process.ExitCode, output.ToString(), stopwatch.Elapsed);
-    }
-
-    /// <summary>The directory of the dotnet running these tests, so the tool's apphost finds the same runtime.</summary>
-    private static string? DotnetRoot()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(host) || !File.Exists(host))
-            host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : null;
-        if (host is null)
-            return Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        return Path.GetDirectoryName(new FileInfo(host).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? host);
     }
 }
