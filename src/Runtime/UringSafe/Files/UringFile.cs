@@ -27,18 +27,22 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
 
     string IFdContext.Describe() => _access is { } a ? $"{Path} (opened {a})" : Path;
 
-    /// <summary>EBADF on a file opened for the other direction is the one error whose cause the errno hides.</summary>
+    /// <summary>
+    /// The errors whose cause the errno hides: EBADF on a file opened for the other direction, and EIO on a write to a
+    /// /proc file without a write handler (root may open /proc/version for writing; the kernel then fails the write).
+    /// </summary>
     string? IFdContext.HintFor(IoUringOpcode opcode, int errno)
     {
-        if (errno != Errno.EBADF)
-            return null;
         bool writes = opcode is IoUringOpcode.Write or IoUringOpcode.WriteFixed or IoUringOpcode.Writev or IoUringOpcode.WritevFixed
             or IoUringOpcode.Fallocate or IoUringOpcode.Ftruncate;
         bool reads = opcode is IoUringOpcode.Read or IoUringOpcode.ReadFixed or IoUringOpcode.Readv or IoUringOpcode.ReadvFixed;
-        return (_access, writes, reads) switch
+        return (errno, _access, writes, reads) switch
         {
-            (OpenFlags.ReadOnly, true, _) => "The file was opened read-only (OpenAsync's default); open it with OpenFlags.WriteOnly or OpenFlags.ReadWrite to write to it.",
-            (OpenFlags.WriteOnly, _, true) => "The file was opened write-only; open it with OpenFlags.ReadWrite to read it too.",
+            (Errno.EBADF, OpenFlags.ReadOnly, true, _) => "The file was opened read-only (OpenAsync's default); open it with OpenFlags.WriteOnly or OpenFlags.ReadWrite to write to it.",
+            (Errno.EBADF, OpenFlags.WriteOnly, _, true) => "The file was opened write-only; open it with OpenFlags.ReadWrite to read it too.",
+            (Errno.EIO, _, true, _) when System.IO.Path.GetFullPath(Path).StartsWith("/proc/", StringComparison.Ordinal) =>
+                $"{Path} is a read-only /proc file: the kernel answers EIO to any write to it (the device is fine). Only some " +
+                "/proc files take writes (those under /proc/sys, /proc/PID/oom_score_adj, ...), and their mode says so.",
             _ => null,
         };
     }
