@@ -155,6 +155,45 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
         }
     }
 
+    /// <summary>
+    /// Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/> into <paramref name="buffer"/> (its
+    /// <see cref="IoBuffer.Length"/> becomes <paramref name="count"/>), reading again after a short read, as
+    /// <c>Stream.ReadExactly</c> does. A regular file on a local file system reads short only at its end; pipes, FUSE and
+    /// network file systems may read short anywhere. When the file ends first, throws <see cref="UringEndOfFileException"/>
+    /// (an <see cref="EndOfStreamException"/>) with the buffer, holding what was read. A negative <paramref name="offset"/>
+    /// reads at the file's position (a pipe).
+    /// </summary>
+    public async ValueTask<IoResult<IoBuffer>> ReadExactlyAtAsync([Lends] IoBuffer buffer, long offset, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, buffer.Capacity);
+        int total = 0;
+        while (total < count)
+        {
+            int n;
+            (n, buffer) = await ReadRestAtAsync(buffer, total, count, offset < 0 ? offset : offset + total, cancellationToken);
+            if (n == 0)
+            {
+                buffer.Length = total;
+                throw new UringEndOfFileException(
+                    $"ReadExactlyAt on {_file.Description}: the file ended after {total} of {count} bytes from offset {offset}. " +
+                    "The buffer, holding those bytes, is in the exception's Buffer property; ask for no more than the file's size " +
+                    "(StatxAsync), or read with ReadAtAsync where a shorter last chunk is expected.", buffer);
+            }
+            total += n;
+        }
+        buffer.Length = count;
+        return new IoResult<IoBuffer>(count, buffer);
+    }
+
+    /// <summary>Reads into the buffer from <paramref name="start"/> up to <paramref name="count"/> (the rest after a short read).</summary>
+    [UringOperation(nameof(PrepareReadRest))]
+    private partial ValueTask<IoResult<IoBuffer>> ReadRestAtAsync([Lends] IoBuffer buffer, int start, int count, long offset, CancellationToken cancellationToken);
+
+    private Sqe PrepareReadRest(in LentRegion buffer, int start, int count, long offset)
+        => new Read(FileRef, buffer.Address + start, (uint)(count - start)).Offset((ulong)offset).Build();
+
     /// <summary>Writes the buffer's initialized bytes from <paramref name="start"/> on (the rest after a short write).</summary>
     [UringOperation(nameof(PrepareWriteRest))]
     private partial ValueTask<IoResult<IoBuffer>> WriteRestAtAsync([Lends] IoBuffer buffer, int start, long offset, CancellationToken cancellationToken);
