@@ -107,9 +107,9 @@ public class InFlightDiagnosticsTests
         StallReport blocked = Assert.Single(all, r => r.Operation is null);
         Assert.Contains("has not returned to its loop", blocked.Message);
         Assert.Contains($"reactor {reactorId}", blocked.Message);
-        // The thread as `dotnet-stack report` lists it; a test's reactor is not the process's main thread.
+        // The thread as `dotnet-stack report` lists it, and its name; a test's reactor is not the process's main thread.
         int tid = int.Parse(reactorTid, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Contains($"`dotnet-stack report -p {Environment.ProcessId}` and read Thread (0x{tid:X}), OS thread id {tid}: the reactor's own thread", blocked.Message);
+        Assert.Contains($"`dotnet-stack report -p {Environment.ProcessId}` and read Thread (0x{tid:X}), OS thread id {tid}: thread 'watchdog: stall reports'.", blocked.Message);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ public sealed partial class UringReactor
 {
     // The constructor runs on the reactor's thread (a reactor is bound to the thread that creates it).
     private readonly int _osThreadId = OsThread.CurrentId();
+    private readonly string? _threadName = Thread.CurrentThread.Name;   // uring-reactor-N under a UringExecutor
 
     /// <summary>
     /// The operations in flight on this reactor. Callable from any thread (it reads what the reactor publishes, without
@@ -49,7 +50,7 @@ public sealed partial class UringReactor
     private string DescribeThread()
         => _osThreadId == Environment.ProcessId
             ? $"OS thread id {_osThreadId}: the process's main thread (under UringRuntime.Run the reactor is the thread that called Run, here Main)"
-            : $"OS thread id {_osThreadId}: the reactor's own thread (uring-reactor-N under a UringExecutor)";
+            : $"OS thread id {_osThreadId}: {(_threadName is null ? "an unnamed thread" : $"thread '{_threadName}'")}";
 
     /// <summary>Requests that wait for the outside world by design; a long wait is not a stall.</summary>
     private static bool WaitsByDesign(OperationSlot slot)
