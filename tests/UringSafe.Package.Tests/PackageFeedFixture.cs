@@ -175,6 +175,15 @@ public sealed partial class PackageFeedFixture : IAsyncLifetime
         return "dotnet";
     }
 
+    /// <summary>The directory of the dotnet running these tests, so an installed tool's apphost finds the same runtime.</summary>
+    public static string DotnetRoot()
+    {
+        string host = DotnetPath();
+        if (!Path.IsPathRooted(host))
+            host = Environment.GetEnvironmentVariable("PATH")?.Split(':').Select(d => Path.Combine(d, host)).FirstOrDefault(File.Exists) ?? host;
+        return Path.GetDirectoryName(new FileInfo(host).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(host)) ?? "";
+    }
+
     /// <summary>The packages folder this machine's own restores use (the repository's restore filled it).</summary>
     public static string GlobalPackagesFolder()
     {

@@ -76,4 +76,35 @@ internal static class Programs
             await file.ReadAtAsync(buf, 0);
         });
         """;
+
+    /// <summary>
+    /// Keeps operations in flight for `uringsafe dump`/`top`: a multishot accept (armed on the listener) and a receive on
+    /// the accepted connection, with call sites; prints "ready PID", then blocks its reactor (the main thread, under
+    /// UringRuntime.Run) until stdin closes, so the stall report fires meanwhile; then closes the client and exits cleanly.
+    /// </summary>
+    public const string InFlight = """
+        using System.Net;
+        using UringSafe.Async;
+        using UringSafe.Buffers;
+        using UringSafe.Net;
+
+        UringRuntime.Run(async () =>
+        {
+            using UringTcpListener listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            await using UringTcpStream client = await UringTcpStream.ConnectAsync(listener.LocalEndPoint);
+            await using UringTcpStream server = await listener.AcceptAsync();
+            IoBuffer buf = IoBuffer.Allocate(4096);
+            var read = server.ReadAsync(buf);
+            Console.WriteLine($"ready {Environment.ProcessId}");
+            Console.Out.Flush();
+        #pragma warning disable UR0008 // blocks the reactor on purpose: the stall report names its thread
+            Console.In.ReadToEnd();
+        #pragma warning restore UR0008
+            await client.CloseAsync();
+            int n;
+            (n, buf) = await read;
+            Console.WriteLine($"read {n} bytes after the client closed");
+            buf.Dispose();
+        }, new ReactorOptions { CaptureCallSites = true });
+        """;
 }

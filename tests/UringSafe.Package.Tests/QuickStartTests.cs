@@ -10,7 +10,8 @@ namespace UringSafe.Package.Tests;
 /// (its package sources, as a developer or CI has them). The first block (the pack, in the clone) restores with this
 /// machine's packages folder, as a developer's would; from the next block on, NUGET_PACKAGES is an empty folder: UringSafe
 /// must come from the local feed, and its dependency (Tmds.LibC) from the configured source, through the nuget.config the
-/// README makes.
+/// README makes. The doctor's install line (<c>dotnet tool install -g</c>) installs into the fresh home's ~/.dotnet/tools,
+/// which the harness puts on PATH as the SDK's installers do for a user.
 /// </summary>
 [Collection(PackageCollection.Name)]
 public sealed partial class QuickStartTests(PackageFeedFixture fixture)
@@ -52,9 +53,13 @@ public sealed partial class QuickStartTests(PackageFeedFixture fixture)
         ProcessResult run = await PackageFeedFixture.RunAsync("bash", fixture.RepoRoot, env =>
         {
             env["HOME"] = home;
+            env.Remove("DOTNET_CLI_HOME");             // `dotnet tool install -g` installs under the fresh ~/.dotnet/tools
             env["NUGET_PACKAGES"] = machinePackages;   // the pack, in the clone; the script switches after it
+            // What the SDK's installers set up for a user: global tools on PATH, and the tool's apphost finds this dotnet.
+            env["PATH"] = Path.Combine(home, ".dotnet", "tools") + ":" + env["PATH"];
             if (File.Exists(Path.Combine(dotnetDirectory, "dotnet")))
                 env["PATH"] = dotnetDirectory + ":" + env["PATH"];
+            env["DOTNET_ROOT"] = PackageFeedFixture.DotnetRoot();
         }, s_timeout, "-euo", "pipefail", "-c", script);
 
         string context = $"exit {run.ExitCode} after {run.Elapsed.TotalSeconds:F0} s\n--- script\n{script}\n--- output\n{run.Output}";
@@ -68,6 +73,13 @@ public sealed partial class QuickStartTests(PackageFeedFixture fixture)
             $"the README's pack did not write UringSafe.{fixture.Version}.nupkg to {feed}: {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}\n{context}");
         Assert.True(Directory.Exists(Path.Combine(emptyPackages, "uringsafe", fixture.Version.ToLowerInvariant())), context);
         Assert.True(Directory.Exists(Path.Combine(emptyPackages, "tmds.libc")), context);
+
+        // The doctor: packed into the same feed, installed from it with the README's `dotnet tool install -g` line, and run.
+        Assert.True(File.Exists(Path.Combine(feed, $"UringSafe.Tool.{fixture.Version}.nupkg")),
+            $"the README's pack did not write UringSafe.Tool.{fixture.Version}.nupkg to {feed}\n{context}");
+        Assert.True(Directory.Exists(Path.Combine(home, ".dotnet", "tools", ".store", "uringsafe.tool", fixture.Version.ToLowerInvariant())),
+            $"UringSafe.Tool {fixture.Version} is not installed under ~/.dotnet/tools\n{context}");
+        Assert.Contains("Verdict: io_uring is usable", run.Output);
     }
 
     /// <summary>The fenced blocks of the README's "## Quick start" section, in order.</summary>

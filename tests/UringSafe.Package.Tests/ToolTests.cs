@@ -20,7 +20,7 @@ public sealed class ToolTests(PackageFeedFixture fixture)
     [Fact]
     public async Task Tool_installs_from_the_local_feed_and_doctor_reports_kernel_opcodes_and_tried_features()
     {
-        string uringsafe = await InstalledToolAsync();
+        string uringsafe = await InstalledToolAsync(fixture);
 
         ProcessResult run = await RunAsync(uringsafe, "doctor");
         Assert.True(run.ExitCode == 0, run.Output);
@@ -41,7 +41,7 @@ public sealed class ToolTests(PackageFeedFixture fixture)
     [Fact]
     public async Task Installed_doctor_under_a_seccomp_filter_names_seccomp_and_exits_nonzero()
     {
-        string uringsafe = await InstalledToolAsync();
+        string uringsafe = await InstalledToolAsync(fixture);
         string launcher = Path.Combine(AppContext.BaseDirectory, "seccomp_exec.py");
 
         ProcessResult run = await RunAsync("python3", launcher, "--errno", "1", "--", uringsafe, "doctor");
@@ -54,13 +54,13 @@ public sealed class ToolTests(PackageFeedFixture fixture)
     }
 
     /// <summary>Packs and installs the tool once for the collection; returns the installed <c>uringsafe</c> command.</summary>
-    private Task<string> InstalledToolAsync()
+    internal static Task<string> InstalledToolAsync(PackageFeedFixture fixture)
     {
         lock (s_gate)
-            return s_installed ??= InstallAsync();
+            return s_installed ??= InstallAsync(fixture);
     }
 
-    private async Task<string> InstallAsync()
+    private static async Task<string> InstallAsync(PackageFeedFixture fixture)
     {
         string project = Path.Combine(fixture.RepoRoot, "src", "Tool", "UringSafe.Tool", "UringSafe.Tool.csproj");
         ProcessResult pack = await fixture.RunDotnetAsync(fixture.RepoRoot, "pack", project, "--no-build", "-c", fixture.Configuration, "-o", fixture.Feed, "-nologo");
@@ -99,7 +99,7 @@ public sealed class ToolTests(PackageFeedFixture fixture)
     }
 
     /// <summary>Runs a program (the installed tool, or the seccomp launcher) with the host's dotnet as DOTNET_ROOT.</summary>
-    private static async Task<ProcessResult> RunAsync(string fileName, params string[] args)
+    internal static async Task<ProcessResult> RunAsync(string fileName, params string[] args)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -110,8 +110,7 @@ public sealed class ToolTests(PackageFeedFixture fixture)
         foreach (string arg in args)
             psi.ArgumentList.Add(arg);
         psi.Environment.Remove("URINGSAFE_FEATURES");
-        if (DotnetRoot() is { } root)
-            psi.Environment["DOTNET_ROOT"] = root;
+        psi.Environment["DOTNET_ROOT"] = PackageFeedFixture.DotnetRoot();
 
         using var process = new Process { StartInfo = psi };
         var output = new StringBuilder();
@@ -134,16 +133,5 @@ public sealed class ToolTests(PackageFeedFixture fixture)
         process.WaitForExit();
         lock (output)
             return new ProcessResult(process.ExitCode, output.ToString(), stopwatch.Elapsed);
-    }
-
-    /// <summary>The directory of the dotnet running these tests, so the tool's apphost finds the same runtime.</summary>
-    private static string? DotnetRoot()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(host) || !File.Exists(host))
-            host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : null;
-        if (host is null)
-            return Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        return Path.GetDirectoryName(new FileInfo(host).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? host);
     }
 }

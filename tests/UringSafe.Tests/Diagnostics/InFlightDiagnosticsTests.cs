@@ -69,6 +69,7 @@ public class InFlightDiagnosticsTests
         var (readEnd, writeEnd) = fds.Pipe();
         var reports = new ConcurrentQueue<StallReport>();
         int reactorId = -1;
+        string reactorTid = "";
         void OnStall(StallReport r)
         {
             if (r.ReactorId == Volatile.Read(ref reactorId))
@@ -81,6 +82,7 @@ public class InFlightDiagnosticsTests
             {
                 UringReactor reactor = UringReactor.Current;
                 Volatile.Write(ref reactorId, reactor.Id);
+                reactorTid = Path.GetFileName(new FileInfo("/proc/thread-self").LinkTarget!); // "PID/task/TID": the OS thread id
                 using UringFile pipe = UringFile.FromFd(fds.Forget(readEnd), "a pipe nobody writes");
                 IoBuffer buf = IoBuffer.Allocate(64);
                 ValueTask<IoResult<IoBuffer>> read = pipe.ReadAtAsync(buf, -1); // a Read that hangs: a stall
@@ -105,6 +107,9 @@ public class InFlightDiagnosticsTests
         StallReport blocked = Assert.Single(all, r => r.Operation is null);
         Assert.Contains("has not returned to its loop", blocked.Message);
         Assert.Contains($"reactor {reactorId}", blocked.Message);
+        // The thread as `dotnet-stack report` lists it, and its name; a test's reactor is not the process's main thread.
+        int tid = int.Parse(reactorTid, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"`dotnet-stack report -p {Environment.ProcessId}` and read Thread (0x{tid:X}), OS thread id {tid}: thread 'watchdog: stall reports'.", blocked.Message);
     }
 
     [Fact]

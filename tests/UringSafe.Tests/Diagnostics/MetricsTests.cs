@@ -37,6 +37,16 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void Sq_full_waits_says_what_it_counts_and_what_to_do()
+    {
+        using var recorder = new Recorder();
+        RuntimeHelpersTouch();
+        string description = recorder.Description(SqFullWaits) ?? "";
+        Assert.Contains("found the submission queue (ReactorOptions.Entries) full, so the reactor submitted mid-turn", description);
+        Assert.Contains("raise ReactorOptions.Entries", description);
+    }
+
+    [Fact]
     public void Nop_operations_move_submitted_completed_and_in_flight()
     {
         using var recorder = new Recorder();
@@ -179,6 +189,8 @@ public sealed class MetricsTests
         }
 
         public IEnumerable<string> PublishedInstruments => _instruments.Keys;
+
+        public string? Description(string name) => _instruments[name].Description;
 
         public (string Kind, string? Unit) Describe(string name)
         {

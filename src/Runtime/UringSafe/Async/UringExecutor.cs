@@ -135,7 +135,8 @@ public sealed class UringExecutor : IDisposable
 
     private UringReactor ReactorFor(int index)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+            throw new ObjectDisposedException(nameof(UringExecutor), "This UringExecutor was disposed: its reactors have stopped and take no new work. Spawn before disposing the executor, or create a new one.");
         return _reactors[index];
     }
 

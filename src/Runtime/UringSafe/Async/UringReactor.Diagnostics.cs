@@ -1,10 +1,15 @@
 using System.Diagnostics;
 using UringSafe.Abi;
+using UringSafe.Interop;
 
 namespace UringSafe.Async;
 
 public sealed partial class UringReactor
 {
+    // The constructor runs on the reactor's thread (a reactor is bound to the thread that creates it).
+    private readonly int _osThreadId = OsThread.CurrentId();
+    private readonly string? _threadName = Thread.CurrentThread.Name;   // uring-reactor-N under a UringExecutor
+
     /// <summary>
     /// The operations in flight on this reactor. Callable from any thread (it reads what the reactor publishes, without
     /// stopping it), so an entry may have completed a moment later.
@@ -41,6 +46,12 @@ public sealed partial class UringReactor
             slot.CallSite);
     }
 
+    /// <summary>The reactor's thread as the stall report names it: its OS id, and which thread that is.</summary>
+    private string DescribeThread()
+        => _osThreadId == Environment.ProcessId
+            ? $"OS thread id {_osThreadId}: the process's main thread (under UringRuntime.Run the reactor is the thread that called Run, here Main)"
+            : $"OS thread id {_osThreadId}: {(_threadName is null ? "an unnamed thread" : $"thread '{_threadName}'")}";
+
     /// <summary>Requests that wait for the outside world by design; a long wait is not a stall.</summary>
     private static bool WaitsByDesign(OperationSlot slot)
         => slot is IMultishot
@@ -63,7 +74,7 @@ public sealed partial class UringReactor
                     $"reactor {Id} has not returned to its loop for {blocked.TotalMilliseconds:0} ms: its thread is blocked " +
                     "(a .Wait() or .Result, a lock, Thread.Sleep, synchronous I/O, or long CPU-bound work in a continuation), and every " +
                     $"operation of this reactor waits meanwhile ({InFlight} in flight). The thread's stack can't be read from inside " +
-                    $"the process: run `dotnet-stack report -p {Environment.ProcessId}` and look for thread uring-reactor-*/the reactor's thread."));
+                    $"the process: run `dotnet-stack report -p {Environment.ProcessId}` and read Thread (0x{_osThreadId:X}), {DescribeThread()}."));
             }
         }
         if (_stallTicks <= 0)

@@ -20,7 +20,9 @@ internal static class Metrics
     private static Func<long> s_inFlightSource = static () => 0;
     private static readonly ObservableGauge<long> s_inFlight = s_meter.CreateObservableGauge("uringsafe.operations.in_flight", static () => s_inFlightSource(), "{operation}", "Operations submitted and not yet completed, over every reactor.");
     private static readonly Counter<long> s_cancelled = s_meter.CreateCounter<long>("uringsafe.operations.cancelled", "{operation}", "Cancellations requested through a CancellationToken.");
-    private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}", "Times a full submission queue had to be flushed before queueing.");
+    private static readonly Counter<long> s_sqFull = s_meter.CreateCounter<long>("uringsafe.sq.full_waits", "{event}",
+        "Times an operation found the submission queue (ReactorOptions.Entries) full, so the reactor submitted mid-turn (one extra io_uring_enter) before queueing it. " +
+        "Now and then in a burst it is harmless; climbing steadily, one loop turn queues more than Entries requests: raise ReactorOptions.Entries.");
     private static readonly Counter<long> s_cqOverflow = s_meter.CreateCounter<long>("uringsafe.cq.overflow_flushes", "{event}", "Times overflowed completions were flushed from the kernel.");
     private static readonly Counter<long> s_providedExhausted = s_meter.CreateCounter<long>("uringsafe.recv.buffers_exhausted", "{event}", "Times a provided-buffer ring ran dry under multishot receives (ENOBUFS); receives resume when buffers come back or the pool grows.");
     private static readonly Counter<long> s_acceptErrors = s_meter.CreateCounter<long>("uringsafe.accept.errors", "{error}", "Accept errors (EMFILE, ENFILE, ...) after which a listener backed off, by errno.");

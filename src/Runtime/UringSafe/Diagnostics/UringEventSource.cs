@@ -7,7 +7,7 @@ namespace UringSafe.Async;
 /// (<c>--providers UringSafe:0x1</c>), lined up with the kernel's <c>io_uring_submit_req</c> and
 /// <c>io_uring_complete</c> tracepoints by <c>user_data</c>; stall reports (<c>0x4</c>); and, on demand, a dump of every
 /// operation in flight: enabling keyword <c>0x2</c> (<c>dotnet-trace collect -p PID --providers UringSafe:0x2</c>)
-/// writes one <c>InFlight</c> event per operation. Free when nobody listens (one flag test per event site).
+/// writes one <c>InFlight</c> event per operation, then <c>InFlightDumpEnd</c>; <c>uringsafe dump -p PID</c> prints them. Free when nobody listens (one flag test per event site).
 /// </summary>
 [EventSource(Name = "UringSafe")]
 internal sealed class UringEventSource : EventSource
@@ -46,10 +46,18 @@ internal sealed class UringEventSource : EventSource
     [Event(3, Level = EventLevel.Verbose, Keywords = Keywords.Operations, Message = "reactor {0} cancel user_data {1}")]
     public void Cancel(int reactorId, ulong userData) => WriteEvent(3, reactorId, userData);
 
-    /// <summary>One operation in flight (a dump).</summary>
-    [Event(4, Level = EventLevel.Informational, Keywords = Keywords.InFlightDump, Message = "{8}")]
-    public void InFlight(int reactorId, ulong userData, string opcode, int fd, string target, string buffer, double ageMilliseconds, string callSite, string text)
-        => WriteEvent(4, reactorId, userData, opcode, fd, target, buffer, ageMilliseconds, callSite, text);
+    /// <summary>One operation in flight (a dump). Version 1 added the cancel and multishot states at the end.</summary>
+    [Event(4, Level = EventLevel.Informational, Keywords = Keywords.InFlightDump, Message = "{8}", Version = 1)]
+    public void InFlight(int reactorId, ulong userData, string opcode, int fd, string target, string buffer, double ageMilliseconds, string callSite, string text,
+        bool cancelRequested, bool multishot)
+        => WriteEvent(4, reactorId, userData, opcode, fd, target, buffer, ageMilliseconds, callSite, text, cancelRequested, multishot);
+
+    /// <summary>
+    /// Ends a dump: <paramref name="count"/> <c>InFlight</c> events came before it. A reader (<c>uringsafe dump</c>) stops
+    /// its session here, and its absence tells that the process has no UringSafe to answer.
+    /// </summary>
+    [Event(6, Level = EventLevel.Informational, Keywords = Keywords.InFlightDump, Message = "{0} operation(s) in flight")]
+    public void InFlightDumpEnd(int count) => WriteEvent(6, count);
 
     /// <summary>A stuck operation or a blocked reactor.</summary>
     [Event(5, Level = EventLevel.Warning, Keywords = Keywords.Stalls, Message = "{3}")]
@@ -64,8 +72,13 @@ internal sealed class UringEventSource : EventSource
     {
         if (command.Command == EventCommand.Enable && IsEnabled(EventLevel.Informational, Keywords.InFlightDump))
         {
-            foreach (InFlightOperation op in UringDiagnostics.Snapshot())
-                InFlight(op.ReactorId, op.UserData, op.Opcode, op.Fd, op.Target ?? "", op.Buffer ?? "", op.Age.TotalMilliseconds, op.CallSite ?? "", op.ToString());
+            IReadOnlyList<InFlightOperation> ops = UringDiagnostics.Snapshot();
+            foreach (InFlightOperation op in ops)
+            {
+                InFlight(op.ReactorId, op.UserData, op.Opcode, op.Fd, op.Target ?? "", op.Buffer ?? "", op.Age.TotalMilliseconds, op.CallSite ?? "", op.ToString(),
+                    op.CancelRequested, op.Multishot);
+            }
+            InFlightDumpEnd(ops.Count);
         }
     }
 }

@@ -27,18 +27,22 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
 
     string IFdContext.Describe() => _access is { } a ? $"{Path} (opened {a})" : Path;
 
-    /// <summary>EBADF on a file opened for the other direction is the one error whose cause the errno hides.</summary>
+    /// <summary>
+    /// The errors whose cause the errno hides: EBADF on a file opened for the other direction, and EIO on a write to a
+    /// /proc file without a write handler (root may open /proc/version for writing; the kernel then fails the write).
+    /// </summary>
     string? IFdContext.HintFor(IoUringOpcode opcode, int errno)
     {
-        if (errno != Errno.EBADF)
-            return null;
         bool writes = opcode is IoUringOpcode.Write or IoUringOpcode.WriteFixed or IoUringOpcode.Writev or IoUringOpcode.WritevFixed
             or IoUringOpcode.Fallocate or IoUringOpcode.Ftruncate;
         bool reads = opcode is IoUringOpcode.Read or IoUringOpcode.ReadFixed or IoUringOpcode.Readv or IoUringOpcode.ReadvFixed;
-        return (_access, writes, reads) switch
+        return (errno, _access, writes, reads) switch
         {
-            (OpenFlags.ReadOnly, true, _) => "The file was opened read-only (OpenAsync's default); open it with OpenFlags.WriteOnly or OpenFlags.ReadWrite to write to it.",
-            (OpenFlags.WriteOnly, _, true) => "The file was opened write-only; open it with OpenFlags.ReadWrite to read it too.",
+            (Errno.EBADF, OpenFlags.ReadOnly, true, _) => "The file was opened read-only (OpenAsync's default); open it with OpenFlags.WriteOnly or OpenFlags.ReadWrite to write to it.",
+            (Errno.EBADF, OpenFlags.WriteOnly, _, true) => "The file was opened write-only; open it with OpenFlags.ReadWrite to read it too.",
+            (Errno.EIO, _, true, _) when System.IO.Path.GetFullPath(Path).StartsWith("/proc/", StringComparison.Ordinal) =>
+                $"{Path} is a read-only /proc file: the kernel answers EIO to any write to it (the device is fine). Only some " +
+                "/proc files take writes (those under /proc/sys, /proc/PID/oom_score_adj, ...), and their mode says so.",
             _ => null,
         };
     }
@@ -150,6 +154,45 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
                 throw new UringException(Errno.EIO, "WriteAll", Fd, $"The kernel accepted zero bytes writing '{Path}'.") { Buffer = buffer };
         }
     }
+
+    /// <summary>
+    /// Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/> into <paramref name="buffer"/> (its
+    /// <see cref="IoBuffer.Length"/> becomes <paramref name="count"/>), reading again after a short read, as
+    /// <c>Stream.ReadExactly</c> does. A regular file on a local file system reads short only at its end; pipes, FUSE and
+    /// network file systems may read short anywhere. When the file ends first, throws <see cref="UringEndOfFileException"/>
+    /// (an <see cref="EndOfStreamException"/>) with the buffer, holding what was read. A negative <paramref name="offset"/>
+    /// reads at the file's position (a pipe).
+    /// </summary>
+    public async ValueTask<IoResult<IoBuffer>> ReadExactlyAtAsync([Lends] IoBuffer buffer, long offset, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, buffer.Capacity);
+        int total = 0;
+        while (total < count)
+        {
+            int n;
+            (n, buffer) = await ReadRestAtAsync(buffer, total, count, offset < 0 ? offset : offset + total, cancellationToken);
+            if (n == 0)
+            {
+                buffer.Length = total;
+                throw new UringEndOfFileException(
+                    $"ReadExactlyAt on {_file.Description}: the file ended after {total} of {count} bytes from offset {offset}. " +
+                    "The buffer, holding those bytes, is in the exception's Buffer property; ask for no more than the file's size " +
+                    "(StatxAsync), or read with ReadAtAsync where a shorter last chunk is expected.", buffer);
+            }
+            total += n;
+        }
+        buffer.Length = count;
+        return new IoResult<IoBuffer>(count, buffer);
+    }
+
+    /// <summary>Reads into the buffer from <paramref name="start"/> up to <paramref name="count"/> (the rest after a short read).</summary>
+    [UringOperation(nameof(PrepareReadRest))]
+    private partial ValueTask<IoResult<IoBuffer>> ReadRestAtAsync([Lends] IoBuffer buffer, int start, int count, long offset, CancellationToken cancellationToken);
+
+    private Sqe PrepareReadRest(in LentRegion buffer, int start, int count, long offset)
+        => new Read(FileRef, buffer.Address + start, (uint)(count - start)).Offset((ulong)offset).Build();
 
     /// <summary>Writes the buffer's initialized bytes from <paramref name="start"/> on (the rest after a short write).</summary>
     [UringOperation(nameof(PrepareWriteRest))]

@@ -43,7 +43,8 @@ public class UringSocketException : SocketException, IReturnsBuffer, IErrorTarge
 
     /// <inheritdoc/>
     public override string Message => _message ??=
-        $"{Operation}{(Target is null ? "" : " on " + Target)} failed: {UringSafe.Errno.Describe(Errno)} ({SocketErrors.Name(Errno)}, errno {Errno}, SocketError.{SocketErrorCode}).";
+        $"{Operation}{(Target is null ? "" : " on " + Target)} failed: {UringSafe.Errno.Describe(Errno)} ({SocketErrors.Name(Errno)}, errno {Errno}, SocketError.{SocketErrorCode})." +
+        (SocketErrors.HintFor(Errno) is { } hint ? " " + hint : "");
 }
 
 /// <summary>A <see cref="ReceivedBuffer"/> was handed back a second time with <see cref="ReceivedBuffer.Return"/>, or used
@@ -103,6 +104,16 @@ public static class SocketErrors
         ECANCELED or EINTR => SocketError.OperationAborted,
         ENOENT => SocketError.AddressNotAvailable,
         _ => SocketError.SocketError,
+    };
+
+    /// <summary>What to check or do for the socket errors whose errno alone leaves one guessing, or null.</summary>
+    internal static string? HintFor(int errno) => errno switch
+    {
+        ECONNREFUSED => "Nothing listens on that address and port: is the server up, and is the port right? (A firewall that rejects looks the same.)",
+        EADDRINUSE => "Another socket has this address and port already, in this process or another (`ss -ltnp` names the process " +
+            "listening on it). Bind port 0 to let the kernel pick a free port, stop the other server, or, to share one port " +
+            "between listeners on purpose (one per reactor), set UringListenerOptions.ReusePort = true on each.",
+        _ => null,
     };
 
     /// <summary>The symbolic name of a socket errno.</summary>
