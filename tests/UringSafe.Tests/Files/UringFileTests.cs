@@ -146,7 +146,10 @@ public sealed class UringFileTests : IDisposable
         UringRuntime.Run(async () =>
         {
             using var pool = new IoBufferPool(4096, 4);
-            pool.RegisterWith(UringReactor.Current.Ring);
+            if (UringReactor.Current.Driver == ReactorDriver.KernelRing)
+                pool.RegisterWith(UringReactor.Current.Ring);
+            else // the userspace ring has no kernel ring to register with: the typed error, and plain buffers
+                Assert.Throws<KernelRingRequiredException>(() => pool.RegisterWith(UringReactor.Current.Ring));
             await using UringFile file = await UringFile.OpenAsync(path);
             file.Register();
             IoBuffer buf = pool.Rent();
@@ -190,6 +193,12 @@ public sealed class UringFileTests : IDisposable
         {
             UringRuntime.Run(async () =>
             {
+                if (UringReactor.Current.Driver != ReactorDriver.KernelRing)
+                {
+                    // O_DIRECT through the kernel ring only: the userspace ring says so.
+                    await Assert.ThrowsAsync<KernelRingRequiredException>(async () => await DmaFile.OpenAsync(path));
+                    return;
+                }
                 await using DmaFile dma = await DmaFile.OpenAsync(path);
                 using IoBuffer first = await dma.ReadAtAsync(0, 1024);
                 Assert.Equal(1024, first.Length);
