@@ -96,7 +96,7 @@ static async Task<int> Copy(string srcPath, string dstPath, int inflight, int ch
     await using UringFile dst = await UringFile.OpenAsync(dstPath, OpenFlags.WriteOnly | OpenFlags.Create, status.Mode);
 
     using var pool = new IoBufferPool(chunk, inflight);
-    if (registered)
+    if (registered && UringReactor.Current.Driver == ReactorDriver.KernelRing) // the userspace ring has no registered buffers
     {
         pool.RegisterWith(UringReactor.Current.Ring);
         src.Register();

@@ -190,7 +190,6 @@ public sealed class SharedFd
             }
         }
         _fixedIndex = -1;
-        _reactor?.ForgetFd(_fd); // the userspace ring drops its epoll registration before the number can be reused
         CloseOrphan(_fd);
         _closed = true;
         Interlocked.MemoryBarrier(); // pairs with CloseAsync: it publishes its signal, then reads _closed
@@ -206,7 +205,7 @@ public sealed class SharedFd
     {
         if (fd < 0)
             return;
-        UringReactor.CurrentOrNull?.ForgetFd(fd); // the userspace ring may have seen the number (an armed accept's socket)
+        UringReactor.CurrentOrNull?.ForgetFd(fd); // the userspace ring drops its epoll entry before the number can be reused
         Tmds.Linux.LibC.close(fd);
     }
 

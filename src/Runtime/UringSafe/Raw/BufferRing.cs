@@ -57,6 +57,9 @@ public sealed unsafe class BufferRing : IDisposable
 
     private ushort _head; // the consumer's head, for an unregistered ring (the kernel keeps its own)
 
+    /// <summary>True once disposed.</summary>
+    internal bool IsDisposed => _disposed;
+
     /// <summary>Buffers published and not yet taken (unregistered ring).</summary>
     internal int Available => (ushort)(Volatile.Read(ref Tail) - _head);
 

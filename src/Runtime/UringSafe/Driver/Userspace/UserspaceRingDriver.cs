@@ -316,7 +316,7 @@ internal sealed unsafe partial class UserspaceRingDriver : RingDriver
     public override BufferRing SetupBufferRing(ushort groupId, uint entries)
     {
         ThrowIfDisposed();
-        if (_groups.ContainsKey(groupId))
+        if (_groups.TryGetValue(groupId, out BufferRing? existing) && !existing.IsDisposed)
             throw new UringException(UringSafe.Errno.EEXIST, "SetupBufferRing", -1, $"Buffer group {groupId} already exists on this ring.");
         BufferRing ring = BufferRing.Unregistered(groupId, entries);
         _groups[groupId] = ring;
