@@ -33,10 +33,14 @@ public class SendPathTests
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 8192 };
         await socket.ConnectAsync(IPAddress.Loopback, server.BaseAddress.Port);
         await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /big/{size} HTTP/1.1\r\nHost: test\r\n\r\n"));
-        await Task.Delay(300); // the server fills the socket buffer: the inline send hits EAGAIN
+        // Nothing is read yet, so the server fills the socket buffer and its inline send hits EAGAIN: the rest must go
+        // to the ring. Wait for that (not a fixed delay: on a loaded machine the server may not have run at all yet).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (server.Factory.Transport!.RingSends == 0 && waited.Elapsed < Limit)
+            await Task.Delay(10);
+        Assert.True(server.Factory.Transport.RingSends > 0, "the part the socket could not take at once was never sent on the ring");
         byte[] body = await ReadResponseBodyAsync(socket, size).WaitAsync(Limit);
         AssertPattern(body, size);
-        Assert.True(server.Factory.Transport!.RingSends > 0, "the part the socket could not take at once was never sent on the ring");
     }
 
     [Fact]

@@ -96,6 +96,8 @@ public class SampleTests
         string body = await http.GetStringAsync($"http://127.0.0.1:{port}/plaintext");
         Assert.Equal("Hello, World!", body);
         server.Stop(s_limit);
+        if (!KernelRing && sample == "KestrelOnUring") // the transport stays UringSafe's, on the userspace ring, and says so
+            Assert.Contains("userspace ring", server.Output + server.Error);
     }
 
     [Fact]

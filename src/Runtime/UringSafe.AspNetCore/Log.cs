@@ -32,7 +32,13 @@ internal static class Log
         LogLevel.Warning, new EventId(7, "AcceptBackoff"),
         "Reactor {Reactor} cannot accept on {EndPoint} ({Errno}): backing off {BackoffMs} ms, doubling, and serving the existing connections until an accept succeeds again");
 
+    private static readonly Action<ILogger, string, Exception?> s_userspaceRing = LoggerMessage.Define<string>(
+        LogLevel.Warning, new EventId(8, "UserspaceRing"),
+        "io_uring is unavailable, so UringSafe's reactors run the userspace ring (epoll and a worker pool): {Reason} Set UringSafeTransportOptions.FallBackToSockets to use Kestrel's sockets transport instead.");
+
     public static void Fallback(ILogger logger, string reason) => s_fallback(logger, reason, null);
+
+    public static void UserspaceRing(ILogger logger, string reason) => s_userspaceRing(logger, reason, null);
 
     public static void ConnectionOpen(ILogger logger, string id, EndPoint? remote, int reactor) => s_connectionOpen(logger, id, remote, reactor, null);
 

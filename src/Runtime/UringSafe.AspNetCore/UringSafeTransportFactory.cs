@@ -38,14 +38,29 @@ public sealed class UringSafeTransportFactory : IConnectionListenerFactory, ICon
             ?? Options.Create(new SocketTransportOptions());
         _sockets = new SocketTransportFactory(socketOptions, loggerFactory);
         if (_options.ForceUnavailableForTesting)
+        {
             FallbackReason = "forced by UringSafeTransportOptions.ForceUnavailableForTesting";
-        else if (!Ring.IsSupported)
-            FallbackReason = Ring.UnavailableReason?.Message ?? "io_uring is not supported here";
+        }
+        else if (!Ring.IsSupported && (_options.ReactorOptions?.Driver ?? ReactorDriver.Auto) == ReactorDriver.Auto)
+        {
+            string why = Ring.UnavailableReason?.Message ?? "io_uring is not supported here";
+            if (_options.FallBackToSockets)
+            {
+                FallbackReason = why;
+            }
+            else
+            {
+                // The reactors run the userspace ring: chosen here, so the host's log says it (not Auto's stderr line).
+                _options.ReactorOptions = (_options.ReactorOptions ?? new Async.ReactorOptions()) with { Driver = ReactorDriver.UserspaceRing };
+                Log.UserspaceRing(_logger, why);
+            }
+        }
         if (FallbackReason is not null)
             Log.Fallback(_logger, FallbackReason);
     }
 
-    /// <summary>True when IP endpoints are served by io_uring; false when this factory fell back to sockets.</summary>
+    /// <summary>True when IP endpoints are served by UringSafe's reactors (on the kernel's io_uring, or on the userspace
+    /// ring where io_uring is unavailable); false when this factory fell back to the sockets transport.</summary>
     public bool UsesIoUring => FallbackReason is null;
 
     /// <summary>Why the factory fell back to the sockets transport, or null when it uses io_uring.</summary>

@@ -22,10 +22,18 @@ public sealed class UringSafeTransportOptions
     public ReactorOptions? ReactorOptions { get; set; }
 
     /// <summary>
-    /// Behave as if io_uring were unavailable: use the sockets transport and log the fallback warning. For tests of
-    /// the fallback path. Default false.
+    /// Behave as if io_uring were unavailable and <see cref="FallBackToSockets"/> were set: use the sockets transport
+    /// and log the fallback warning. For tests of the fallback path. Default false.
     /// </summary>
     public bool ForceUnavailableForTesting { get; set; }
+
+    /// <summary>
+    /// Where io_uring is unavailable (Docker's default seccomp profile, <c>kernel.io_uring_disabled</c>, an old kernel),
+    /// serve IP endpoints with Kestrel's sockets transport instead of UringSafe's reactors on the userspace ring
+    /// (<see cref="ReactorDriver.UserspaceRing"/>). Default false: the same transport runs on both drivers, and one
+    /// warning says which one and why.
+    /// </summary>
+    public bool FallBackToSockets { get; set; }
 
     /// <summary>TCP_NODELAY on accepted connections. Default true (as Kestrel's sockets transport).</summary>
     public bool NoDelay { get; set; } = true;
