@@ -48,7 +48,12 @@ internal static unsafe class BlockingCalls
             case IoUringOpcode.WriteFixed:
             {
                 IoVec v = new() { Base = (nint)s.Addr, Length = s.Len };
-                return UserspaceSyscalls.Pwritev2(fd, &v, 1, offset, (int)s.OpFlags);
+                long written = UserspaceSyscalls.Pwritev2(fd, &v, 1, offset, (int)s.OpFlags);
+                // A file without positional writes (a /proc or /sys file): io_uring writes it at its position, and so
+                // must we, so the file's own answer (EIO for a read-only /proc file) comes back, not ESPIPE.
+                if (written < 0 && offset >= 0 && Marshal.GetLastPInvokeError() == ESPIPE)
+                    written = UserspaceSyscalls.Pwritev2(fd, &v, 1, -1, (int)s.OpFlags);
+                return written;
             }
             case IoUringOpcode.Readv:
                 return UserspaceSyscalls.Preadv2(fd, (void*)s.Addr, (int)s.Len, offset, (int)s.OpFlags);

@@ -14,7 +14,7 @@ internal sealed unsafe partial class UserspaceRingDriver
     private const uint WriteEvents = 0x004 | 0x008 | 0x010;                 // EPOLLOUT | EPOLLERR | EPOLLHUP
 
     private readonly Dictionary<int, FdEntry> _fds = new();
-    private readonly List<FdEntry> _readyEntries = new();
+    private List<FdEntry> _readyEntries = new(), _spareReadyEntries = new();
     private readonly HashSet<PendingOp> _pending = new();
     private readonly Dictionary<ulong, PendingOp> _byUserData = new();
 
@@ -154,14 +154,17 @@ internal sealed unsafe partial class UserspaceRingDriver
     {
         if (_readyEntries.Count == 0)
             return;
-        FdEntry[] ready = _readyEntries.ToArray();
-        _readyEntries.Clear();
+        // Swap in the spare list (entries that become ready meanwhile go to the other one): no copy, no allocation.
+        List<FdEntry> ready = _readyEntries;
+        _readyEntries = _spareReadyEntries;
+        _spareReadyEntries = ready;
         foreach (FdEntry entry in ready)
         {
             entry.InReadyList = false;
             if (_fds.TryGetValue(entry.Fd, out FdEntry? current) && current == entry)
                 RunWaiters(entry);
         }
+        ready.Clear();
     }
 
     /// <summary>
