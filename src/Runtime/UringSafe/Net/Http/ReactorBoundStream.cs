@@ -58,11 +58,28 @@ internal sealed class ReactorBoundStream : Stream
             return ValueTask.FromCanceled<int>(cancellationToken);
         if (buffer.IsEmpty)
             return _state < 0 ? ValueTask.FromException<int>(Disposed()) : ValueTask.FromResult(0);
-        int n = TryInline(buffer, write: false);
-        if (n >= 0)
-            return ValueTask.FromResult(n);
-        return n == InlineClosed ? ValueTask.FromException<int>(Disposed()) : _read.Start(buffer, cancellationToken);
+        if (_readInline || _read.LastFilled)
+        {
+            int n = TryInline(buffer, write: false);
+            if (n >= 0)
+            {
+                _readInline = n == buffer.Length;
+                return ValueTask.FromResult(n);
+            }
+            if (n == InlineClosed)
+                return ValueTask.FromException<int>(Disposed());
+        }
+        else if (_state < 0)
+        {
+            return ValueTask.FromException<int>(Disposed());
+        }
+        // Data is not there yet (a response just asked for, most often): wait on the reactor. The next read tries
+        // inline again only if this one fills the buffer, since more is then likely queued already.
+        _readInline = false;
+        return _read.Start(buffer, cancellationToken);
     }
+
+    private bool _readInline; // the last inline read filled the buffer
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

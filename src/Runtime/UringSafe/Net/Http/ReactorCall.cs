@@ -33,10 +33,14 @@ internal sealed class ReactorCall : IValueTaskSource<int>, IValueTaskSource
         _onDone = OnDone;
     }
 
+    /// <summary>The last call transferred the whole of its memory (a read that filled it: more may be queued).</summary>
+    public bool LastFilled { get; private set; }
+
     /// <summary>Starts the call from any thread; the task completes on the thread pool.</summary>
     public ValueTask<int> Start(Memory<byte> memory, CancellationToken token)
     {
         _core.Reset();
+        LastFilled = false;
         _memory = memory;
         _token = token;
         if (!_reactor.TryPost(s_run, this))
@@ -92,8 +96,9 @@ internal sealed class ReactorCall : IValueTaskSource<int>, IValueTaskSource
         {
             _readAwaiter = default;
             _writeAwaiter = default;
-            _memory = default;
         }
+        LastFilled = n == _memory.Length;
+        _memory = default;
         _core.SetResult(n);
     }
 
