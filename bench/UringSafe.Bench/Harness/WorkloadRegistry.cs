@@ -14,6 +14,7 @@ public static class WorkloadRegistry
         new AwaitedNopWorkload(),
         new FileReadWorkload(),
         new ConnsWorkload(),
+        new HttpClientWorkload(),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive).</summary>
