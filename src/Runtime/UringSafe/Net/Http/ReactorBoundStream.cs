@@ -153,9 +153,28 @@ internal sealed class ReactorBoundStream : Stream
     {
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    // HttpClient.Send (synchronous) reads and writes through these. The operations run on the stream's reactor, never on
+    // the calling thread, so waiting is safe off the reactors; on a reactor thread it would stop that reactor, so it is
+    // refused there.
+#pragma warning disable UR0008 // the wait happens off the reactor (checked), and the operation runs on the reactor
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ThrowIfOnAReactor();
+        return ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    }
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ThrowIfOnAReactor();
+        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    }
+#pragma warning restore UR0008
+
+    private static void ThrowIfOnAReactor()
+    {
+        if (UringReactor.CurrentOrNull is not null)
+            throw new InvalidOperationException("A synchronous read or write of an HttpClient connection on a reactor thread would block that reactor: use the async API (SendAsync) there.");
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("A network stream cannot seek.");
 
