@@ -56,6 +56,9 @@ public sealed class FileReadWorkload : Workload
             // Only with --impls: the same reactor without registered buffers and file, and two reactors at QD32 each.
             new UringSafeRead("uringsafe-unreg", path, n, reactors: 1, readersPerReactor: QueueDepth, registered: false),
             new UringSafeRead("uringsafe-2r-q64", path, n, reactors: 2, readersPerReactor: QueueDepth, registered: true),
+            // The userspace ring (issue 20): the reads run on its worker pool, so the CPU figures (the reactor thread's)
+            // leave the workers out; compare IOPS.
+            new UringSafeRead("uringsafe-userspace", path, n, reactors: 1, readersPerReactor: QueueDepth, registered: false, driver: ReactorDriver.UserspaceRing),
         ];
         Impl[] chosen = context.Impls is { } only
             ? all.Where(i => only.Contains(i.Id)).ToArray()
@@ -94,7 +97,7 @@ public sealed class FileReadWorkload : Workload
     /// io_uring_enter, as the C peer does. With two reactors (a <see cref="UringExecutor"/>, one pinned thread each),
     /// each does half of the reads with its own file, pool and generator.
     /// </summary>
-    private sealed class UringSafeRead(string id, string path, long reads, int reactors, int readersPerReactor, bool registered) : Impl
+    private sealed class UringSafeRead(string id, string path, long reads, int reactors, int readersPerReactor, bool registered, ReactorDriver driver = ReactorDriver.KernelRing) : Impl
     {
         public override string Id => id;
 
@@ -126,7 +129,7 @@ public sealed class FileReadWorkload : Workload
                     long t1 = Stopwatch.GetTimestamp();
                     ThreadCpu.Usage c1 = ThreadCpu.Now();
                     return (r.Completed, Stopwatch.GetElapsedTime(t0, t1).TotalSeconds, r.Alloc, c1 - c0);
-                }));
+                }, new ReactorOptions { Driver = driver }));
             }
 
             using var executor = new UringExecutor(reactors, pinToCores: true); // measured pinned, thread per core

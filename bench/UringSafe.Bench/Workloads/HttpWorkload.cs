@@ -27,6 +27,7 @@ public sealed class HttpWorkload : Workload
     public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
     {
         int secs = Math.Max(1, (int)Math.Round(10 * context.Scale));
+        Dictionary<string, string> userspace = new() { ["URINGSAFE_DRIVER"] = "userspace" };
         Impl[] Impls(int conns, int portOffset)
         {
             int p = PortBase + portOffset;
@@ -40,6 +41,8 @@ public sealed class HttpWorkload : Workload
                 new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true),
                 new HttpImpl("httpplaintext", p + 3, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
                 new HttpImpl("httpplaintext-per-core", p + 6, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false),
+                // The same server on the userspace ring (issue 20: where io_uring is blocked).
+                new HttpImpl("httpplaintext-userspace", p + 7, secs, conns, ServerHost.Sample("HttpPlaintext") with { Environment = userspace }, url: false, "--threads", "1"),
             ];
             return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         }
