@@ -64,8 +64,8 @@ internal sealed class UringEventSource : EventSource
     public void Stall(int reactorId, ulong userData, double milliseconds, string message) => WriteEvent(5, reactorId, userData, milliseconds, message);
 
     /// <summary>Auto found io_uring unavailable and took the userspace ring (once per process).</summary>
-    [Event(6, Level = EventLevel.Warning, Message = "io_uring is unavailable, reactors run the userspace ring: {0}")]
-    public void DriverFallback(string cause) => WriteEvent(6, cause);
+    [Event(7, Level = EventLevel.Warning, Message = "io_uring is unavailable, reactors run the userspace ring: {0}")]
+    public void DriverFallback(string cause) => WriteEvent(7, cause);
 
     /// <inheritdoc/>
     protected override void OnEventCommand(EventCommandEventArgs command)
