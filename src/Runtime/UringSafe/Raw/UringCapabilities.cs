@@ -382,7 +382,7 @@ public sealed partial class UringCapabilities
         {
             if (!Has(FeatureNames.RegisteredRingFd))
                 problems.Add(new Problem("Registered ring fds (5.18) are unavailable, so UringReactor (and UringRuntime) cannot start.",
-                    "Upgrade the kernel to 5.18 or newer; the raw Ring still works with RingOptions.RegisterRingFd = false.", Fatal: false));
+                    "Upgrade the kernel to 5.18 or newer, or run reactors on the userspace ring (" + DriverVariable.Name + "=userspace); the raw Ring still works with RingOptions.RegisterRingFd = false.", Fatal: false));
             if (!Has(FeatureNames.DeferTaskrun))
                 problems.Add(new Problem("SINGLE_ISSUER | DEFER_TASKRUN (6.1) is unavailable; reactors fall back to " +
                     (Has(FeatureNames.CoopTaskrun) ? "COOP_TASKRUN." : "a ring without task-run flags."),
