@@ -38,7 +38,7 @@ public sealed partial class GuideExampleTests(ITestOutputHelper log)
     [Fact]
     public void Every_area_has_a_page_with_an_example()
     {
-        string[] pages = ["files.md", "sockets.md", "reactor.md", "buffers.md", "errors.md", "kestrel.md", "httpclient.md", "migration.md", "server.md", "file-copy.md"];
+        string[] pages = ["files.md", "sockets.md", "reactor.md", "buffers.md", "errors.md", "kestrel.md", "httpclient.md", "migration.md", "server.md", "file-copy.md", "unavailable.md"];
         foreach (string page in pages)
         {
             string path = Path.Combine(s_guide, page);

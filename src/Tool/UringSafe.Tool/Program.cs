@@ -55,7 +55,10 @@ internal static class Program
         Console.WriteLine();
         if (!caps.IsUsable)
         {
-            Console.WriteLine($"Verdict: io_uring is NOT usable by this process (cause: {caps.Unavailable!.Cause}); the fix is above.");
+            Console.WriteLine($"Verdict: io_uring is NOT usable by this process (cause: {caps.Unavailable!.Cause}); the fix is above. " +
+                (caps.DefaultDriver == ReactorDriver.UserspaceRing
+                    ? "UringSafe programs still run, on the userspace ring; those that require the kernel ring need the fix."
+                    : "Reactors set to the kernel ring fail until it is fixed."));
             return Failed;
         }
         int warnings = caps.Problems.Count;
@@ -124,8 +127,9 @@ internal static class Program
         w.WriteLine();
         w.WriteLine("  doctor   Probe this kernel (each feature UringSafe relies on is tried for real) and print the kernel");
         w.WriteLine("           version, the opcodes, the features, io_uring's sysctls, seccomp and RLIMIT_MEMLOCK, what the");
-        w.WriteLine("           runtime will use or fall back to, and the fix for each problem. Exit code 1 when io_uring is");
-        w.WriteLine("           unusable, 0 otherwise.");
+        w.WriteLine("           driver ReactorDriver.Auto picks and why (and URINGSAFE_DRIVER if set), what the runtime will use");
+        w.WriteLine("           or fall back to, and the fix for each problem. Exit code 1 when io_uring is unusable (programs");
+        w.WriteLine("           then run on the userspace ring unless they require the kernel ring), 0 otherwise.");
         w.WriteLine("  dump     Print the io_uring operations in flight in the running process PID, one line each, oldest first:");
         w.WriteLine("           reactor, user_data, opcode, fd and what it is, age, multishot and cancel state, buffer, and");
         w.WriteLine("           where it was started (with ReactorOptions.CaptureCallSites). Read through the diagnostics IPC");
@@ -134,6 +138,7 @@ internal static class Program
         w.WriteLine("  top      The same, refreshed every interval (default 1 s) until Ctrl+C, or FRAMES times.");
         w.WriteLine();
         w.WriteLine($"Overrides for backported kernels: {UringCapabilities.EnvironmentVariable}=-SendZc,+MultishotRecv,-op:Socket");
+        w.WriteLine("Driver of reactors left at ReactorDriver.Auto: URINGSAFE_DRIVER=auto|kernel|userspace");
     }
 
     /// <summary>The options of <c>dump</c> and <c>top</c>.</summary>

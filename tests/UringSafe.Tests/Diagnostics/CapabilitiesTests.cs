@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using UringSafe.Abi;
+using UringSafe.Async;
 using UringSafe.Interop;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
@@ -322,6 +323,43 @@ public sealed class CapabilitiesTests
         Assert.Matches(@"\n  yes\s+45  Socket", run.Output);
         Assert.Matches(@"\n  yes  MultishotAccept\s+5\.19\s+tried\s+ACCEPT with IORING_ACCEPT_MULTISHOT", run.Output);
         Assert.Contains("Verdict: io_uring is usable", run.Output);
+        Assert.Contains("Driver (ReactorDriver.Auto picks): the kernel ring (KernelRing), because io_uring can be set up here", run.Output);
+        Assert.Contains("URINGSAFE_DRIVER: unset (reactors left at Auto take Auto's pick)", run.Output);
+    }
+
+    [Fact]
+    public void Auto_picks_the_kernel_ring_where_io_uring_works_and_the_variable_is_reported()
+    {
+        UringCapabilities caps = UringCapabilities.Current;
+        Assert.Equal(ReactorDriver.KernelRing, caps.AutoDriver);
+        Assert.Contains("Driver (ReactorDriver.Auto picks): the kernel ring", caps.Report());
+
+        // This assembly sets URINGSAFE_DRIVER (Support/DriverUnderTest.cs); a reactor left at Auto runs what the report says.
+        Assert.Equal(UringSafe.Tests.Support.DriverUnderTest.Name, caps.DriverVariableValue);
+        using var reactor = new UringReactor(new ReactorOptions());
+        Assert.Equal(caps.DefaultDriver, reactor.Driver);
+    }
+
+    [Theory]
+    [InlineData("userspace", "URINGSAFE_DRIVER: userspace (reactors left at Auto run the userspace ring; an explicit ReactorOptions.Driver wins)")]
+    [InlineData("kernel", "URINGSAFE_DRIVER: kernel (reactors left at Auto run the kernel ring; an explicit ReactorOptions.Driver wins)")]
+    [InlineData("auto", "URINGSAFE_DRIVER: auto (reactors left at Auto run Auto's pick; an explicit ReactorOptions.Driver wins)")]
+    public void Doctor_reports_what_URINGSAFE_DRIVER_asks_for(string value, string line)
+    {
+        ProcessResult run = RunDoctor(env: (DriverVariable.Name, value));
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("Driver (ReactorDriver.Auto picks): the kernel ring (KernelRing)", run.Output);
+        Assert.Contains(line, run.Output);
+    }
+
+    [Fact]
+    public void Doctor_reports_a_URINGSAFE_DRIVER_that_names_no_driver_as_a_problem_with_its_fix()
+    {
+        ProcessResult run = RunDoctor(env: (DriverVariable.Name, "epoll"));
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("URINGSAFE_DRIVER: 'epoll' names no driver: reactors left at Auto fail to start (see Problems)", run.Output);
+        Assert.Contains("warning: URINGSAFE_DRIVER='epoll' is not a driver UringSafe knows: use auto, kernel or userspace", run.Output);
+        Assert.Contains("fix: Set URINGSAFE_DRIVER to auto, kernel or userspace, or unset it.", run.Output);
     }
 
     [Fact]
@@ -355,6 +393,20 @@ public sealed class CapabilitiesTests
         Assert.DoesNotContain("security module", run.Output);
         Assert.DoesNotContain("CONFIG_IO_URING", run.Output);
         Assert.Contains("Verdict: io_uring is NOT usable by this process (cause: SeccompFilter)", run.Output);
+        // Auto still runs programs here, on the userspace ring, and the doctor says so with the cause.
+        Assert.Contains($"Driver (ReactorDriver.Auto picks): the userspace ring (UserspaceRing), because io_uring is unusable (SeccompFilter, io_uring_setup returned {errnoName})", run.Output);
+        Assert.Contains("URINGSAFE_DRIVER: unset", run.Output);
+        Assert.Contains("UringSafe programs still run, on the userspace ring; those that require the kernel ring need the fix.", run.Output);
+    }
+
+    [Fact]
+    public void Doctor_under_a_seccomp_filter_says_URINGSAFE_DRIVER_kernel_makes_reactors_fail()
+    {
+        ProcessResult run = RunDoctor(seccompErrno: 1, env: (DriverVariable.Name, "kernel"));
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}:\n{run.Output}");
+        Assert.Contains("Driver (ReactorDriver.Auto picks): the userspace ring (UserspaceRing)", run.Output);
+        Assert.Contains("URINGSAFE_DRIVER: kernel (reactors left at Auto run the kernel ring, so here they fail with UringUnavailableException", run.Output);
+        Assert.Contains("Reactors set to the kernel ring fail until it is fixed.", run.Output);
     }
 
     private sealed record ProcessResult(int ExitCode, string Output);
@@ -380,6 +432,7 @@ public sealed class CapabilitiesTests
         psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
         psi.Environment.Remove(UringCapabilities.EnvironmentVariable);
+        psi.Environment.Remove(DriverVariable.Name);
         if (env is { } e)
             psi.Environment[e.Name] = e.Value;
         using Process p = Process.Start(psi)!;

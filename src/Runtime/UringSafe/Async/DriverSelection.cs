@@ -11,7 +11,7 @@ namespace UringSafe.Async;
 /// </summary>
 internal static class DriverSelection
 {
-    public const string EnvironmentVariable = "URINGSAFE_DRIVER";
+    public const string EnvironmentVariable = DriverVariable.Name;
 
     private static int s_fallbackReported;
 
@@ -20,16 +20,9 @@ internal static class DriverSelection
 
     /// <summary>What <paramref name="options"/> asks for after the environment's override of Auto.</summary>
     public static ReactorDriver Requested(ReactorOptions options)
-        => options.Driver != ReactorDriver.Auto ? options.Driver : FromEnvironment(Environment.GetEnvironmentVariable(EnvironmentVariable));
+        => options.Driver != ReactorDriver.Auto ? options.Driver : FromEnvironment(DriverVariable.Value);
 
-    internal static ReactorDriver FromEnvironment(string? value) => value?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "auto" => ReactorDriver.Auto,
-        "kernel" => ReactorDriver.KernelRing,
-        "userspace" => ReactorDriver.UserspaceRing,
-        _ => throw new InvalidOperationException(
-            $"{EnvironmentVariable}='{value}' is not a driver UringSafe knows: use auto, kernel or userspace (or unset it for auto)."),
-    };
+    internal static ReactorDriver FromEnvironment(string? value) => DriverVariable.Parse(value);
 
     /// <summary>Creates the driver; <paramref name="createKernelRing"/> sets up the kernel ring with the reactor's flags.</summary>
     public static RingDriver Create(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing)

@@ -68,6 +68,7 @@ public sealed unsafe partial class Ring : IDisposable
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
+            GC.SuppressFinalize(this);   // no descriptor is ours: the finalizer would close number 0, someone else's
             if (errno == Errno.EINVAL && options.Entries is 0 or > 32768)
                 throw new ArgumentOutOfRangeException(nameof(options), options.Entries, "Entries must be between 1 and 32768.");
             throw errno is Errno.ENOSYS or Errno.EPERM or Errno.ENOMEM or Errno.EINVAL
@@ -117,6 +118,7 @@ public sealed unsafe partial class Ring : IDisposable
         {
             Unmap();
             close(_ringFd);
+            GC.SuppressFinalize(this);   // closed here: the finalizer would close the number again, maybe reused by then
             throw;
         }
     }

@@ -10,7 +10,8 @@ namespace UringSafe.Raw;
 /// What this kernel and this process allow io_uring to do, probed once per process (<see cref="Current"/>): the kernel
 /// version, every opcode's support (IORING_REGISTER_PROBE), each setup flag and feature the runtime relies on (decided by
 /// actually trying it: small rings, a socketpair, a loopback TCP connection), the io_uring sysctls, the seccomp mode and
-/// RLIMIT_MEMLOCK, what the runtime will use or fall back to, and the problems found with their fixes.
+/// RLIMIT_MEMLOCK, the driver <see cref="ReactorDriver.Auto"/> picks (<see cref="AutoDriver"/>), what the runtime will use
+/// or fall back to, and the problems found with their fixes.
 /// </summary>
 /// <remarks>
 /// <para>Overrides, for a kernel with backports: the environment variable <c>URINGSAFE_FEATURES</c>
@@ -330,7 +331,7 @@ public sealed partial class UringCapabilities
         var lines = new List<string>();
         if (!IsUsable)
         {
-            lines.Add("io_uring: unusable, UringRuntime and UringReactor cannot start (Ring.IsSupported is false; the Kestrel transport falls back to sockets)");
+            lines.Add("io_uring: unusable, so reactors run the userspace ring (see Driver above); Ring.IsSupported is false and the raw layer fails");
             return lines;
         }
         if (Has(FeatureNames.DeferTaskrun))
@@ -381,7 +382,7 @@ public sealed partial class UringCapabilities
         {
             if (!Has(FeatureNames.RegisteredRingFd))
                 problems.Add(new Problem("Registered ring fds (5.18) are unavailable, so UringReactor (and UringRuntime) cannot start.",
-                    "Upgrade the kernel to 5.18 or newer; the raw Ring still works with RingOptions.RegisterRingFd = false.", Fatal: false));
+                    "Upgrade the kernel to 5.18 or newer, or run reactors on the userspace ring (" + DriverVariable.Name + "=userspace); the raw Ring still works with RingOptions.RegisterRingFd = false.", Fatal: false));
             if (!Has(FeatureNames.DeferTaskrun))
                 problems.Add(new Problem("SINGLE_ISSUER | DEFER_TASKRUN (6.1) is unavailable; reactors fall back to " +
                     (Has(FeatureNames.CoopTaskrun) ? "COOP_TASKRUN." : "a ring without task-run flags."),
@@ -406,6 +407,9 @@ public sealed partial class UringCapabilities
             problems.Add(new Problem($"RLIMIT_MEMLOCK is {HostFacts.FormatLimit(MemlockSoftLimit)}: registered buffers (IoBufferPool.RegisterWith){rings} count against it, so registering fails with ENOMEM.",
                 "Raise it: `ulimit -l unlimited`, `docker run --ulimit memlock=-1:-1`, systemd LimitMEMLOCK=infinity, or /etc/security/limits.conf.", Fatal: false));
         }
+
+        if (DriverVariableProblem() is { } driverVariable)
+            problems.Add(new Problem(driverVariable, $"Set {DriverVariable.Name} to auto, kernel or userspace, or unset it.", Fatal: false));
 
         foreach (string ignored in IgnoredOverrides)
             problems.Add(new Problem($"{EnvironmentVariable} entry '{ignored}' names no feature or opcode and was ignored.",
@@ -454,6 +458,9 @@ public sealed partial class UringCapabilities
             string line = $"  {(o.Supported ? "yes" : "no "),-3}  {(int)o.Opcode,2}  {o.Opcode.ToString().PadRight(opWidth)}  {(o.Since is null ? "?" : o.Since.ToString()),-5}{how}";
             sb.AppendLine(line.TrimEnd());
         }
+
+        sb.AppendLine();
+        AppendDriver(sb);
 
         sb.AppendLine();
         sb.AppendLine("The runtime will use:");
