@@ -87,7 +87,9 @@ public class HttpClientFailureTests
     public void A_server_that_never_answers_times_out_with_TaskCanceledException() => Run(nameof(A_server_that_never_answers_times_out_with_TaskCanceledException), async () =>
     {
         await using var server = new RawServer(RawServer.Behaviour.Silent);
-        Exception e = await FailsAlike(c => c.GetStringAsync(server.Uri), timeout: TimeSpan.FromMilliseconds(300));
+        // The first two levels, as for a cancellation: whether a receive was in flight when the timeout cancelled it
+        // (then its IOException is chained below) depends on timing, and differs between the two drivers.
+        Exception e = await FailsAlike(c => c.GetStringAsync(server.Uri), timeout: TimeSpan.FromMilliseconds(300), levels: 2);
         Assert.IsType<TaskCanceledException>(e);
         Assert.IsType<TimeoutException>(e.InnerException);
         Assert.Contains("Timeout", e.Message, StringComparison.Ordinal);
