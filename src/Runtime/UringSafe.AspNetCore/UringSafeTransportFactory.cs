@@ -41,7 +41,10 @@ public sealed class UringSafeTransportFactory : IConnectionListenerFactory, ICon
         {
             FallbackReason = "forced by UringSafeTransportOptions.ForceUnavailableForTesting";
         }
-        else if (!Ring.IsSupported && (_options.ReactorOptions?.Driver ?? ReactorDriver.Auto) == ReactorDriver.Auto)
+        // Only where a default reactor would take the userspace ring: an explicit ReactorOptions.Driver, or
+        // URINGSAFE_DRIVER=kernel (a requirement of io_uring), is left for the reactors to honour.
+        else if (!Ring.IsSupported && (_options.ReactorOptions?.Driver ?? ReactorDriver.Auto) == ReactorDriver.Auto
+            && UringCapabilities.Current.DefaultDriver == ReactorDriver.UserspaceRing)
         {
             string why = Ring.UnavailableReason?.Message ?? "io_uring is not supported here";
             if (_options.FallBackToSockets)

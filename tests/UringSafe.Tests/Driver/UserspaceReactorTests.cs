@@ -42,10 +42,10 @@ public class UserspaceReactorTests
     [Fact]
     public void The_environment_names_a_driver_or_fails_with_the_choices()
     {
-        Assert.Equal(ReactorDriver.Auto, DriverSelection.FromEnvironment(null));
-        Assert.Equal(ReactorDriver.KernelRing, DriverSelection.FromEnvironment("kernel"));
-        Assert.Equal(ReactorDriver.UserspaceRing, DriverSelection.FromEnvironment(" Userspace "));
-        var e = Assert.Throws<InvalidOperationException>(() => DriverSelection.FromEnvironment("epoll"));
+        Assert.Equal(ReactorDriver.Auto, DriverVariable.Parse(null));
+        Assert.Equal(ReactorDriver.KernelRing, DriverVariable.Parse("kernel"));
+        Assert.Equal(ReactorDriver.UserspaceRing, DriverVariable.Parse(" Userspace "));
+        var e = Assert.Throws<InvalidOperationException>(() => DriverVariable.Parse("epoll"));
         Assert.Contains("auto, kernel or userspace", e.Message);
         // An explicit option is never overridden by the environment.
         Assert.Equal(ReactorDriver.KernelRing, DriverSelection.Requested(new ReactorOptions { Driver = ReactorDriver.KernelRing }));

@@ -11,18 +11,11 @@ namespace UringSafe.Async;
 /// </summary>
 internal static class DriverSelection
 {
-    public const string EnvironmentVariable = DriverVariable.Name;
-
     private static int s_fallbackReported;
-
-    /// <summary>Why Auto took the userspace ring in this process, or null while it has not.</summary>
-    public static string? AutoFallbackReason => KernelRingRequiredException.AutoFallbackReason;
 
     /// <summary>What <paramref name="options"/> asks for after the environment's override of Auto.</summary>
     public static ReactorDriver Requested(ReactorOptions options)
-        => options.Driver != ReactorDriver.Auto ? options.Driver : FromEnvironment(DriverVariable.Value);
-
-    internal static ReactorDriver FromEnvironment(string? value) => DriverVariable.Parse(value);
+        => options.Driver != ReactorDriver.Auto ? options.Driver : DriverVariable.Parse(DriverVariable.Value);
 
     /// <summary>Creates the driver; <paramref name="createKernelRing"/> sets up the kernel ring with the reactor's flags.</summary>
     public static RingDriver Create(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing)
@@ -52,6 +45,6 @@ internal static class DriverSelection
             return;
         UringEventSource.Log.DriverFallback(cause);
         Console.Error.WriteLine($"UringSafe: io_uring is unavailable, so reactors run the userspace ring (ReactorDriver.UserspaceRing): {cause} " +
-            $"Set ReactorOptions.Driver = KernelRing (or {EnvironmentVariable}=kernel) to require io_uring instead.");
+            $"Set ReactorOptions.Driver = KernelRing (or {DriverVariable.Name}=kernel) to require io_uring instead.");
     }
 }
