@@ -374,6 +374,15 @@ public sealed class CapabilitiesTests
         Assert.Contains("URINGSAFE_FEATURES entry 'Bogus' names no feature or opcode and was ignored.", run.Output);
     }
 
+    [Fact]
+    public void Doctor_says_Auto_takes_the_userspace_ring_where_a_feature_the_defaults_use_is_missing()
+    {
+        ProcessResult run = RunDoctor(env: ("URINGSAFE_FEATURES", "-MultishotRecv"));
+        Assert.True(run.ExitCode == 0, run.Output); // io_uring itself is usable
+        Assert.Contains("Driver (ReactorDriver.Auto picks): the userspace ring (UserspaceRing), because io_uring on Linux", run.Output);
+        Assert.Contains("lacks what the runtime's defaults use: MultishotRecv (6.0): the Kestrel transport and MultishotReceiver receive multishot by default", run.Output);
+    }
+
     [Theory]
     [InlineData(1, "EPERM")]
     [InlineData(38, "ENOSYS")]

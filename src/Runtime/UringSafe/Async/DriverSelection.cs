@@ -18,33 +18,50 @@ internal static class DriverSelection
         => options.Driver != ReactorDriver.Auto ? options.Driver : DriverVariable.Parse(DriverVariable.Value);
 
     /// <summary>Creates the driver; <paramref name="createKernelRing"/> sets up the kernel ring with the reactor's flags.</summary>
-    public static RingDriver Create(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing)
+    public static RingDriver Create(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing) => Requested(options) switch
     {
-        switch (Requested(options))
-        {
-            case ReactorDriver.KernelRing:
-                return new KernelRingDriver(createKernelRing(options));
-            case ReactorDriver.UserspaceRing:
-                return new UserspaceRingDriver(options.Entries);
-        }
+        ReactorDriver.KernelRing => new KernelRingDriver(createKernelRing(options)),
+        ReactorDriver.UserspaceRing => new UserspaceRingDriver(options.Entries),
+        _ => CreateAuto(options, createKernelRing),
+    };
+
+    /// <summary>Auto: the kernel ring where it can be set up with what the runtime's defaults use
+    /// (<see cref="KernelRingRequirements"/>), the userspace ring otherwise.</summary>
+    internal static RingDriver CreateAuto(ReactorOptions options, Func<ReactorOptions, Ring> createKernelRing)
+    {
+        Ring ring;
         try
         {
-            return new KernelRingDriver(createKernelRing(options));
+            ring = createKernelRing(options);
         }
         catch (UringUnavailableException e)
         {
-            ReportFallback(e.Message);
-            return new UserspaceRingDriver(options.Entries);
+            return Fallback(options, e.Message + $" Set ReactorOptions.Driver = ReactorDriver.KernelRing (or {DriverVariable.Name}=kernel) to require io_uring instead.");
         }
+        catch (UringException e) when (e.Errno == Errno.EINVAL)
+        {
+            // Set up, but its fd could not be registered (before 5.18): say so from the requirements' own list.
+            return Fallback(options, KernelRingRequirements.Shortfall(f => f != UringCapabilities.FeatureNames.RegisteredRingFd) + $" ({e.Message})");
+        }
+        if (KernelRingRequirements.Shortfall(ring) is { } shortfall)
+        {
+            ring.Dispose();
+            return Fallback(options, shortfall);
+        }
+        return new KernelRingDriver(ring);
     }
 
-    private static void ReportFallback(string cause)
+    /// <summary>Why Auto last took the userspace ring in this process, or null when it never did.</summary>
+    internal static string? LastFallbackCause => KernelRingRequiredException.AutoFallbackReason;
+
+    private static UserspaceRingDriver Fallback(ReactorOptions options, string cause)
     {
         KernelRingRequiredException.AutoFallbackReason = cause;
-        if (Interlocked.Exchange(ref s_fallbackReported, 1) != 0)
-            return;
-        UringEventSource.Log.DriverFallback(cause);
-        Console.Error.WriteLine($"UringSafe: io_uring is unavailable, so reactors run the userspace ring (ReactorDriver.UserspaceRing): {cause} " +
-            $"Set ReactorOptions.Driver = KernelRing (or {DriverVariable.Name}=kernel) to require io_uring instead.");
+        if (Interlocked.Exchange(ref s_fallbackReported, 1) == 0)
+        {
+            UringEventSource.Log.DriverFallback(cause);
+            Console.Error.WriteLine($"UringSafe: reactors run the userspace ring (ReactorDriver.UserspaceRing): {cause}");
+        }
+        return new UserspaceRingDriver(options.Entries);
     }
 }

@@ -101,7 +101,7 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     internal bool CaptureCallSites => _captureCallSites;
 
-    private static Ring CreateRing(ReactorOptions options)
+    internal static Ring CreateRing(ReactorOptions options)
     {
         uint cq = options.CompletionEntries != 0 ? options.CompletionEntries : options.Entries * 4;
         SetupFlags[] attempts = options.DeferTaskrun

@@ -9,7 +9,7 @@ public sealed class KernelRingRequiredException : NotSupportedException
     /// <summary>Creates the exception for <paramref name="what"/> (the member or feature that needs the kernel ring).</summary>
     public KernelRingRequiredException(string what)
         : base($"{what} needs the kernel's io_uring, and this reactor runs the userspace ring (ReactorDriver.UserspaceRing)" +
-               (AutoFallbackReason is { } why ? $", which Auto chose because io_uring is unavailable: {why}" : ".") +
+               (AutoFallbackReason is { } why ? $", which Auto chose: {why}" : ".") +
                " Run it where io_uring is available with ReactorOptions.Driver = KernelRing (or URINGSAFE_DRIVER=kernel), or keep to the async layer, which runs on both drivers.")
     {
         What = what;

@@ -8,8 +8,14 @@ namespace UringSafe.Raw;
 public sealed partial class UringCapabilities
 {
     /// <summary>The driver <see cref="ReactorDriver.Auto"/> picks on this host: the kernel ring where io_uring can be set
-    /// up, the userspace ring otherwise (<see cref="Unavailable"/> says why).</summary>
-    public ReactorDriver AutoDriver => IsUsable ? ReactorDriver.KernelRing : ReactorDriver.UserspaceRing;
+    /// up with everything the runtime's defaults use, the userspace ring otherwise (<see cref="AutoFallbackCause"/> says why).</summary>
+    public ReactorDriver AutoDriver => AutoFallbackCause is null ? ReactorDriver.KernelRing : ReactorDriver.UserspaceRing;
+
+    /// <summary>Why <see cref="ReactorDriver.Auto"/> takes the userspace ring here (io_uring is unusable, or lacks a feature
+    /// the runtime's defaults use, such as multishot receive before Linux 6.0), or null when it takes the kernel ring.</summary>
+    public string? AutoFallbackCause => Unavailable is { } e
+        ? $"io_uring is unusable ({e.Cause}, io_uring_setup returned {Errno.Name(e.Errno)})"
+        : KernelRingRequirements.Shortfall(Has);
 
     /// <summary>The value of <c>URINGSAFE_DRIVER</c> when this report was made, or null when it was unset.</summary>
     public string? DriverVariableValue { get; } = DriverVariable.Value;
@@ -23,11 +29,14 @@ public sealed partial class UringCapabilities
     /// <summary>The report's driver lines: Auto's pick and why, then the variable.</summary>
     private void AppendDriver(StringBuilder sb)
     {
-        sb.Append("Driver (ReactorDriver.Auto picks): ").AppendLine(IsUsable
-            ? "the kernel ring (KernelRing), because io_uring can be set up here"
-            : $"the userspace ring (UserspaceRing), because io_uring is unusable ({Unavailable!.Cause}, io_uring_setup returned {Errno.Name(Unavailable.Errno)}): " +
-              "reactors run their requests with non-blocking syscalls and epoll, and a worker pool for files; " +
-              "ReactorDriver.KernelRing, the raw Ring, registration and DmaFile need the fix below");
+        sb.Append("Driver (ReactorDriver.Auto picks): ").AppendLine(AutoFallbackCause switch
+        {
+            null => "the kernel ring (KernelRing), because io_uring can be set up here with what the runtime's defaults use",
+            string why when !IsUsable => $"the userspace ring (UserspaceRing), because {why}: " +
+                "reactors run their requests with non-blocking syscalls and epoll, and a worker pool for files; " +
+                "ReactorDriver.KernelRing, the raw Ring, registration and DmaFile need the fix below",
+            string why => $"the userspace ring (UserspaceRing), because {why}",
+        });
         sb.Append("  ").Append(DriverVariable.Name).Append(": ");
         if (DriverVariableValue is null)
         {

@@ -78,6 +78,10 @@ public sealed partial class UringCapabilities
         }
     }
 
+    /// <summary>What an override forces for <paramref name="feature"/> (a <see cref="FeatureNames"/> name), or null when
+    /// none does. Cheap: it reads the overrides without probing.</summary>
+    internal static bool? OverrideFor(string feature) => CurrentOverrides().Find(CanonicalKey(feature));
+
     /// <summary>
     /// Opcodes an override turned off (<c>-op:Name</c>), indexed by opcode, or null when none is: a reactor reads it once
     /// at creation and fails such operations with the typed "needs kernel X" error instead of submitting them.

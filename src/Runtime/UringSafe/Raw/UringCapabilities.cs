@@ -112,6 +112,9 @@ public sealed partial class UringCapabilities
         (FeatureNames.ExtArg, new Version(5, 11)),
     ];
 
+    /// <summary>The release that added <paramref name="feature"/> (a <see cref="FeatureNames"/> name).</summary>
+    internal static Version Since(string feature) => Array.Find(s_features, f => f.Name == feature).Since;
+
     /// <summary>UringSafe's lowest supported kernel.</summary>
     private static readonly Version s_minimumKernel = new(5, 19);
 
