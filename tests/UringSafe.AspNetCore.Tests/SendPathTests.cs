@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using UringSafe.Async;
+using UringSafe.Diagnostics;
 
 namespace UringSafe.AspNetCore.Tests;
 

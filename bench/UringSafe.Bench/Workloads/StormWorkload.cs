@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using UringSafe.Async;
+using UringSafe.Diagnostics;
 using UringSafe.Tests.Support;
 
 namespace UringSafe.Bench.Workloads;

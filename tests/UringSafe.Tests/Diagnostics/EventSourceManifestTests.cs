@@ -1,5 +1,6 @@
 using System.Diagnostics.Tracing;
 using UringSafe.Async;
+using UringSafe.Diagnostics;
 
 namespace UringSafe.Tests.Diagnostics;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Diagnostics.Tracing;
 using UringSafe.Async;
 using UringSafe.Buffers;
+using UringSafe.Diagnostics;
 using UringSafe.Files;
 using UringSafe.Tests.Support;
 

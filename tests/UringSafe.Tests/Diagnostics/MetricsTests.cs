@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using UringSafe.Async;
 using UringSafe.Buffers;
+using UringSafe.Diagnostics;
 using UringSafe.Files;
 using UringSafe.Tests.Support;
 

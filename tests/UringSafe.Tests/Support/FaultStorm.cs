@@ -6,6 +6,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using UringSafe.Async;
 using UringSafe.Buffers;
+using UringSafe.Diagnostics;
 using UringSafe.Files;
 using UringSafe.Net;
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using UringSafe.Async;
 using UringSafe.Buffers;
+using UringSafe.Diagnostics;
 using UringSafe.Files;
 using UringSafe.Net;
 

@@ -1,3 +1,4 @@
+using UringSafe.Diagnostics;
 using UringSafe.Driver;
 using UringSafe.Driver.Userspace;
 using UringSafe.Raw;

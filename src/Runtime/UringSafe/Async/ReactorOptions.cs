@@ -1,3 +1,5 @@
+using UringSafe.Diagnostics;
+
 namespace UringSafe.Async;
 
 /// <summary>How a <see cref="UringReactor"/> sets up its ring.</summary>

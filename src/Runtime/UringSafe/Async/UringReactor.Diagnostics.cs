@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using UringSafe.Abi;
+using UringSafe.Diagnostics;
 using UringSafe.Interop;
 
 namespace UringSafe.Async;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 using UringSafe.Abi;
+using UringSafe.Diagnostics;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 using static Tmds.Linux.LibC;
@@ -83,6 +84,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         Id = Interlocked.Increment(ref s_nextId) & int.MaxValue;
         s_reactors[Id] = this;
         Metrics.ReadInFlightFrom(s_totalInFlight);
+        UringEventSource.DumpInFlightFrom(UringDiagnostics.Snapshot);
         t_current = this;
         ArmWake();
         if (_stallTicks > 0 || _blockedTicks > 0)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using UringSafe.Abi;
+using UringSafe.Diagnostics;
 using UringSafe.Raw;
 
 namespace UringSafe.Buffers;

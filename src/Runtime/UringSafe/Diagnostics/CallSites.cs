@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace UringSafe.Async;
+namespace UringSafe.Diagnostics;
 
 /// <summary>Finds the user code that started an operation (opt-in: a stack walk per operation).</summary>
 internal static class CallSites

@@ -1,7 +1,7 @@
-namespace UringSafe.Async;
+namespace UringSafe.Diagnostics;
 
 /// <summary>
-/// Opt-in fault injection for a <see cref="UringReactor"/> (<see cref="ReactorOptions.FaultInjection"/>), on top of the
+/// Opt-in fault injection for a <see cref="Async.UringReactor"/> (<see cref="Async.ReactorOptions.FaultInjection"/>), on top of the
 /// real ring: real completions are replaced by the faults below, chosen by a seeded random sequence. Use it to test
 /// that your code hands every buffer back and closes every fd on its error, cancellation and retry paths. Rates are
 /// probabilities per event, from 0 (never) to 1 (always).
@@ -34,6 +34,6 @@ public sealed record FaultInjectionOptions
     public double SqFullRate { get; init; }
 
     /// <summary>Per loop turn: the reactor stops reaping completions for a few turns, so a small completion queue
-    /// overflows for real into the kernel's backlog (see <see cref="ReactorOptions.CompletionEntries"/>).</summary>
+    /// overflows for real into the kernel's backlog (see <see cref="Async.ReactorOptions.CompletionEntries"/>).</summary>
     public double CqOverflowRate { get; init; }
 }

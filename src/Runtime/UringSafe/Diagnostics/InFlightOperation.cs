@@ -1,7 +1,7 @@
-namespace UringSafe.Async;
+namespace UringSafe.Diagnostics;
 
 /// <summary>
-/// One operation in flight, as <see cref="UringDiagnostics.Snapshot"/> sees it. Taken from another thread while the
+/// One operation in flight, as <see cref="Async.UringDiagnostics.Snapshot"/> sees it. Taken from another thread while the
 /// reactor runs, so it is a best-effort picture: an entry may have completed a moment later.
 /// </summary>
 /// <param name="ReactorId">The reactor whose ring holds the request.</param>
@@ -13,7 +13,7 @@ namespace UringSafe.Async;
 /// <param name="Age">How long the request has been in flight.</param>
 /// <param name="CancelRequested">True once a cancel was asked for.</param>
 /// <param name="Multishot">True for a multishot request (accept, receive) that stays armed by design.</param>
-/// <param name="CallSite">Where the operation was started, with <see cref="ReactorOptions.CaptureCallSites"/>, else null.</param>
+/// <param name="CallSite">Where the operation was started, with <see cref="Async.ReactorOptions.CaptureCallSites"/>, else null.</param>
 public sealed record InFlightOperation(
     int ReactorId,
     ulong UserData,

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using UringSafe.Abi;
 
-namespace UringSafe;
+namespace UringSafe.Diagnostics;
 
 /// <summary>
 /// The <c>UringSafe</c> meter (System.Diagnostics.Metrics), visible with <c>dotnet-counters monitor --counters UringSafe</c>.

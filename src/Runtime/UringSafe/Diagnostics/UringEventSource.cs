@@ -1,6 +1,7 @@
 using System.Diagnostics.Tracing;
+using UringSafe.Diagnostics;
 
-namespace UringSafe.Async;
+namespace UringSafe.Diagnostics;
 
 /// <summary>
 /// The <c>UringSafe</c> event source: the request timeline for <c>dotnet-trace</c> and PerfView
@@ -67,12 +68,18 @@ internal sealed class UringEventSource : EventSource
     [Event(7, Level = EventLevel.Warning, Message = "io_uring is unavailable, reactors run the userspace ring: {0}")]
     public void DriverFallback(string cause) => WriteEvent(7, cause);
 
+    // The reactors say how to list what is in flight (DumpInFlightFrom): this layer, under them, never sees them.
+    private static Func<IReadOnlyList<InFlightOperation>>? s_snapshot;
+
+    /// <summary>Where the in-flight dump reads from (set by the reactors, before any can have an operation in flight).</summary>
+    internal static void DumpInFlightFrom(Func<IReadOnlyList<InFlightOperation>> snapshot) => s_snapshot = snapshot;
+
     /// <inheritdoc/>
     protected override void OnEventCommand(EventCommandEventArgs command)
     {
         if (command.Command == EventCommand.Enable && IsEnabled(EventLevel.Informational, Keywords.InFlightDump))
         {
-            IReadOnlyList<InFlightOperation> ops = UringDiagnostics.Snapshot();
+            IReadOnlyList<InFlightOperation> ops = s_snapshot?.Invoke() ?? [];
             foreach (InFlightOperation op in ops)
             {
                 InFlight(op.ReactorId, op.UserData, op.Opcode, op.Fd, op.Target ?? "", op.Buffer ?? "", op.Age.TotalMilliseconds, op.CallSite ?? "", op.ToString(),

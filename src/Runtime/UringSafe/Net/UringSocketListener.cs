@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using UringSafe.Abi;
 using UringSafe.Async;
+using UringSafe.Diagnostics;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using UringSafe.Abi;
+using UringSafe.Diagnostics;
 using UringSafe.Interop;
 
 namespace UringSafe.Raw;

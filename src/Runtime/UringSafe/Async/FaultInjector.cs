@@ -1,4 +1,5 @@
 using UringSafe.Abi;
+using UringSafe.Diagnostics;
 using UringSafe.Raw.Ops;
 
 namespace UringSafe.Async;

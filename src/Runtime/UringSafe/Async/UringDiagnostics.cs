@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using UringSafe.Diagnostics;
 
 namespace UringSafe.Async;
 
