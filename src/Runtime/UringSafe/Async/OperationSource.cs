@@ -245,35 +245,25 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         Canceled,
     }
 
+    private void SetResult(TResult value) => Settle(value, null);
+
+    private void SetException(Exception error) => Settle(default, error);
+
     // Completions run on the reactor thread only, as does the inline registration: no race between the two.
-    private void SetResult(TResult value)
+    private void Settle(TResult? value, Exception? error)
     {
         _finished = true;
         if (_inlineContinuation is not { } continuation)
         {
-            _core.SetResult(value);
+            if (error is null)
+                _core.SetResult(value!);
+            else
+                _core.SetException(error);
             return;
         }
         _result = value;
-        _inline = InlineOutcome.Succeeded;
-        ResumeInline(continuation);
-    }
-
-    private void SetException(Exception error)
-    {
-        _finished = true;
-        if (_inlineContinuation is not { } continuation)
-        {
-            _core.SetException(error);
-            return;
-        }
         _error = error;
-        _inline = error is OperationCanceledException ? InlineOutcome.Canceled : InlineOutcome.Faulted;
-        ResumeInline(continuation);
-    }
-
-    private void ResumeInline(Action<object?> continuation)
-    {
+        _inline = error is null ? InlineOutcome.Succeeded : error is OperationCanceledException ? InlineOutcome.Canceled : InlineOutcome.Faulted;
         object? state = _inlineState;
         _inlineContinuation = null;
         _inlineState = null;
