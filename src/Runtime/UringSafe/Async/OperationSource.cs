@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 using UringSafe.Abi;
 
@@ -20,7 +21,16 @@ namespace UringSafe.Async;
 internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskSource<TResult>
     where TOp : struct, IUringOperation<TResult>
 {
-    private ManualResetValueTaskSourceCore<TResult> _core;
+    private ManualResetValueTaskSourceCore<TResult> _core; // the general path: other threads, other contexts
+    // The reactor-thread path (see OnCompleted): an awaiter on the reactor thread under its context is resumed by a
+    // direct call, with the result kept here, instead of through _core's captures, flag checks and interlocked handshake.
+    private Action<object?>? _inlineContinuation;
+    private object? _inlineState;
+    private InlineOutcome _inline;
+    private bool _finished;
+    private bool _awaitedInCore;
+    private TResult? _result;
+    private Exception? _error;
     private TOp _op;
     private UringReactor? _reactor;
     private CancellationToken _token;
@@ -43,6 +53,11 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
     {
         UringReactor reactor = _reactor!;
         _core.Reset();
+        _inline = InlineOutcome.None;
+        _finished = false;
+        _awaitedInCore = false;
+        _result = default;
+        _error = null;
         _op = default;
         _token = default;
         _reactor = null;
@@ -209,17 +224,50 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             catch (Exception e)
             {
                 ReleaseFd();
-                _core.SetException(e);
+                SetException(e);
                 return;
             }
             ReleaseFd();
-            _core.SetResult(value);
+            SetResult(value);
             return;
         }
         object? buffer = _op.Release(result);
         Exception error = ErrorFor(result, buffer); // before ReleaseFd: the error reads the fd owner
         ReleaseFd();
-        _core.SetException(error);
+        SetException(error);
+    }
+
+    private enum InlineOutcome : byte
+    {
+        None,      // pending, or the outcome is in _core
+        Succeeded,
+        Faulted,
+        Canceled,
+    }
+
+    private void SetResult(TResult value) => Settle(value, null);
+
+    private void SetException(Exception error) => Settle(default, error);
+
+    // Completions run on the reactor thread only, as does the inline registration: no race between the two.
+    private void Settle(TResult? value, Exception? error)
+    {
+        _finished = true;
+        if (_inlineContinuation is not { } continuation)
+        {
+            if (error is null)
+                _core.SetResult(value!);
+            else
+                _core.SetException(error);
+            return;
+        }
+        _result = value;
+        _error = error;
+        _inline = error is null ? InlineOutcome.Succeeded : error is OperationCanceledException ? InlineOutcome.Canceled : InlineOutcome.Faulted;
+        object? state = _inlineState;
+        _inlineContinuation = null;
+        _inlineState = null;
+        continuation(state);
     }
 
     /// <summary>The exception for a failed final completion, naming the file or socket it acted on (the one place
@@ -262,7 +310,7 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
             new UringException(Errno.ECANCELED, Opcode.ToString(), _sqeFd, "Resubmitting after a short transfer failed: " + e.Message) { Buffer = buffer },
             Errno.ECANCELED);
         ReleaseFd();
-        _core.SetException(error);
+        SetException(error);
     }
 
     private void ReleaseFd()
@@ -291,13 +339,18 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         // Misuse (.Result on a pending ValueTask, or a second await) must not recycle a live operation.
         if (token != _core.Version)
             throw new InvalidOperationException("This ValueTask was already awaited (or its result taken); a ValueTask from a UringSafe operation can be consumed once.");
-        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        InlineOutcome inline = _inline;
+        if (inline == InlineOutcome.None && _core.GetStatus(token) == ValueTaskSourceStatus.Pending)
             throw new InvalidOperationException(
                 "The operation has not completed: .Result or .GetAwaiter().GetResult() on a pending ValueTask does not wait. Await it instead; " +
                 "blocking the reactor thread would stop the completion from ever arriving.");
         try
         {
-            return _core.GetResult(token);
+            if (inline == InlineOutcome.None)
+                return _core.GetResult(token);
+            if (inline != InlineOutcome.Succeeded)
+                ExceptionDispatchInfo.Throw(_error!);
+            return _result!;
         }
         finally
         {
@@ -305,8 +358,40 @@ internal sealed class OperationSource<TOp, TResult> : OperationSlot, IValueTaskS
         }
     }
 
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+    public ValueTaskSourceStatus GetStatus(short token)
+    {
+        if (token != _core.Version || _inline == InlineOutcome.None)
+            return _core.GetStatus(token); // throws for a stale token, as before
+        return _inline switch
+        {
+            InlineOutcome.Succeeded => ValueTaskSourceStatus.Succeeded,
+            InlineOutcome.Canceled => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Faulted,
+        };
+    }
 
+    /// <summary>
+    /// The await. On the reactor thread, with no ExecutionContext to flow and the reactor's own scheduling context (or
+    /// none asked for), the continuation would run on this thread anyway: it is kept and called directly when the final
+    /// completion is dispatched (this thread too), with no context capture and no interlocked handshake. Anything else
+    /// (another thread, another context, an operation already finished) takes the general path.
+    /// </summary>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-        => _core.OnCompleted(continuation, state, token, Continuations.Adjust(_reactor, flags));
+    {
+        UringReactor? reactor = _reactor;
+        if (_inlineContinuation is not null && token == _core.Version)
+            throw new InvalidOperationException("This ValueTask is already being awaited; a ValueTask from a UringSafe operation can be awaited once.");
+        if (token == _core.Version && !_finished && !_awaitedInCore
+            && (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) == 0
+            && reactor is not null && reactor.IsOnReactorThread
+            && ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) == 0 || SynchronizationContext.Current == reactor.SynchronizationContext))
+        {
+            _inlineContinuation = continuation;
+            _inlineState = state;
+            return;
+        }
+        if (token == _core.Version)
+            _awaitedInCore = true; // a second await, even on this thread, now meets _core's own check
+        _core.OnCompleted(continuation, state, token, Continuations.Adjust(reactor, flags));
+    }
 }

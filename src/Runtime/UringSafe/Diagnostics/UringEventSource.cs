@@ -33,7 +33,8 @@ internal sealed class UringEventSource : EventSource
         public const EventKeywords Stalls = (EventKeywords)4;
     }
 
-    internal bool OperationsEnabled => IsEnabled(EventLevel.Verbose, Keywords.Operations);
+    // IsEnabled() first: a field read the JIT inlines, so the hot path pays no call while nobody listens.
+    internal bool OperationsEnabled => IsEnabled() && IsEnabled(EventLevel.Verbose, Keywords.Operations);
 
     /// <summary>A request was queued on a reactor's ring.</summary>
     [Event(1, Level = EventLevel.Verbose, Keywords = Keywords.Operations, Message = "reactor {0} submit user_data {1} {2} fd {3}")]
