@@ -167,7 +167,7 @@ run_transport() {
     # --- stalls ---
     # 100 uploads whose handler leaves the 4 MB body unread for 8 s: fresh GETs meanwhile must answer at once.
     local i
-    for i in $(seq 1 100); do curl -s -m 90 -o "$WORK/stall.$i" -H "$OCTETS" --data-binary @"$WORK/4m.bin" "$base/stall?ms=8000" & BG_PIDS+=($!); done
+    for i in $(seq 1 100); do curl -s -m 90 -w '\n' -H "$OCTETS" --data-binary @"$WORK/4m.bin" "$base/stall?ms=8000" >"$WORK/stall.$i" & BG_PIDS+=($!); done
     sleep 1.5
     local slowest
     slowest=$(for _ in $(seq 1 10); do curl -s -m 20 -o /dev/null -w '%{time_total}\n' "$base/plaintext"; sleep 0.1; done | sort -g | tail -1)
@@ -179,7 +179,7 @@ run_transport() {
     rm -f "$WORK"/stall.*
     # 100 x 4 MB uploads behind the concurrency limiter (4 permits, the rest queued with their bodies unread).
     local t0=$SECONDS
-    for i in $(seq 1 100); do curl -s -m 150 -o "$WORK/limited.$i" -H "$OCTETS" --data-binary @"$WORK/4m.bin" "$base/limited" & BG_PIDS+=($!); done
+    for i in $(seq 1 100); do curl -s -m 150 -w '\n' -H "$OCTETS" --data-binary @"$WORK/4m.bin" "$base/limited" >"$WORK/limited.$i" & BG_PIDS+=($!); done
     wait "${BG_PIDS[@]}" 2>/dev/null
     BG_PIDS=()
     expect "$t" limiter-100x4MB "100 in time" "$(cat "$WORK"/limited.* 2>/dev/null | grep -c "^$SHA4 4194304$") in time"
