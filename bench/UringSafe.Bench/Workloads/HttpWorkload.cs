@@ -211,7 +211,7 @@ internal sealed class ServerHost : IDisposable
         var sw = Stopwatch.StartNew();
         while (!PortOpen(port))
         {
-            if (p.HasExited || sw.Elapsed > TimeSpan.FromSeconds(20))
+            if (p.HasExited || sw.Elapsed > TimeSpan.FromSeconds(60)) // a loaded machine can take that long to start a .NET server
             {
                 host.Dispose();
                 throw new InvalidOperationException($"{program.Name} did not start listening on port {port}");
