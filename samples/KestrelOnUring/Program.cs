@@ -1,32 +1,53 @@
 // Kestrel on UringSafe: a minimal API app whose connections are served by io_uring reactors (thread per core).
-// usage: KestrelOnUring [url=http://127.0.0.1:5080] [--reactors N] [--inline]
-// Same app as the peers' stock Kestrel Plaintext, plus one line: builder.WebHost.UseUringSafe(...).
+// usage: KestrelOnUring [url=http://127.0.0.1:5080] [--reactors N] [--inline] [--no-pin] [--sockets]
+// Same app as the peers' stock Kestrel Plaintext (plus /json), plus one line: builder.WebHost.UseUringSafe(...).
+// --sockets leaves that line out: stock Kestrel serving the same app, the bench's baseline for /json.
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 string url = "http://127.0.0.1:5080";
 int reactors = Environment.ProcessorCount;
 bool inline = false;
+bool pin = true;
+bool sockets = false;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--reactors" && i + 1 < args.Length)
         reactors = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (args[i] == "--inline")
         inline = true; // UnsafePreferInlineScheduling: requests run on the reactor threads
+    else if (args[i] == "--no-pin")
+        pin = false; // reactors (and the thread-pool workers they start) not pinned to CPUs
+    else if (args[i] == "--sockets")
+        sockets = true;
     else
         url = args[i];
 }
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.WebHost.UseUringSafe(options =>
+if (!sockets)
 {
-    options.ReactorCount = reactors;
-    options.UnsafePreferInlineScheduling = inline;
-});
+    builder.WebHost.UseUringSafe(options =>
+    {
+        options.ReactorCount = reactors;
+        options.UnsafePreferInlineScheduling = inline;
+        options.PinToCores = pin;
+    });
+}
 var app = builder.Build();
 
 // Results.Text, as in the peers' stock Kestrel app, so both send the same response (Content-Length, no chunking).
 app.MapGet("/plaintext", () => Results.Text("Hello, World!"));
+// TechEmpower's JSON test: a small object serialized per request (source-generated, as a trimmed app would).
+app.MapGet("/json", () => Results.Json(new JsonMessage("Hello, World!"), AppJson.Default.JsonMessage));
 
-Console.Error.WriteLine($"KestrelOnUring listening on {url} with {reactors} io_uring reactor(s)");
+Console.Error.WriteLine(sockets
+    ? $"KestrelOnUring listening on {url} with the stock sockets transport"
+    : $"KestrelOnUring listening on {url} with {reactors} io_uring reactor(s)");
 app.Run(url);
+
+internal sealed record JsonMessage([property: JsonPropertyName("message")] string Message);
+
+[JsonSerializable(typeof(JsonMessage))]
+internal sealed partial class AppJson : JsonSerializerContext;

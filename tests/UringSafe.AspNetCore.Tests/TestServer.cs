@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using UringSafe.AspNetCore;
@@ -15,15 +16,19 @@ namespace UringSafe.AspNetCore.Tests;
 /// <summary>A real Kestrel on 127.0.0.1 (port 0) with the UringSafe transport and a few endpoints.</summary>
 internal sealed class TestServer : IAsyncDisposable
 {
-    private TestServer(WebApplication app, Uri baseAddress)
+    private TestServer(WebApplication app, IReadOnlyList<Uri> addresses)
     {
         App = app;
-        BaseAddress = baseAddress;
+        Addresses = addresses;
+        BaseAddress = addresses[0];
     }
 
     public WebApplication App { get; }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Every address the server listens on (the first is <see cref="BaseAddress"/>).</summary>
+    public IReadOnlyList<Uri> Addresses { get; }
 
     public UringSafeTransportFactory Factory => App.Services.GetServices<IConnectionListenerFactory>().OfType<UringSafeTransportFactory>().Single();
 
@@ -37,7 +42,7 @@ internal sealed class TestServer : IAsyncDisposable
     public static byte Pattern(long i) => (byte)(i * 31 + (i >> 12));
 
     public static async Task<TestServer> StartAsync(Action<UringSafeTransportOptions>? configure = null, ILoggerProvider? logs = null,
-        Action<IServiceCollection>? services = null, Action<WebApplication>? endpoints = null)
+        Action<IServiceCollection>? services = null, Action<WebApplication>? endpoints = null, Action<KestrelServerOptions>? kestrel = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         services?.Invoke(builder.Services);
@@ -48,6 +53,8 @@ internal sealed class TestServer : IAsyncDisposable
             configure?.Invoke(o);
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (kestrel is not null)
+            builder.WebHost.ConfigureKestrel(kestrel); // its Listen calls, if any, replace the address above
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         if (logs is not null)
@@ -88,8 +95,8 @@ internal sealed class TestServer : IAsyncDisposable
         });
         endpoints?.Invoke(app);
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new TestServer(app, new Uri(address));
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        self = new TestServer(app, [.. addresses.Select(a => new Uri(a))]);
         return self;
     }
 

@@ -6,7 +6,7 @@ using UringSafe.Bench.Harness;
 namespace UringSafe.Bench.Workloads;
 
 /// <summary>
-/// HTTP plaintext: <c>wrk -t1 -c64 -d10s</c> and <c>-c256</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
+/// HTTP plaintext and JSON: <c>wrk -t1 -c64 -d10s</c> and <c>-c256</c> (after an untimed 3 s <c>wrk</c> warm-up) against, each started fresh per
 /// measurement: the stock Kestrel app of the peers (<c>dotnet/Plaintext</c>, sockets transport; the baseline),
 /// the same minimal API on the UringSafe transport (<c>samples/KestrelOnUring</c>; <c>-inline</c>: with
 /// <c>UnsafePreferInlineScheduling</c>, requests processed on the reactor threads) and UringSafe's own HTTP server
@@ -21,39 +21,53 @@ public sealed class HttpWorkload : Workload
     public override string Name => "http";
 
     /// <inheritdoc/>
-    public override string Description => "HTTP plaintext, wrk -t1 -c64 and -c256 -d10s: HttpPlaintext and Kestrel on UringSafe vs stock Kestrel (peers' Plaintext)";
+    public override string Description => "HTTP plaintext and JSON, wrk -t1 -c64 and -c256 -d10s: HttpPlaintext and Kestrel on UringSafe vs stock Kestrel (peers' Plaintext; KestrelOnUring --sockets for JSON)";
 
     /// <inheritdoc/>
     public override IReadOnlyList<BenchCase> CreateCases(BenchContext context)
     {
         int secs = Math.Max(1, (int)Math.Round(10 * context.Scale));
         Dictionary<string, string> userspace = new() { ["URINGSAFE_DRIVER"] = "userspace" };
-        Impl[] Impls(int conns, int portOffset)
+        Impl[] Impls(int conns, int portOffset, bool json)
         {
             int p = PortBase + portOffset;
+            string path = json ? "/json" : "/plaintext";
+            // JSON: the peers have no JSON app, so the baseline is the same sample without UseUringSafe (stock Kestrel).
+            Impl baseline = json
+                ? new HttpImpl("kestrel-sockets", p + 1, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--sockets")
+                : new HttpImpl("kestrel-sockets", p + 1, secs, conns, path, ServerHost.DotnetPeer("Plaintext"), url: true);
             Impl[] all =
             [
-                new HttpImpl("kestrel-sockets", p + 1, secs, conns, ServerHost.DotnetPeer("Plaintext"), url: true),
+                baseline,
                 // One reactor: wrk needs the other of the 2 cores (as for echo; the peers' C servers are single-threaded too).
                 // The thread-per-core default (one reactor per CPU) is kept as its own row.
-                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
-                new HttpImpl("kestrel-uringsafe-inline", p + 4, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
-                new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, ServerHost.Sample("KestrelOnUring"), url: true),
-                new HttpImpl("httpplaintext", p + 3, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
-                new HttpImpl("httpplaintext-per-core", p + 6, secs, conns, ServerHost.Sample("HttpPlaintext"), url: false),
-                // The same server on the userspace ring (issue 20: where io_uring is blocked).
-                new HttpImpl("httpplaintext-userspace", p + 7, secs, conns, ServerHost.Sample("HttpPlaintext") with { Environment = userspace }, url: false, "--threads", "1"),
+                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
+                new HttpImpl("kestrel-uringsafe-inline", p + 4, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
+                new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true),
+                // Unpinned reactors (UringSafeTransportOptions.PinToCores = false): thread-pool workers a pinned reactor
+                // starts inherit its CPU.
+                new HttpImpl("kestrel-uringsafe-nopin", p + 8, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--no-pin"),
+                new HttpImpl("kestrel-uringsafe-per-core-nopin", p + 9, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--no-pin"),
+                .. json ? Array.Empty<Impl>() :
+                [
+                    new HttpImpl("httpplaintext", p + 3, secs, conns, path, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
+                    new HttpImpl("httpplaintext-per-core", p + 6, secs, conns, path, ServerHost.Sample("HttpPlaintext"), url: false),
+                    // The same server on the userspace ring (issue 20: where io_uring is blocked).
+                    new HttpImpl("httpplaintext-userspace", p + 7, secs, conns, path, ServerHost.Sample("HttpPlaintext") with { Environment = userspace }, url: false, "--threads", "1"),
+                ],
             ];
             return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         }
         return
         [
-            new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", Impls(64, 0), "kestrel-sockets"),
-            new BenchCase("http-plaintext-c256", $"HTTP plaintext, wrk -t1 -c256 -d{secs}s", Impls(256, 10), "kestrel-sockets"),
+            new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", Impls(64, 0, json: false), "kestrel-sockets"),
+            new BenchCase("http-plaintext-c256", $"HTTP plaintext, wrk -t1 -c256 -d{secs}s", Impls(256, 10, json: false), "kestrel-sockets"),
+            new BenchCase("http-json", $"HTTP JSON, wrk -t1 -c64 -d{secs}s", Impls(64, 20, json: true), "kestrel-sockets"),
+            new BenchCase("http-json-c256", $"HTTP JSON, wrk -t1 -c256 -d{secs}s", Impls(256, 30, json: true), "kestrel-sockets"),
         ];
     }
 
-    private sealed class HttpImpl(string id, int port, int secs, int conns, ServerHost.Program program, bool url, params string[] extra) : Impl
+    private sealed class HttpImpl(string id, int port, int secs, int conns, string path, ServerHost.Program program, bool url, params string[] extra) : Impl
     {
         public override string Id => id;
 
@@ -67,7 +81,7 @@ public sealed class HttpWorkload : Workload
         {
             string[] args = url ? [$"http://127.0.0.1:{port}", .. extra] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet", .. extra];
             using ServerHost server = ServerHost.Start(context, program, args, port);
-            string target = $"http://127.0.0.1:{port}/plaintext";
+            string target = $"http://127.0.0.1:{port}{path}";
             string c = "-c" + conns.ToString(CultureInfo.InvariantCulture);
             ServerHost.RunTool("wrk", "-t1", c, "-d3s", target); // JIT warm-up, not counted
             var window = ServerHost.Window.Begin(server);
@@ -197,7 +211,7 @@ internal sealed class ServerHost : IDisposable
         var sw = Stopwatch.StartNew();
         while (!PortOpen(port))
         {
-            if (p.HasExited || sw.Elapsed > TimeSpan.FromSeconds(20))
+            if (p.HasExited || sw.Elapsed > TimeSpan.FromSeconds(60)) // a loaded machine can take that long to start a .NET server
             {
                 host.Dispose();
                 throw new InvalidOperationException($"{program.Name} did not start listening on port {port}");
