@@ -16,7 +16,7 @@ namespace UringSafe.AspNetCore.Tests;
 /// </summary>
 public class RealClientTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90); // a watchdog for hangs, generous for a busy machine
 
     public static TheoryData<bool> Transports => new() { true, false }; // io_uring, the sockets transport (the reference)
 
