@@ -237,7 +237,7 @@ public sealed class AwaitInsteadOfBlockingCodeFixProvider : CodeFixProvider
         model == null || (model.GetSymbolInfo(expression, cancellationToken).Symbol is { IsStatic: true } member && IsTaskLike(member.ContainingType));
 
     private static bool IsTaskLike(ITypeSymbol type) =>
-        (type.Name == "Task" || type.Name == "ValueTask") && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+        (type.Name == "Task" || type.Name == "ValueTask") && LendingModel.IsNamespace(type.ContainingNamespace, "System.Threading.Tasks");
 
     private static SyntaxNode AddAsync(SyntaxNode function)
     {

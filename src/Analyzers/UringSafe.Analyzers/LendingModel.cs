@@ -37,6 +37,30 @@ internal static class LendingModel
         return ns != null && ns.Name == LendsNamespace && ns.ContainingNamespace != null && ns.ContainingNamespace.IsGlobalNamespace;
     }
 
+    /// <summary>Whether <paramref name="ns"/> is the namespace named <paramref name="dottedName"/>, compared part by part (ToDisplayString builds a string on every call).</summary>
+    public static bool IsNamespace(INamespaceSymbol? ns, string dottedName)
+    {
+        var end = dottedName.Length;
+        while (ns != null && !ns.IsGlobalNamespace)
+        {
+            var start = dottedName.LastIndexOf('.', end - 1) + 1;
+            var length = end - start;
+            if (ns.Name.Length != length || string.CompareOrdinal(ns.Name, 0, dottedName, start, length) != 0)
+            {
+                return false;
+            }
+
+            ns = ns.ContainingNamespace;
+            end = start - 1;
+            if (end < 0)
+            {
+                return ns != null && ns.IsGlobalNamespace;
+            }
+        }
+
+        return false;
+    }
+
     public static bool HasLendsAttribute(IParameterSymbol? parameter)
     {
         if (parameter == null)
@@ -256,7 +280,7 @@ internal static class LendingModel
     public static ITypeSymbol? AwaitedType(ITypeSymbol? type)
     {
         if (type is INamedTypeSymbol named && (named.Name == "Task" || named.Name == "ValueTask")
-            && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks")
+            && IsNamespace(named.ContainingNamespace, "System.Threading.Tasks"))
         {
             return named.IsGenericType && named.TypeArguments.Length == 1 ? named.TypeArguments[0] : null;
         }

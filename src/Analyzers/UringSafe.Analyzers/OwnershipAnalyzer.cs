@@ -2,7 +2,6 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
@@ -43,53 +42,59 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 root = root.Parent;
             }
 
-            if (!analyzed.Add(root) || !ContainsLendingCall(root, facts))
+            if (!analyzed.Add(root))
             {
                 continue;
             }
 
-            var cfg = GetGraph(context, root);
+            var lendingFunctions = LendingFunctions(root, facts);
+            if (lendingFunctions == null)
+            {
+                continue;
+            }
+
+            // The driver's graph of the block's root: built once and shared with every analyzer that asks for it.
+            var cfg = root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation
+                ? context.GetControlFlowGraph(block)
+                : null;
             if (cfg != null)
             {
-                OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, facts, diagnostics, context.CancellationToken);
+                OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, facts, diagnostics, lendingFunctions, context.CancellationToken);
             }
         }
 
         diagnostics.ReportTo(context.ReportDiagnostic);
     }
 
-    private static ControlFlowGraph? GetGraph(OperationBlockAnalysisContext context, IOperation root)
+    /// <summary>
+    /// Null when nothing in the body lends; otherwise the lambdas and local functions that contain a lending call,
+    /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed.
+    /// </summary>
+    private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts)
     {
-        if (context.OperationBlocks.Contains(root))
+        HashSet<IMethodSymbol>? functions = null;
+        foreach (var operation in body.DescendantsAndSelf())
         {
-            return root is IMethodBodyOperation || root is IConstructorBodyOperation || root is IBlockOperation
-                ? context.GetControlFlowGraph(root)
-                : null;
-        }
-
-        switch (root)
-        {
-            case IMethodBodyOperation methodBody:
-                return ControlFlowGraph.Create(methodBody, context.CancellationToken);
-            case IConstructorBodyOperation constructorBody:
-                return ControlFlowGraph.Create(constructorBody, context.CancellationToken);
-            case IBlockOperation body:
-                return ControlFlowGraph.Create(body, context.CancellationToken);
-            default:
-                return null;
-        }
-    }
-
-    private static bool ContainsLendingCall(IOperation block, LendingFacts facts)
-    {
-        foreach (var operation in block.DescendantsAndSelf())
-        {
-            if (operation is IInvocationOperation invocation && facts.IsLendingInvocation(invocation))
+            if (!(operation is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
             {
-                return true;
+                continue;
+            }
+
+            functions ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            for (var parent = invocation.Parent; parent != null; parent = parent.Parent)
+            {
+                switch (parent)
+                {
+                    case IAnonymousFunctionOperation lambda:
+                        functions.Add(lambda.Symbol);
+                        break;
+                    case ILocalFunctionOperation localFunction:
+                        functions.Add(localFunction.Symbol);
+                        break;
+                }
             }
         }
 
-        return false;
+        return functions;
     }
 }

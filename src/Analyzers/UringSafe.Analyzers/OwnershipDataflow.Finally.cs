@@ -46,7 +46,7 @@ internal sealed partial class OwnershipDataflow
         region.Kind == ControlFlowRegionKind.Catch
         && (region.ExceptionType == null
             || region.ExceptionType.SpecialType == SpecialType.System_Object
-            || (region.ExceptionType.Name == "Exception" && region.ExceptionType.ContainingNamespace?.ToDisplayString() == "System"));
+            || (region.ExceptionType.Name == "Exception" && LendingModel.IsNamespace(region.ExceptionType.ContainingNamespace, "System")));
 
     /// <summary>How many finally regions enclose the block.</summary>
     private static int FinallyDepth(BasicBlock block)

@@ -8,7 +8,23 @@ namespace UringSafe.Analyzers;
 /// <summary>Path resolution: which tracked location an operation reads, which location a view or pointer was derived from, and where pointed-to memory lives.</summary>
 internal sealed partial class OwnershipDataflow
 {
-    private AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true) => ResolvePath(operation, followCaptures, 0);
+    /// <summary>The location an operation names; it depends on the operation alone, so each answer is kept for the fixpoint's later passes.</summary>
+    private AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true)
+    {
+        if (operation == null)
+        {
+            return null;
+        }
+
+        var cache = followCaptures ? _paths : _uncapturedPaths;
+        if (!cache.TryGetValue(operation, out var path))
+        {
+            path = ResolvePath(operation, followCaptures, 0);
+            cache[operation] = path;
+        }
+
+        return path;
+    }
 
     private AccessPath? ResolvePath(IOperation? operation, bool followCaptures, int depth)
     {
@@ -246,7 +262,7 @@ internal sealed partial class OwnershipDataflow
 
         var name = named.Name;
         return (name == "Task" || name == "ValueTask")
-            && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+            && LendingModel.IsNamespace(named.ContainingNamespace, "System.Threading.Tasks");
     }
 
     private static bool IsBufferView(ITypeSymbol? type)
@@ -271,7 +287,7 @@ internal sealed partial class OwnershipDataflow
                 case "Memory":
                 case "ReadOnlyMemory":
                 case "ArraySegment":
-                    return named.ContainingNamespace?.ToDisplayString() == "System";
+                    return LendingModel.IsNamespace(named.ContainingNamespace, "System");
             }
         }
 

@@ -647,11 +647,14 @@ internal sealed partial class OwnershipDataflow
         }
     }
 
+    private static readonly HashSet<IOperation> NoLoans = new HashSet<IOperation>();
+
+    /// <summary>The loans a task completes; <see cref="NoLoans"/> (never to be changed) for most operations.</summary>
     private HashSet<IOperation> ResolveTaskLoans(IOperation? operation)
     {
-        var result = new HashSet<IOperation>();
+        HashSet<IOperation>? result = null;
         Collect(operation, 0);
-        return result;
+        return result ?? NoLoans;
 
         void Collect(IOperation? current, int depth)
         {
@@ -664,7 +667,7 @@ internal sealed partial class OwnershipDataflow
             switch (current)
             {
                 case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
-                    result.Add(invocation);
+                    (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).Add(invocation);
                     return;
                 case IInvocationOperation wrapper when wrapper.Instance != null
                     && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"):
@@ -685,7 +688,7 @@ internal sealed partial class OwnershipDataflow
             var path = ResolvePath(current);
             if (path != null && _state.TaskLoans.TryGetValue(path, out var loans))
             {
-                result.UnionWith(loans);
+                (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).UnionWith(loans);
             }
         }
     }

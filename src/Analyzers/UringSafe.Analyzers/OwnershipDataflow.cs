@@ -25,7 +25,9 @@ internal sealed partial class OwnershipDataflow
     private readonly LendingFacts _facts;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
-    private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>();
+    private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>(OwnershipState.OperationComparer);
+    private readonly Dictionary<IOperation, AccessPath?> _paths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
+    private readonly Dictionary<IOperation, AccessPath?> _uncapturedPaths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
 
     private OwnershipState _state = new OwnershipState();
     private OwnershipState? _exceptional;
@@ -40,18 +42,23 @@ internal sealed partial class OwnershipDataflow
         _cancellationToken = cancellationToken;
     }
 
-    /// <summary>Analyzes a graph, then every local function and lambda graph nested in it.</summary>
+    /// <summary>Analyzes a graph, then the graphs of the local functions and lambdas nested in it that lend (<paramref name="lendingFunctions"/>).</summary>
     /// <remarks>
     /// <paramref name="model"/> is the semantic model of the analyzed code: operations inside a control flow graph
-    /// carry none with the compiler's Roslyn (only the test host's older one sets it).
+    /// carry none with the compiler's Roslyn (only the test host's older one sets it). A function without a lending
+    /// call holds no loan of its own, so nothing in it can be reported: its graph is not even built.
     /// </remarks>
-    public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+    public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics,
+        HashSet<IMethodSymbol> lendingFunctions, CancellationToken cancellationToken)
     {
         new OwnershipDataflow(cfg, model, facts, diagnostics, cancellationToken).Run();
 
         foreach (var localFunction in cfg.LocalFunctions)
         {
-            AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, facts, diagnostics, cancellationToken);
+            if (lendingFunctions.Contains(localFunction))
+            {
+                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, facts, diagnostics, lendingFunctions, cancellationToken);
+            }
         }
 
         foreach (var block in cfg.Blocks)
@@ -60,9 +67,9 @@ internal sealed partial class OwnershipDataflow
             {
                 foreach (var descendant in operation.DescendantsAndSelf())
                 {
-                    if (descendant is IFlowAnonymousFunctionOperation lambda)
+                    if (descendant is IFlowAnonymousFunctionOperation lambda && lendingFunctions.Contains(lambda.Symbol))
                     {
-                        AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, facts, diagnostics, cancellationToken);
+                        AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, facts, diagnostics, lendingFunctions, cancellationToken);
                     }
                 }
             }
@@ -85,13 +92,18 @@ internal sealed partial class OwnershipDataflow
     private void Run()
     {
         var blocks = _cfg.Blocks;
+        var lends = new bool[blocks.Length];
         foreach (var block in blocks)
         {
             foreach (var operation in BlockOperations(block))
             {
                 foreach (var descendant in operation.DescendantsAndSelf())
                 {
-                    if (descendant is IFlowCaptureOperation capture)
+                    if (descendant is IInvocationOperation invocation && _facts.IsLendingInvocation(invocation))
+                    {
+                        lends[block.Ordinal] = true;
+                    }
+                    else if (descendant is IFlowCaptureOperation capture)
                     {
                         if (!_captures.TryGetValue(capture.Id, out var list))
                         {
@@ -121,16 +133,26 @@ internal sealed partial class OwnershipDataflow
         }
 
         entryStates[0][FinallyContext.Root] = new OwnershipState();
-        var worklist = new Queue<(int Ordinal, FinallyContext Context)>();
+        // The worklist takes the lowest block ordinal first: blocks are laid out in source order, so a block's
+        // predecessors (but for loop back edges) are processed before it, and most blocks are transferred once.
+        var pending = new List<FinallyContext>?[blocks.Length];
+        var pendingOrdinals = new SortedSet<int>();
         var queued = new HashSet<(int, FinallyContext)>();
-        worklist.Enqueue((0, FinallyContext.Root));
-        queued.Add((0, FinallyContext.Root));
+        Enqueue(0, FinallyContext.Root);
         var budget = 64 * 2;
 
-        while (worklist.Count > 0 && budget-- > 0)
+        while (pendingOrdinals.Count > 0 && budget-- > 0)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            var (ordinal, context) = worklist.Dequeue();
+            var ordinal = pendingOrdinals.Min;
+            var contexts = pending[ordinal]!;
+            var context = contexts[contexts.Count - 1];
+            contexts.RemoveAt(contexts.Count - 1);
+            if (contexts.Count == 0)
+            {
+                pendingOrdinals.Remove(ordinal);
+            }
+
             queued.Remove((ordinal, context));
             var block = blocks[ordinal];
             var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
@@ -173,6 +195,12 @@ internal sealed partial class OwnershipDataflow
         {
             foreach (var entry in entryStates[block.Ordinal].Values)
             {
+                if (!lends[block.Ordinal] && !entry.HasLiveLoan())
+                {
+                    // Nothing is lent on entry and nothing is lent in the block: no use in it can be reported.
+                    continue;
+                }
+
                 var outState = Transfer(block, entry, trackExceptional: false);
                 foreach (var successor in Successors(block))
                 {
@@ -220,9 +248,15 @@ internal sealed partial class OwnershipDataflow
                 return;
             }
 
+            Enqueue(target, context);
+        }
+
+        void Enqueue(int target, FinallyContext context)
+        {
             if (queued.Add((target, context)))
             {
-                worklist.Enqueue((target, context));
+                (pending[target] ??= new List<FinallyContext>()).Add(context);
+                pendingOrdinals.Add(target);
             }
         }
     }

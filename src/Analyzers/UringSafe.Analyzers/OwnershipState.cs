@@ -40,7 +40,8 @@ internal sealed class PointerOrigin
 /// </summary>
 internal sealed class OwnershipState
 {
-    private static readonly IEqualityComparer<IOperation> OperationComparer = ReferenceEqualityComparer.Instance;
+    /// <summary>Operations compare by identity (their own Equals is identity too, but through a slower default comparer).</summary>
+    public static readonly IEqualityComparer<IOperation> OperationComparer = ReferenceEqualityComparer.Instance;
 
     /// <summary>Location -> loans (lending call sites) that may currently hold it.</summary>
     public Dictionary<AccessPath, HashSet<IOperation>> PathLoans { get; } = new Dictionary<AccessPath, HashSet<IOperation>>();
@@ -151,6 +152,20 @@ internal sealed class OwnershipState
         }
 
         return changed;
+    }
+
+    /// <summary>Whether some loan may be in flight or awaited without its buffer taken back.</summary>
+    public bool HasLiveLoan()
+    {
+        foreach (var pair in Loans)
+        {
+            if (pair.Value != LoanFlags.None)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The union of the states of every loan that may hold <paramref name="path"/>.</summary>

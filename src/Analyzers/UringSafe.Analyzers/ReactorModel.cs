@@ -205,7 +205,7 @@ internal sealed class ReactorModel
         }
 
         if (method.Name == "GetResult" && type.Name.EndsWith("Awaiter", System.StringComparison.Ordinal)
-            && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices"
+            && LendingModel.IsNamespace(type.ContainingNamespace, "System.Runtime.CompilerServices")
             && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
         {
             var task = getAwaiter.Instance;
