@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace UringSafe.Docs.Tests;
 
 /// <summary>
-/// Compiles one guide example in memory as a console program, the way a consumer of the package builds it: C# with
+/// Compiles one example in memory (a console program unless told otherwise), the way a consumer of the package builds it: C# with
 /// nullable and the console template's implicit usings, references to the framework (with ASP.NET Core), UringSafe and
 /// UringSafe.AspNetCore, and UringSafe's generators and ownership analyzers running. The references, generators and
 /// analyzers are set up once for every example.
@@ -34,13 +34,13 @@ internal static class ExampleCompiler
     /// <summary>The result: the assembly's bytes when it compiled, and every diagnostic that a consumer's build would show.</summary>
     public sealed record Result(byte[]? Assembly, IReadOnlyList<Diagnostic> Diagnostics);
 
-    public static Result Compile(string name, string code)
+    public static Result Compile(string name, string code, OutputKind kind = OutputKind.ConsoleApplication, bool allowUnsafe = false)
     {
         CSharpCompilation compilation = CSharpCompilation.Create(
             name,
             [CSharpSyntaxTree.ParseText(code, s_parse, path: name + ".cs"), CSharpSyntaxTree.ParseText(ImplicitUsings, s_parse, path: "GlobalUsings.g.cs")],
             s_references.Value,
-            new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: false));
+            new CSharpCompilationOptions(kind, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: allowUnsafe));
 
         (ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<ISourceGenerator> generators) = s_tools.Value;
         CSharpGeneratorDriver.Create(generators, parseOptions: s_parse)

@@ -3,46 +3,45 @@ using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 
-namespace UringSafe.Analyzers.CodeFixes
-{
-    /// <summary>The diagnostics a Fix All covers: its document, its project or its whole solution.</summary>
-    internal static class FixAllDiagnostics
-    {
-        /// <summary>
-        /// The document of a diagnostic's tree, by identity or else by path: dotnet format hands over diagnostics
-        /// computed on its own copy of the syntax trees.
-        /// </summary>
-        public static Document? FindDocument(Solution solution, SyntaxTree tree)
-        {
-            var document = solution.GetDocument(tree);
-            if (document != null || string.IsNullOrEmpty(tree.FilePath))
-            {
-                return document;
-            }
+namespace UringSafe.Analyzers.CodeFixes;
 
-            var ids = solution.GetDocumentIdsWithFilePath(tree.FilePath);
-            return ids.IsEmpty ? null : solution.GetDocument(ids[0]);
+/// <summary>The diagnostics a Fix All covers: its document, its project or its whole solution.</summary>
+internal static class FixAllDiagnostics
+{
+    /// <summary>
+    /// The document of a diagnostic's tree, by identity or else by path: dotnet format hands over diagnostics
+    /// computed on its own copy of the syntax trees.
+    /// </summary>
+    public static Document? FindDocument(Solution solution, SyntaxTree tree)
+    {
+        var document = solution.GetDocument(tree);
+        if (document != null || string.IsNullOrEmpty(tree.FilePath))
+        {
+            return document;
         }
 
-        public static async Task<ImmutableArray<Diagnostic>> CollectAsync(FixAllContext context)
-        {
-            switch (context.Scope)
-            {
-                case FixAllScope.Document when context.Document != null:
-                    return await context.GetDocumentDiagnosticsAsync(context.Document).ConfigureAwait(false);
-                case FixAllScope.Project:
-                    return await context.GetAllDiagnosticsAsync(context.Project).ConfigureAwait(false);
-                case FixAllScope.Solution:
-                    var builder = ImmutableArray.CreateBuilder<Diagnostic>();
-                    foreach (var project in context.Solution.Projects)
-                    {
-                        builder.AddRange(await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false));
-                    }
+        var ids = solution.GetDocumentIdsWithFilePath(tree.FilePath);
+        return ids.IsEmpty ? null : solution.GetDocument(ids[0]);
+    }
 
-                    return builder.ToImmutable();
-                default:
-                    return ImmutableArray<Diagnostic>.Empty;
-            }
+    public static async Task<ImmutableArray<Diagnostic>> CollectAsync(FixAllContext context)
+    {
+        switch (context.Scope)
+        {
+            case FixAllScope.Document when context.Document != null:
+                return await context.GetDocumentDiagnosticsAsync(context.Document).ConfigureAwait(false);
+            case FixAllScope.Project:
+                return await context.GetAllDiagnosticsAsync(context.Project).ConfigureAwait(false);
+            case FixAllScope.Solution:
+                var builder = ImmutableArray.CreateBuilder<Diagnostic>();
+                foreach (var project in context.Solution.Projects)
+                {
+                    builder.AddRange(await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false));
+                }
+
+                return builder.ToImmutable();
+            default:
+                return ImmutableArray<Diagnostic>.Empty;
         }
     }
 }

@@ -4,246 +4,245 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace UringSafe.Analyzers
+namespace UringSafe.Analyzers;
+
+/// <summary>
+/// What each parameter does with a buffer, computed once per symbol for a whole compilation (one instance per
+/// compilation start, shared by the analyzers' callbacks):
+/// <list type="bullet">
+/// <item>declared lending: the parameter carries <c>[Lends]</c>;</item>
+/// <item>inferred lending: a method of this compilation lends the parameter and gives it back through its result
+/// (<c>=&gt; file.ReadAtAsync(buf, 0).AsTask()</c>), which needs no <c>[Lends]</c> (UR0007), yet its callers' buffer is
+/// lent until they take it back, as with the operation itself;</item>
+/// <item>consumed: a <c>[Lends]</c> parameter of a method whose result carries no buffer, which the method disposes or
+/// returns to a pool: the helper took the buffer over, so the caller's variable is not usable after awaiting it.</item>
+/// </list>
+/// </summary>
+internal sealed class LendingFacts
 {
-    /// <summary>
-    /// What each parameter does with a buffer, computed once per symbol for a whole compilation (one instance per
-    /// compilation start, shared by the analyzers' callbacks):
-    /// <list type="bullet">
-    /// <item>declared lending: the parameter carries <c>[Lends]</c>;</item>
-    /// <item>inferred lending: a method of this compilation lends the parameter and gives it back through its result
-    /// (<c>=&gt; file.ReadAtAsync(buf, 0).AsTask()</c>), which needs no <c>[Lends]</c> (UR0007), yet its callers' buffer is
-    /// lent until they take it back, as with the operation itself;</item>
-    /// <item>consumed: a <c>[Lends]</c> parameter of a method whose result carries no buffer, which the method disposes or
-    /// returns to a pool: the helper took the buffer over, so the caller's variable is not usable after awaiting it.</item>
-    /// </list>
-    /// </summary>
-    internal sealed class LendingFacts
+    [System.ThreadStatic]
+    private static HashSet<IMethodSymbol>? s_inProgress;
+
+    private readonly Compilation? _compilation;
+    private readonly ConcurrentDictionary<IParameterSymbol, bool> _declared = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _carriesBuffer = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, MethodFacts> _methods = new ConcurrentDictionary<IMethodSymbol, MethodFacts>(SymbolEqualityComparer.Default);
+
+    /// <param name="compilation">The compilation whose source methods are inferred from; null for declared [Lends] only.</param>
+    public LendingFacts(Compilation? compilation)
     {
-        [System.ThreadStatic]
-        private static HashSet<IMethodSymbol>? s_inProgress;
+        _compilation = compilation;
+    }
 
-        private readonly Compilation? _compilation;
-        private readonly ConcurrentDictionary<IParameterSymbol, bool> _declared = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<ITypeSymbol, bool> _carriesBuffer = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
-        private readonly ConcurrentDictionary<IMethodSymbol, MethodFacts> _methods = new ConcurrentDictionary<IMethodSymbol, MethodFacts>(SymbolEqualityComparer.Default);
+    /// <summary>Declared <c>[Lends]</c> only, for callers without a compilation.</summary>
+    public static LendingFacts DeclaredOnly { get; } = new LendingFacts(null);
 
-        /// <param name="compilation">The compilation whose source methods are inferred from; null for declared [Lends] only.</param>
-        public LendingFacts(Compilation? compilation)
+    public bool IsDeclaredLending(IParameterSymbol? parameter) =>
+        parameter != null && _declared.GetOrAdd(parameter.OriginalDefinition, LendingModel.HasLendsAttribute);
+
+    /// <summary>Declared [Lends], or inferred: lent by the method's body and given back through its result.</summary>
+    public bool IsLendingParameter(IParameterSymbol? parameter)
+    {
+        if (parameter == null)
         {
-            _compilation = compilation;
+            return false;
         }
 
-        /// <summary>Declared <c>[Lends]</c> only, for callers without a compilation.</summary>
-        public static LendingFacts DeclaredOnly { get; } = new LendingFacts(null);
-
-        public bool IsDeclaredLending(IParameterSymbol? parameter) =>
-            parameter != null && _declared.GetOrAdd(parameter.OriginalDefinition, LendingModel.HasLendsAttribute);
-
-        /// <summary>Declared [Lends], or inferred: lent by the method's body and given back through its result.</summary>
-        public bool IsLendingParameter(IParameterSymbol? parameter)
+        if (IsDeclaredLending(parameter))
         {
-            if (parameter == null)
-            {
-                return false;
-            }
+            return true;
+        }
 
+        return parameter.ContainingSymbol is IMethodSymbol method && FactsOf(method).LentAndReturned.Contains(parameter.Ordinal);
+    }
+
+    /// <summary>A [Lends] parameter the method disposes or returns to a pool (and gives nothing back for).</summary>
+    public bool ConsumesParameter(IParameterSymbol parameter) =>
+        parameter.ContainingSymbol is IMethodSymbol method && FactsOf(method).Consumed.Contains(parameter.Ordinal);
+
+    /// <summary><see cref="LendingModel.ResultCarriesBuffer"/>, once per type.</summary>
+    public bool ResultCarriesBuffer(ITypeSymbol? type) =>
+        type != null && _carriesBuffer.GetOrAdd(type, LendingModel.ResultCarriesBuffer);
+
+    private bool HasDeclaredLending(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
             if (IsDeclaredLending(parameter))
             {
                 return true;
             }
-
-            return parameter.ContainingSymbol is IMethodSymbol method && FactsOf(method).LentAndReturned.Contains(parameter.Ordinal);
         }
 
-        /// <summary>A [Lends] parameter the method disposes or returns to a pool (and gives nothing back for).</summary>
-        public bool ConsumesParameter(IParameterSymbol parameter) =>
-            parameter.ContainingSymbol is IMethodSymbol method && FactsOf(method).Consumed.Contains(parameter.Ordinal);
+        return false;
+    }
 
-        /// <summary><see cref="LendingModel.ResultCarriesBuffer"/>, once per type.</summary>
-        public bool ResultCarriesBuffer(ITypeSymbol? type) =>
-            type != null && _carriesBuffer.GetOrAdd(type, LendingModel.ResultCarriesBuffer);
-
-        private bool HasDeclaredLending(IMethodSymbol method)
+    public bool IsLendingInvocation(IInvocationOperation invocation)
+    {
+        foreach (var argument in invocation.Arguments)
         {
-            foreach (var parameter in method.Parameters)
+            if (IsLendingParameter(argument.Parameter))
             {
-                if (IsDeclaredLending(parameter))
-                {
-                    return true;
-                }
+                return true;
             }
-
-            return false;
         }
 
-        public bool IsLendingInvocation(IInvocationOperation invocation)
-        {
-            foreach (var argument in invocation.Arguments)
-            {
-                if (IsLendingParameter(argument.Parameter))
-                {
-                    return true;
-                }
-            }
+        return false;
+    }
 
-            return false;
+    /// <summary>The argument values passed to lending parameters.</summary>
+    public ImmutableArray<IOperation> GetLentValues(IInvocationOperation invocation)
+    {
+        var builder = ImmutableArray.CreateBuilder<IOperation>();
+        foreach (var argument in invocation.Arguments)
+        {
+            if (IsLendingParameter(argument.Parameter))
+            {
+                builder.Add(argument.Value);
+            }
         }
 
-        /// <summary>The argument values passed to lending parameters.</summary>
-        public ImmutableArray<IOperation> GetLentValues(IInvocationOperation invocation)
-        {
-            var builder = ImmutableArray.CreateBuilder<IOperation>();
-            foreach (var argument in invocation.Arguments)
-            {
-                if (IsLendingParameter(argument.Parameter))
-                {
-                    builder.Add(argument.Value);
-                }
-            }
+        return builder.ToImmutable();
+    }
 
-            return builder.ToImmutable();
+    private MethodFacts FactsOf(IMethodSymbol method)
+    {
+        method = method.OriginalDefinition;
+        if (_compilation == null || method.DeclaringSyntaxReferences.IsEmpty || method.Parameters.IsEmpty)
+        {
+            return MethodFacts.None;
         }
 
-        private MethodFacts FactsOf(IMethodSymbol method)
+        // The cheap exit, before any body is read: only a result that carries a buffer can give one back, and only a
+        // declared [Lends] parameter can be consumed. Most methods have neither.
+        if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)) && !HasDeclaredLending(method))
         {
-            method = method.OriginalDefinition;
-            if (_compilation == null || method.DeclaringSyntaxReferences.IsEmpty || method.Parameters.IsEmpty)
-            {
-                return MethodFacts.None;
-            }
-
-            // The cheap exit, before any body is read: only a result that carries a buffer can give one back, and only a
-            // declared [Lends] parameter can be consumed. Most methods have neither.
-            if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)) && !HasDeclaredLending(method))
-            {
-                return MethodFacts.None;
-            }
-
-            if (_methods.TryGetValue(method, out var facts))
-            {
-                return facts;
-            }
-
-            // A recursive helper (or two calling each other) sees itself as lending nothing while it is being computed.
-            // No lock: two threads may compute the same method; the first result is kept.
-            var inProgress = s_inProgress ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            if (!inProgress.Add(method))
-            {
-                return MethodFacts.None;
-            }
-
-            try
-            {
-                facts = Compute(method);
-            }
-            finally
-            {
-                inProgress.Remove(method);
-            }
-
-            return _methods.GetOrAdd(method, facts);
+            return MethodFacts.None;
         }
 
-        private MethodFacts Compute(IMethodSymbol method)
+        if (_methods.TryGetValue(method, out var facts))
         {
-            var bodies = new List<IOperation>();
-            foreach (var reference in method.DeclaringSyntaxReferences)
+            return facts;
+        }
+
+        // A recursive helper (or two calling each other) sees itself as lending nothing while it is being computed.
+        // No lock: two threads may compute the same method; the first result is kept.
+        var inProgress = s_inProgress ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        if (!inProgress.Add(method))
+        {
+            return MethodFacts.None;
+        }
+
+        try
+        {
+            facts = Compute(method);
+        }
+        finally
+        {
+            inProgress.Remove(method);
+        }
+
+        return _methods.GetOrAdd(method, facts);
+    }
+
+    private MethodFacts Compute(IMethodSymbol method)
+    {
+        var bodies = new List<IOperation>();
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            if (!_compilation!.ContainsSyntaxTree(syntax.SyntaxTree))
             {
-                var syntax = reference.GetSyntax();
-                if (!_compilation!.ContainsSyntaxTree(syntax.SyntaxTree))
-                {
-                    continue;
-                }
+                continue;
+            }
 
 #pragma warning disable RS1030 // The facts of a helper declared in another file need its tree's model; computed once per method and cached.
-                var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
+            var model = _compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
-                if (model.GetOperation(syntax) is { } body)
-                {
-                    bodies.Add(body);
-                }
-            }
-
-            if (bodies.Count == 0)
+            if (model.GetOperation(syntax) is { } body)
             {
-                return MethodFacts.None;
+                bodies.Add(body);
             }
+        }
 
-            var lentAndReturned = new HashSet<int>();
-            var lending = ParameterLending.Of(this, bodies);
-            foreach (var parameter in lending.Returned)
+        if (bodies.Count == 0)
+        {
+            return MethodFacts.None;
+        }
+
+        var lentAndReturned = new HashSet<int>();
+        var lending = ParameterLending.Of(this, bodies);
+        foreach (var parameter in lending.Returned)
+        {
+            if (SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
             {
-                if (SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
-                {
-                    lentAndReturned.Add(parameter.Ordinal);
-                }
+                lentAndReturned.Add(parameter.Ordinal);
             }
+        }
 
-            var consumed = new HashSet<int>();
-            if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)))
+        var consumed = new HashSet<int>();
+        if (!ResultCarriesBuffer(LendingModel.AwaitedType(method.ReturnType)))
+        {
+            foreach (var body in bodies)
             {
-                foreach (var body in bodies)
+                foreach (var operation in body.DescendantsAndSelf())
                 {
-                    foreach (var operation in body.DescendantsAndSelf())
+                    if (ConsumedParameter(operation) is { } parameter
+                        && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
+                        && IsDeclaredLending(parameter))
                     {
-                        if (ConsumedParameter(operation) is { } parameter
-                            && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
-                            && IsDeclaredLending(parameter))
-                        {
-                            consumed.Add(parameter.Ordinal);
-                        }
+                        consumed.Add(parameter.Ordinal);
                     }
                 }
             }
-
-            return lentAndReturned.Count == 0 && consumed.Count == 0 ? MethodFacts.None : new MethodFacts(lentAndReturned, consumed);
         }
 
-        /// <summary>The parameter that <c>p.Dispose()</c>, <c>using (p)</c> or <c>pool.Return(p)</c> gives away.</summary>
-        private static IParameterSymbol? ConsumedParameter(IOperation operation)
+        return lentAndReturned.Count == 0 && consumed.Count == 0 ? MethodFacts.None : new MethodFacts(lentAndReturned, consumed);
+    }
+
+    /// <summary>The parameter that <c>p.Dispose()</c>, <c>using (p)</c> or <c>pool.Return(p)</c> gives away.</summary>
+    private static IParameterSymbol? ConsumedParameter(IOperation operation)
+    {
+        switch (operation)
         {
-            switch (operation)
-            {
-                case IInvocationOperation dispose when dispose.TargetMethod.Name == "Dispose" && dispose.Arguments.IsEmpty && dispose.Instance != null:
-                    return ParameterOf(dispose.Instance);
-                case IInvocationOperation giveBack when giveBack.TargetMethod.Name == "Return" && giveBack.Arguments.Length >= 1:
-                    return ParameterOf(giveBack.Arguments[0].Value);
-                case IUsingOperation @using:
-                    return ParameterOf(@using.Resources);
-                case IConditionalAccessOperation conditional when conditional.WhenNotNull is IInvocationOperation { TargetMethod.Name: "Dispose" }:
-                    return ParameterOf(conditional.Operation);
-                default:
-                    return null;
-            }
-
-            static IParameterSymbol? ParameterOf(IOperation value)
-            {
-                value = LendingModel.StripConversions(value);
-                if (value is IConditionalAccessInstanceOperation)
-                {
-                    return null;
-                }
-
-                return value is IParameterReferenceOperation reference ? reference.Parameter : null;
-            }
+            case IInvocationOperation dispose when dispose.TargetMethod.Name == "Dispose" && dispose.Arguments.IsEmpty && dispose.Instance != null:
+                return ParameterOf(dispose.Instance);
+            case IInvocationOperation giveBack when giveBack.TargetMethod.Name == "Return" && giveBack.Arguments.Length >= 1:
+                return ParameterOf(giveBack.Arguments[0].Value);
+            case IUsingOperation @using:
+                return ParameterOf(@using.Resources);
+            case IConditionalAccessOperation conditional when conditional.WhenNotNull is IInvocationOperation { TargetMethod.Name: "Dispose" }:
+                return ParameterOf(conditional.Operation);
+            default:
+                return null;
         }
 
-        private sealed class MethodFacts
+        static IParameterSymbol? ParameterOf(IOperation value)
         {
-            public static readonly MethodFacts None = new MethodFacts(new HashSet<int>(), new HashSet<int>());
-
-            public MethodFacts(HashSet<int> lentAndReturned, HashSet<int> consumed)
+            value = LendingModel.StripConversions(value);
+            if (value is IConditionalAccessInstanceOperation)
             {
-                LentAndReturned = lentAndReturned;
-                Consumed = consumed;
+                return null;
             }
 
-            /// <summary>Ordinals of parameters lent by the body and given back through the result.</summary>
-            public HashSet<int> LentAndReturned { get; }
-
-            /// <summary>Ordinals of [Lends] parameters the body disposes or returns to a pool.</summary>
-            public HashSet<int> Consumed { get; }
+            return value is IParameterReferenceOperation reference ? reference.Parameter : null;
         }
+    }
+
+    private sealed class MethodFacts
+    {
+        public static readonly MethodFacts None = new MethodFacts(new HashSet<int>(), new HashSet<int>());
+
+        public MethodFacts(HashSet<int> lentAndReturned, HashSet<int> consumed)
+        {
+            LentAndReturned = lentAndReturned;
+            Consumed = consumed;
+        }
+
+        /// <summary>Ordinals of parameters lent by the body and given back through the result.</summary>
+        public HashSet<int> LentAndReturned { get; }
+
+        /// <summary>Ordinals of [Lends] parameters the body disposes or returns to a pool.</summary>
+        public HashSet<int> Consumed { get; }
     }
 }

@@ -4,133 +4,132 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace UringSafe.Analyzers
+namespace UringSafe.Analyzers;
+
+/// <summary>Captures and scopes: lambdas and local functions that capture lent locations, and pinned or stack memory whose scope ends while lent.</summary>
+internal sealed partial class OwnershipDataflow
 {
-    /// <summary>Captures and scopes: lambdas and local functions that capture lent locations, and pinned or stack memory whose scope ends while lent.</summary>
-    internal sealed partial class OwnershipDataflow
+    private SyntaxNode? CapturedSyntax(IFlowCaptureReferenceOperation reference)
     {
-        private SyntaxNode? CapturedSyntax(IFlowCaptureReferenceOperation reference)
+        if (_captures.TryGetValue(reference.Id, out var values) && values.Count > 0)
         {
-            if (_captures.TryGetValue(reference.Id, out var values) && values.Count > 0)
-            {
-                return values[0].Syntax;
-            }
-
-            return null;
+            return values[0].Syntax;
         }
 
-        private void CheckLocalFunction(IMethodSymbol method, HashSet<IMethodSymbol> visited)
+        return null;
+    }
+
+    private void CheckLocalFunction(IMethodSymbol method, HashSet<IMethodSymbol> visited)
+    {
+        if (!visited.Add(method.OriginalDefinition))
         {
-            if (!visited.Add(method.OriginalDefinition))
-            {
-                return;
-            }
-
-            ControlFlowGraph? graph = null;
-            try
-            {
-                graph = _cfg.GetLocalFunctionControlFlowGraphInScope(method.OriginalDefinition, _cancellationToken);
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                // Not declared in this graph's scope.
-            }
-
-            if (graph != null)
-            {
-                CheckCaptures(graph, visited);
-            }
+            return;
         }
 
-        /// <summary>Reports captured locations that are lent when a lambda is created or a local function is called.</summary>
-        private void CheckCaptures(ControlFlowGraph graph, HashSet<IMethodSymbol> visited)
+        ControlFlowGraph? graph = null;
+        try
         {
-            if (!_reporting)
-            {
-                return;
-            }
+            graph = _cfg.GetLocalFunctionControlFlowGraphInScope(method.OriginalDefinition, _cancellationToken);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Not declared in this graph's scope.
+        }
 
-            foreach (var block in graph.Blocks)
+        if (graph != null)
+        {
+            CheckCaptures(graph, visited);
+        }
+    }
+
+    /// <summary>Reports captured locations that are lent when a lambda is created or a local function is called.</summary>
+    private void CheckCaptures(ControlFlowGraph graph, HashSet<IMethodSymbol> visited)
+    {
+        if (!_reporting)
+        {
+            return;
+        }
+
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var operation in BlockOperations(block))
             {
-                foreach (var operation in BlockOperations(block))
+                foreach (var descendant in operation.DescendantsAndSelf())
                 {
-                    foreach (var descendant in operation.DescendantsAndSelf())
+                    switch (descendant)
                     {
-                        switch (descendant)
-                        {
-                            case IFlowAnonymousFunctionOperation lambda:
-                                CheckCaptures(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), visited);
-                                continue;
-                            case IInvocationOperation call when call.TargetMethod.MethodKind == MethodKind.LocalFunction:
-                                CheckLocalFunctionFrom(graph, call.TargetMethod, visited);
-                                continue;
-                            case IFlowCaptureReferenceOperation:
-                                continue;
-                        }
+                        case IFlowAnonymousFunctionOperation lambda:
+                            CheckCaptures(graph.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), visited);
+                            continue;
+                        case IInvocationOperation call when call.TargetMethod.MethodKind == MethodKind.LocalFunction:
+                            CheckLocalFunctionFrom(graph, call.TargetMethod, visited);
+                            continue;
+                        case IFlowCaptureReferenceOperation:
+                            continue;
+                    }
 
-                        var path = ResolvePath(descendant, followCaptures: false);
-                        if (path != null)
-                        {
-                            Use(path, descendant.Syntax);
-                        }
+                    var path = ResolvePath(descendant, followCaptures: false);
+                    if (path != null)
+                    {
+                        Use(path, descendant.Syntax);
                     }
                 }
             }
         }
+    }
 
-        private void CheckLocalFunctionFrom(ControlFlowGraph graph, IMethodSymbol method, HashSet<IMethodSymbol> visited)
+    private void CheckLocalFunctionFrom(ControlFlowGraph graph, IMethodSymbol method, HashSet<IMethodSymbol> visited)
+    {
+        if (!visited.Add(method.OriginalDefinition))
         {
-            if (!visited.Add(method.OriginalDefinition))
-            {
-                return;
-            }
-
-            try
-            {
-                CheckCaptures(graph.GetLocalFunctionControlFlowGraphInScope(method.OriginalDefinition, _cancellationToken), visited);
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                // Not declared in scope.
-            }
+            return;
         }
 
-        private void CheckLeavingRegions(ControlFlowBranch branch, OwnershipState state)
+        try
         {
-            foreach (var region in branch.LeavingRegions)
-            {
-                foreach (var local in region.Locals)
-                {
-                    if (!local.IsFixed)
-                    {
-                        continue;
-                    }
+            CheckCaptures(graph.GetLocalFunctionControlFlowGraphInScope(method.OriginalDefinition, _cancellationToken), visited);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // Not declared in scope.
+        }
+    }
 
-                    foreach (var pair in state.Loans)
+    private void CheckLeavingRegions(ControlFlowBranch branch, OwnershipState state)
+    {
+        foreach (var region in branch.LeavingRegions)
+        {
+            foreach (var local in region.Locals)
+            {
+                if (!local.IsFixed)
+                {
+                    continue;
+                }
+
+                foreach (var pair in state.Loans)
+                {
+                    if ((pair.Value & LoanFlags.InFlight) != 0
+                        && _loanInfo.TryGetValue(pair.Key, out var info)
+                        && info.Origin?.FixedLocal != null
+                        && SymbolEqualityComparer.Default.Equals(info.Origin.FixedLocal, local))
                     {
-                        if ((pair.Value & LoanFlags.InFlight) != 0
-                            && _loanInfo.TryGetValue(pair.Key, out var info)
-                            && info.Origin?.FixedLocal != null
-                            && SymbolEqualityComparer.Default.Equals(info.Origin.FixedLocal, local))
-                        {
-                            Report(DiagnosticDescriptors.UR0005_MemoryNotPinned, info.OriginSyntax!, info.OriginSyntax!.ToString(), "fixed-pinned");
-                        }
+                        Report(DiagnosticDescriptors.UR0005_MemoryNotPinned, info.OriginSyntax!, info.OriginSyntax!.ToString(), "fixed-pinned");
                     }
                 }
             }
         }
+    }
 
-        private void CheckStackLoansAtExit(OwnershipState state)
+    private void CheckStackLoansAtExit(OwnershipState state)
+    {
+        foreach (var pair in state.Loans)
         {
-            foreach (var pair in state.Loans)
+            if ((pair.Value & LoanFlags.InFlight) != 0
+                && _loanInfo.TryGetValue(pair.Key, out var info)
+                && info.Origin != null)
             {
-                if ((pair.Value & LoanFlags.InFlight) != 0
-                    && _loanInfo.TryGetValue(pair.Key, out var info)
-                    && info.Origin != null)
-                {
-                    var kind = info.Origin.FixedLocal == null ? "stack" : "fixed-pinned";
-                    Report(DiagnosticDescriptors.UR0005_MemoryNotPinned, info.OriginSyntax!, info.OriginSyntax!.ToString(), kind);
-                }
+                var kind = info.Origin.FixedLocal == null ? "stack" : "fixed-pinned";
+                Report(DiagnosticDescriptors.UR0005_MemoryNotPinned, info.OriginSyntax!, info.OriginSyntax!.ToString(), kind);
             }
         }
     }

@@ -3,67 +3,197 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace UringSafe.Analyzers
+namespace UringSafe.Analyzers;
+
+/// <summary>Path resolution: which tracked location an operation reads, which location a view or pointer was derived from, and where pointed-to memory lives.</summary>
+internal sealed partial class OwnershipDataflow
 {
-    /// <summary>Path resolution: which tracked location an operation reads, which location a view or pointer was derived from, and where pointed-to memory lives.</summary>
-    internal sealed partial class OwnershipDataflow
+    /// <summary>The location an operation names; it depends on the operation alone, so each answer is kept for the fixpoint's later passes.</summary>
+    private AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true)
     {
-        private AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true) => ResolvePath(operation, followCaptures, 0);
-
-        private AccessPath? ResolvePath(IOperation? operation, bool followCaptures, int depth)
+        if (operation == null)
         {
-            if (operation == null || depth > AccessPath.MaxLength + 4)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            switch (operation)
-            {
-                case ILocalReferenceOperation local:
-                    return AccessPath.Of(local.Local);
-                case IParameterReferenceOperation parameter:
-                    return AccessPath.Of(parameter.Parameter);
-                case IFieldReferenceOperation field:
-                    if (field.Field.IsStatic || field.Instance == null || field.Instance is IInstanceReferenceOperation)
+        var cache = followCaptures ? _paths : _uncapturedPaths;
+        if (!cache.TryGetValue(operation, out var path))
+        {
+            path = ResolvePath(operation, followCaptures, 0);
+            cache[operation] = path;
+        }
+
+        return path;
+    }
+
+    private AccessPath? ResolvePath(IOperation? operation, bool followCaptures, int depth)
+    {
+        if (operation == null || depth > AccessPath.MaxLength + 4)
+        {
+            return null;
+        }
+
+        switch (operation)
+        {
+            case ILocalReferenceOperation local:
+                return AccessPath.Of(local.Local);
+            case IParameterReferenceOperation parameter:
+                return AccessPath.Of(parameter.Parameter);
+            case IFieldReferenceOperation field:
+                if (field.Field.IsStatic || field.Instance == null || field.Instance is IInstanceReferenceOperation)
+                {
+                    return AccessPath.Of(field.Field);
+                }
+
+                return ResolvePath(field.Instance, followCaptures, depth + 1)?.Append(field.Field);
+            case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                if (property.Property.IsStatic || property.Instance == null || property.Instance is IInstanceReferenceOperation)
+                {
+                    return AccessPath.Of(property.Property);
+                }
+
+                return ResolvePath(property.Instance, followCaptures, depth + 1)?.Append(property.Property);
+            case IArrayElementReferenceOperation element when element.Indices.Length == 1 && element.Indices[0].Type?.SpecialType == SpecialType.System_Int32:
+                {
+                    // `bufs[0]`: each constant index is a location; any other index may be any element.
+                    var index = element.Indices[0].ConstantValue is { HasValue: true, Value: int constant } ? constant : (int?)null;
+                    return ResolvePath(element.ArrayReference, followCaptures, depth + 1)?.AppendElement(index, element.Indices[0].Syntax.ToString());
+                }
+
+            case IFlowCaptureReferenceOperation reference when followCaptures:
+                {
+                    if (!_captures.TryGetValue(reference.Id, out var values))
                     {
-                        return AccessPath.Of(field.Field);
+                        return null;
                     }
 
-                    return ResolvePath(field.Instance, followCaptures, depth + 1)?.Append(field.Field);
-                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
-                    if (property.Property.IsStatic || property.Instance == null || property.Instance is IInstanceReferenceOperation)
+                    AccessPath? result = null;
+                    foreach (var value in values)
                     {
-                        return AccessPath.Of(property.Property);
-                    }
-
-                    return ResolvePath(property.Instance, followCaptures, depth + 1)?.Append(property.Property);
-                case IArrayElementReferenceOperation element when element.Indices.Length == 1 && element.Indices[0].Type?.SpecialType == SpecialType.System_Int32:
-                    {
-                        // `bufs[0]`: each constant index is a location; any other index may be any element.
-                        var index = element.Indices[0].ConstantValue is { HasValue: true, Value: int constant } ? constant : (int?)null;
-                        return ResolvePath(element.ArrayReference, followCaptures, depth + 1)?.AppendElement(index, element.Indices[0].Syntax.ToString());
-                    }
-
-                case IFlowCaptureReferenceOperation reference when followCaptures:
-                    {
-                        if (!_captures.TryGetValue(reference.Id, out var values))
+                        var path = ResolvePath(value, followCaptures, depth + 1);
+                        if (path == null || (result != null && !result.Equals(path)))
                         {
                             return null;
                         }
 
-                        AccessPath? result = null;
-                        foreach (var value in values)
-                        {
-                            var path = ResolvePath(value, followCaptures, depth + 1);
-                            if (path == null || (result != null && !result.Equals(path)))
-                            {
-                                return null;
-                            }
+                        result = path;
+                    }
 
-                            result = path;
+                    return result;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The location a Span, Memory, array segment or pointer was derived from (<c>buf.AsSpan()</c>, <c>&amp;buf[0]</c>).</summary>
+    private AccessPath? DerivedRoot(IOperation operation)
+    {
+        for (var depth = 0; depth < 8; depth++)
+        {
+            operation = LendingModel.StripConversions(operation);
+            switch (operation)
+            {
+                case IInvocationOperation invocation when IsBufferView(invocation.Type) && !IsCopy(invocation):
+                    {
+                        var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+                        if (source == null || !IsBufferView(LendingModel.StripConversions(source).Type))
+                        {
+                            // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
+                            return null;
                         }
 
-                        return result;
+                        var path = ResolvePath(LendingModel.StripConversions(source));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = source;
+                        continue;
+                    }
+
+                case IObjectCreationOperation creation when IsBufferView(creation.Type) && creation.Arguments.Length > 0:
+                    {
+                        var source = creation.Arguments[0].Value;
+                        var path = ResolvePath(LendingModel.StripConversions(source));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = source;
+                        continue;
+                    }
+
+                case IImplicitIndexerReferenceOperation slice when IsBufferView(slice.Type):
+                    {
+                        // `frame[..4]` on a Span or Memory: Slice, a view of the same memory.
+                        var path = ResolvePath(LendingModel.StripConversions(slice.Instance));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = slice.Instance;
+                        continue;
+                    }
+
+                case IBinaryOperation arithmetic when arithmetic.Type?.TypeKind == TypeKind.Pointer:
+                    {
+                        // `p + 4`: the same memory, further on.
+                        var pointer = arithmetic.LeftOperand.Type?.TypeKind == TypeKind.Pointer ? arithmetic.LeftOperand : arithmetic.RightOperand;
+                        var path = ResolvePath(LendingModel.StripConversions(pointer));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = pointer;
+                        continue;
+                    }
+
+                case IAddressOfOperation addressOf:
+                    {
+                        var reference = addressOf.Reference;
+                        if (reference is IArrayElementReferenceOperation element)
+                        {
+                            reference = element.ArrayReference;
+                        }
+
+                        var path = ResolvePath(LendingModel.StripConversions(reference));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = reference;
+                        continue;
+                    }
+
+                case IFieldReferenceOperation field when field.Instance != null && IsBufferView(field.Type):
+                    {
+                        var path = ResolvePath(LendingModel.StripConversions(field.Instance));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = field.Instance;
+                        continue;
+                    }
+
+                case IPropertyReferenceOperation property when property.Instance != null && IsBufferView(property.Type):
+                    {
+                        var path = ResolvePath(LendingModel.StripConversions(property.Instance));
+                        if (path != null)
+                        {
+                            return path;
+                        }
+
+                        operation = property.Instance;
+                        continue;
                     }
 
                 default:
@@ -71,221 +201,106 @@ namespace UringSafe.Analyzers
             }
         }
 
-        /// <summary>The location a Span, Memory, array segment or pointer was derived from (<c>buf.AsSpan()</c>, <c>&amp;buf[0]</c>).</summary>
-        private AccessPath? DerivedRoot(IOperation operation)
+        return null;
+    }
+
+    /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory.</summary>
+    private PointerOrigin? ComputeOrigin(IOperation operation)
+    {
+        operation = LendingModel.StripConversions(operation);
+        var syntax = operation.Syntax;
+        if (syntax.IsKind(SyntaxKind.StackAllocArrayCreationExpression) || syntax.IsKind(SyntaxKind.ImplicitStackAllocArrayCreationExpression))
         {
-            for (var depth = 0; depth < 8; depth++)
-            {
-                operation = LendingModel.StripConversions(operation);
-                switch (operation)
-                {
-                    case IInvocationOperation invocation when IsBufferView(invocation.Type) && !IsCopy(invocation):
-                        {
-                            var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                            if (source == null || !IsBufferView(LendingModel.StripConversions(source).Type))
-                            {
-                                // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
-                                return null;
-                            }
-
-                            var path = ResolvePath(LendingModel.StripConversions(source));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = source;
-                            continue;
-                        }
-
-                    case IObjectCreationOperation creation when IsBufferView(creation.Type) && creation.Arguments.Length > 0:
-                        {
-                            var source = creation.Arguments[0].Value;
-                            var path = ResolvePath(LendingModel.StripConversions(source));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = source;
-                            continue;
-                        }
-
-                    case IImplicitIndexerReferenceOperation slice when IsBufferView(slice.Type):
-                        {
-                            // `frame[..4]` on a Span or Memory: Slice, a view of the same memory.
-                            var path = ResolvePath(LendingModel.StripConversions(slice.Instance));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = slice.Instance;
-                            continue;
-                        }
-
-                    case IBinaryOperation arithmetic when arithmetic.Type?.TypeKind == TypeKind.Pointer:
-                        {
-                            // `p + 4`: the same memory, further on.
-                            var pointer = arithmetic.LeftOperand.Type?.TypeKind == TypeKind.Pointer ? arithmetic.LeftOperand : arithmetic.RightOperand;
-                            var path = ResolvePath(LendingModel.StripConversions(pointer));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = pointer;
-                            continue;
-                        }
-
-                    case IAddressOfOperation addressOf:
-                        {
-                            var reference = addressOf.Reference;
-                            if (reference is IArrayElementReferenceOperation element)
-                            {
-                                reference = element.ArrayReference;
-                            }
-
-                            var path = ResolvePath(LendingModel.StripConversions(reference));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = reference;
-                            continue;
-                        }
-
-                    case IFieldReferenceOperation field when field.Instance != null && IsBufferView(field.Type):
-                        {
-                            var path = ResolvePath(LendingModel.StripConversions(field.Instance));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = field.Instance;
-                            continue;
-                        }
-
-                    case IPropertyReferenceOperation property when property.Instance != null && IsBufferView(property.Type):
-                        {
-                            var path = ResolvePath(LendingModel.StripConversions(property.Instance));
-                            if (path != null)
-                            {
-                                return path;
-                            }
-
-                            operation = property.Instance;
-                            continue;
-                        }
-
-                    default:
-                        return null;
-                }
-            }
-
-            return null;
+            return PointerOrigin.Stack;
         }
 
-        /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory.</summary>
-        private PointerOrigin? ComputeOrigin(IOperation operation)
+        if (operation is IAddressOfOperation addressOf)
         {
-            operation = LendingModel.StripConversions(operation);
-            var syntax = operation.Syntax;
-            if (syntax.IsKind(SyntaxKind.StackAllocArrayCreationExpression) || syntax.IsKind(SyntaxKind.ImplicitStackAllocArrayCreationExpression))
+            var reference = LendingModel.StripConversions(addressOf.Reference);
+            while (reference is IFieldReferenceOperation field && field.Instance != null && field.Instance.Type?.IsValueType == true
+                && !(field.Instance is IInstanceReferenceOperation))
+            {
+                // `&header.Magic`: a field of a struct lives where the struct does.
+                reference = LendingModel.StripConversions(field.Instance);
+            }
+
+            if (reference is ILocalReferenceOperation || (reference is IParameterReferenceOperation parameter && parameter.Parameter.RefKind == RefKind.None))
             {
                 return PointerOrigin.Stack;
             }
 
-            if (operation is IAddressOfOperation addressOf)
-            {
-                var reference = LendingModel.StripConversions(addressOf.Reference);
-                while (reference is IFieldReferenceOperation field && field.Instance != null && field.Instance.Type?.IsValueType == true
-                    && !(field.Instance is IInstanceReferenceOperation))
-                {
-                    // `&header.Magic`: a field of a struct lives where the struct does.
-                    reference = LendingModel.StripConversions(field.Instance);
-                }
-
-                if (reference is ILocalReferenceOperation || (reference is IParameterReferenceOperation parameter && parameter.Parameter.RefKind == RefKind.None))
-                {
-                    return PointerOrigin.Stack;
-                }
-
-                return null;
-            }
-
-            if (operation is ILocalReferenceOperation local && local.Local.IsFixed)
-            {
-                return new PointerOrigin(local.Local);
-            }
-
-            var path = ResolvePath(operation);
-            if (path != null && _state.Origins.TryGetValue(path, out var origin))
-            {
-                return origin;
-            }
-
             return null;
         }
 
-        /// <summary>Calls that return fresh memory holding a copy (<c>ToArray()</c>), not a view of their source.</summary>
-        private static bool IsCopy(IInvocationOperation invocation)
+        if (operation is ILocalReferenceOperation local && local.Local.IsFixed)
         {
-            var name = invocation.TargetMethod.Name;
-            return name == "ToArray" || name == "Clone" || name == "ToImmutableArray";
+            return new PointerOrigin(local.Local);
         }
 
-        private static bool IsTaskLike(ITypeSymbol? type)
+        var path = ResolvePath(operation);
+        if (path != null && _state.Origins.TryGetValue(path, out var origin))
         {
-            if (!(type is INamedTypeSymbol named))
-            {
-                return false;
-            }
-
-            var name = named.Name;
-            return (name == "Task" || name == "ValueTask")
-                && named.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks";
+            return origin;
         }
 
-        private static bool IsBufferView(ITypeSymbol? type)
+        return null;
+    }
+
+    /// <summary>Calls that return fresh memory holding a copy (<c>ToArray()</c>), not a view of their source.</summary>
+    private static bool IsCopy(IInvocationOperation invocation)
+    {
+        var name = invocation.TargetMethod.Name;
+        return name == "ToArray" || name == "Clone" || name == "ToImmutableArray";
+    }
+
+    private static bool IsTaskLike(ITypeSymbol? type)
+    {
+        if (!(type is INamedTypeSymbol named))
         {
-            if (type == null)
-            {
-                return false;
-            }
-
-            if (type.TypeKind == TypeKind.Array || type.TypeKind == TypeKind.Pointer
-                || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
-            {
-                return true;
-            }
-
-            if (type is INamedTypeSymbol named && named.IsGenericType)
-            {
-                switch (named.Name)
-                {
-                    case "Span":
-                    case "ReadOnlySpan":
-                    case "Memory":
-                    case "ReadOnlyMemory":
-                    case "ArraySegment":
-                        return named.ContainingNamespace?.ToDisplayString() == "System";
-                }
-            }
-
             return false;
         }
 
-        private static bool IsAliasCapable(ITypeSymbol? type)
-        {
-            if (type == null || type.SpecialType == SpecialType.System_String || IsTaskLike(type))
-            {
-                return false;
-            }
+        var name = named.Name;
+        return (name == "Task" || name == "ValueTask")
+            && LendingModel.IsNamespace(named.ContainingNamespace, "System.Threading.Tasks");
+    }
 
-            return IsBufferView(type) || type.IsReferenceType || type.IsRefLikeType;
+    private static bool IsBufferView(ITypeSymbol? type)
+    {
+        if (type == null)
+        {
+            return false;
         }
+
+        if (type.TypeKind == TypeKind.Array || type.TypeKind == TypeKind.Pointer
+            || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
+        {
+            return true;
+        }
+
+        if (type is INamedTypeSymbol named && named.IsGenericType)
+        {
+            switch (named.Name)
+            {
+                case "Span":
+                case "ReadOnlySpan":
+                case "Memory":
+                case "ReadOnlyMemory":
+                case "ArraySegment":
+                    return LendingModel.IsNamespace(named.ContainingNamespace, "System");
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsAliasCapable(ITypeSymbol? type)
+    {
+        if (type == null || type.SpecialType == SpecialType.System_String || IsTaskLike(type))
+        {
+            return false;
+        }
+
+        return IsBufferView(type) || type.IsReferenceType || type.IsRefLikeType;
     }
 }

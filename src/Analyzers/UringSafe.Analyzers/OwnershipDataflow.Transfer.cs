@@ -4,689 +4,691 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace UringSafe.Analyzers
+namespace UringSafe.Analyzers;
+
+/// <summary>Transfer functions: how each operation changes the ownership state (lending, completing, assigning, aliasing).</summary>
+internal sealed partial class OwnershipDataflow
 {
-    /// <summary>Transfer functions: how each operation changes the ownership state (lending, completing, assigning, aliasing).</summary>
-    internal sealed partial class OwnershipDataflow
+    private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
     {
-        private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
+        _state = entry.Clone();
+        _exceptional = trackExceptional ? new OwnershipState() : null;
+        foreach (var operation in BlockOperations(block))
         {
-            _state = entry.Clone();
-            _exceptional = trackExceptional ? new OwnershipState() : null;
-            foreach (var operation in BlockOperations(block))
+            if (MayThrow(operation))
             {
-                if (MayThrow(operation))
-                {
-                    // An exception leaves with the state before the operation (or a state inside it, snapshotted there).
-                    Snapshot();
-                }
-
-                Visit(operation);
+                // An exception leaves with the state before the operation (or a state inside it, snapshotted there).
+                Snapshot();
             }
 
-            // A throw or rethrow ending the block leaves with the final state.
-            Snapshot();
-            return _state;
+            Visit(operation);
         }
 
-        /// <summary>
-        /// False for an assignment that cannot throw: of a variable, a constant, or the buffer on an exception
-        /// (<c>buf = ReturnedBuffer.From&lt;T&gt;(e)</c>, which only reads a property), so a catch that takes the buffer
-        /// back first is not seen leaving before it.
-        /// </summary>
-        private static bool MayThrow(IOperation operation)
+        // A throw or rethrow ending the block leaves with the final state.
+        Snapshot();
+        return _state;
+    }
+
+    /// <summary>
+    /// False for an assignment that cannot throw: of a variable, a constant, or the buffer on an exception
+    /// (<c>buf = ReturnedBuffer.From&lt;T&gt;(e)</c>, which only reads a property), so a catch that takes the buffer
+    /// back first is not seen leaving before it.
+    /// </summary>
+    private static bool MayThrow(IOperation operation)
+    {
+        switch (operation)
         {
-            switch (operation)
+            case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                return !(assignment.Target is ILocalReferenceOperation || assignment.Target is IParameterReferenceOperation)
+                    || !CannotThrow(assignment.Value);
+            case IFlowCaptureOperation capture:
+                return !CannotThrow(capture.Value);
+            case IExpressionStatementOperation statement:
+                return MayThrow(statement.Operation);
+            default:
+                return true;
+        }
+
+        static bool CannotThrow(IOperation value)
+        {
+            switch (value)
             {
-                case ISimpleAssignmentOperation assignment when !assignment.IsRef:
-                    return !(assignment.Target is ILocalReferenceOperation || assignment.Target is IParameterReferenceOperation)
-                        || !CannotThrow(assignment.Value);
-                case IFlowCaptureOperation capture:
-                    return !CannotThrow(capture.Value);
-                case IExpressionStatementOperation statement:
-                    return MayThrow(statement.Operation);
-                default:
+                case IConversionOperation conversion when conversion.IsImplicit:
+                    return CannotThrow(conversion.Operand);
+                case ILocalReferenceOperation:
+                case IParameterReferenceOperation:
+                case IFlowCaptureReferenceOperation:
+                case ILiteralOperation:
+                case IDefaultValueOperation:
+                case IInstanceReferenceOperation:
+                case ICaughtExceptionOperation:
                     return true;
-            }
+                case IInvocationOperation call when call.TargetMethod.Name == "From" && call.TargetMethod.ContainingType?.Name == "ReturnedBuffer":
+                    foreach (var argument in call.Arguments)
+                    {
+                        if (!CannotThrow(argument.Value))
+                        {
+                            return false;
+                        }
+                    }
 
-            static bool CannotThrow(IOperation value)
-            {
-                switch (value)
+                    return true;
+                default:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>Records the current state as one an exception could leave the protected region with.</summary>
+    private void Snapshot()
+    {
+        _exceptional?.JoinWith(_state);
+    }
+
+    private void Visit(IOperation? operation)
+    {
+        if (operation == null)
+        {
+            return;
+        }
+
+        _cancellationToken.ThrowIfCancellationRequested();
+        switch (operation)
+        {
+            case ISimpleAssignmentOperation assignment when !assignment.IsRef:
+                VisitAssignment(assignment);
+                return;
+            case IDeconstructionAssignmentOperation deconstruction:
+                Visit(deconstruction.Value);
+                AssignTargets(deconstruction.Target);
+                return;
+            case IIsPatternOperation isPattern:
+                Visit(isPattern.Value);
+                Visit(isPattern.Pattern);
+                DeclarePatternLocals(isPattern.Pattern, isPattern.Value);
+                return;
+            case IInvocationOperation invocation:
+                VisitInvocation(invocation);
+                return;
+            case IAwaitOperation awaitOperation:
+                Visit(awaitOperation.Operation);
+                Snapshot();
+                Complete(awaitOperation.Operation);
+                Snapshot();
+                return;
+            case IPropertyReferenceOperation result when result.Property.Name == "Result" && IsTaskLike(result.Instance?.Type):
+                Visit(result.Instance);
+                Complete(result.Instance);
+                Snapshot();
+                return;
+            case IFlowCaptureOperation capture:
+                if (ResolvePath(capture.Value) != null)
                 {
-                    case IConversionOperation conversion when conversion.IsImplicit:
-                        return CannotThrow(conversion.Operand);
-                    case ILocalReferenceOperation:
-                    case IParameterReferenceOperation:
-                    case IFlowCaptureReferenceOperation:
-                    case ILiteralOperation:
-                    case IDefaultValueOperation:
-                    case IInstanceReferenceOperation:
-                    case ICaughtExceptionOperation:
-                        return true;
-                    case IInvocationOperation call when call.TargetMethod.Name == "From" && call.TargetMethod.ContainingType?.Name == "ReturnedBuffer":
-                        foreach (var argument in call.Arguments)
-                        {
-                            if (!CannotThrow(argument.Value))
-                            {
-                                return false;
-                            }
-                        }
-
-                        return true;
-                    default:
-                        return false;
+                    // The captured location is read where the capture is referenced.
+                    VisitPathReceiver(capture.Value);
+                    return;
                 }
-            }
-        }
 
-        /// <summary>Records the current state as one an exception could leave the protected region with.</summary>
-        private void Snapshot()
-        {
-            _exceptional?.JoinWith(_state);
-        }
-
-        private void Visit(IOperation? operation)
-        {
-            if (operation == null)
-            {
+                Visit(capture.Value);
                 return;
-            }
-
-            _cancellationToken.ThrowIfCancellationRequested();
-            switch (operation)
-            {
-                case ISimpleAssignmentOperation assignment when !assignment.IsRef:
-                    VisitAssignment(assignment);
-                    return;
-                case IDeconstructionAssignmentOperation deconstruction:
-                    Visit(deconstruction.Value);
-                    AssignTargets(deconstruction.Target);
-                    return;
-                case IIsPatternOperation isPattern:
-                    Visit(isPattern.Value);
-                    Visit(isPattern.Pattern);
-                    DeclarePatternLocals(isPattern.Pattern, isPattern.Value);
-                    return;
-                case IInvocationOperation invocation:
-                    VisitInvocation(invocation);
-                    return;
-                case IAwaitOperation awaitOperation:
-                    Visit(awaitOperation.Operation);
-                    Snapshot();
-                    Complete(awaitOperation.Operation);
-                    Snapshot();
-                    return;
-                case IPropertyReferenceOperation result when result.Property.Name == "Result" && IsTaskLike(result.Instance?.Type):
-                    Visit(result.Instance);
-                    Complete(result.Instance);
-                    Snapshot();
-                    return;
-                case IFlowCaptureOperation capture:
-                    if (ResolvePath(capture.Value) != null)
+            case IFlowCaptureReferenceOperation captureReference:
+                {
+                    var path = ResolvePath(captureReference);
+                    if (path != null)
                     {
-                        // The captured location is read where the capture is referenced.
-                        VisitPathReceiver(capture.Value);
-                        return;
+                        Use(path, CapturedSyntax(captureReference) ?? captureReference.Syntax);
                     }
 
-                    Visit(capture.Value);
                     return;
-                case IFlowCaptureReferenceOperation captureReference:
-                    {
-                        var path = ResolvePath(captureReference);
-                        if (path != null)
-                        {
-                            Use(path, CapturedSyntax(captureReference) ?? captureReference.Syntax);
-                        }
+                }
 
-                        return;
-                    }
-
-                case IFlowAnonymousFunctionOperation lambda:
-                    CheckCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-                    return;
-                case IMethodReferenceOperation methodReference when methodReference.Method.MethodKind == MethodKind.LocalFunction:
-                    CheckLocalFunction(methodReference.Method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-                    return;
-            }
-
-            var referencedPath = ResolvePath(operation);
-            if (referencedPath != null)
-            {
-                VisitPathReceiver(operation);
-                Use(referencedPath, operation.Syntax);
+            case IFlowAnonymousFunctionOperation lambda:
+                CheckCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
                 return;
-            }
-
-            foreach (var child in operation.ChildOperations)
-            {
-                Visit(child);
-            }
+            case IMethodReferenceOperation methodReference when methodReference.Method.MethodKind == MethodKind.LocalFunction:
+                CheckLocalFunction(methodReference.Method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                return;
         }
 
-        /// <summary>Visits what a member access reads to reach its location (the <c>conn</c> of <c>conn.Buffer</c>).</summary>
-        private void VisitPathReceiver(IOperation operation)
+        var referencedPath = ResolvePath(operation);
+        if (referencedPath != null)
         {
-            switch (operation)
-            {
-                case IFieldReferenceOperation field when field.Instance != null && !(field.Instance is IInstanceReferenceOperation):
-                    Visit(field.Instance);
-                    break;
-                case IPropertyReferenceOperation property when property.Instance != null && !(property.Instance is IInstanceReferenceOperation):
-                    Visit(property.Instance);
-                    break;
-                case IArrayElementReferenceOperation element:
-                    Visit(element.ArrayReference);
-                    foreach (var index in element.Indices)
-                    {
-                        Visit(index);
-                    }
-
-                    break;
-            }
+            VisitPathReceiver(operation);
+            Use(referencedPath, operation.Syntax);
+            return;
         }
 
-        private void VisitAssignment(ISimpleAssignmentOperation assignment)
+        foreach (var child in operation.ChildOperations)
         {
-            var target = ResolvePath(assignment.Target);
-            if (target == null)
-            {
-                Visit(assignment.Target);
-                Visit(assignment.Value);
-                return;
-            }
+            Visit(child);
+        }
+    }
 
-            VisitPathReceiver(assignment.Target);
+    /// <summary>Visits what a member access reads to reach its location (the <c>conn</c> of <c>conn.Buffer</c>).</summary>
+    private void VisitPathReceiver(IOperation operation)
+    {
+        switch (operation)
+        {
+            case IFieldReferenceOperation field when field.Instance != null && !(field.Instance is IInstanceReferenceOperation):
+                Visit(field.Instance);
+                break;
+            case IPropertyReferenceOperation property when property.Instance != null && !(property.Instance is IInstanceReferenceOperation):
+                Visit(property.Instance);
+                break;
+            case IArrayElementReferenceOperation element:
+                Visit(element.ArrayReference);
+                foreach (var index in element.Indices)
+                {
+                    Visit(index);
+                }
+
+                break;
+        }
+    }
+
+    private void VisitAssignment(ISimpleAssignmentOperation assignment)
+    {
+        var target = ResolvePath(assignment.Target);
+        if (target == null)
+        {
+            Visit(assignment.Target);
             Visit(assignment.Value);
-            Assign(target, assignment.Value);
+            return;
         }
 
-        private void AssignTargets(IOperation target)
+        VisitPathReceiver(assignment.Target);
+        Visit(assignment.Value);
+        Assign(target, assignment.Value);
+    }
+
+    private void AssignTargets(IOperation target)
+    {
+        switch (target)
         {
-            switch (target)
-            {
-                case IDeclarationExpressionOperation declaration:
-                    AssignTargets(declaration.Expression);
-                    return;
-                case ITupleOperation tuple:
-                    foreach (var element in tuple.Elements)
-                    {
-                        AssignTargets(element);
-                    }
-
-                    return;
-                case IDiscardOperation:
-                    return;
-            }
-
-            var path = ResolvePath(target);
-            if (path != null)
-            {
-                VisitPathReceiver(target);
-                Assign(path, null);
-            }
-            else
-            {
-                Visit(target);
-            }
-        }
-
-        /// <summary>
-        /// The locals a pattern declares get new values each time it runs. The whole pattern's local holds its input (an
-        /// alias when the input is a tracked location); a local in a property subpattern (<c>msg is { Body: var body }</c>)
-        /// holds that member of the input, an alias of <c>msg.Body</c>; other nested ones hold parts that are not tracked.
-        /// </summary>
-        private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
-        {
-            var stripped = LendingModel.StripConversions(input);
-            Declare(pattern, ResolvePath(stripped) ?? DerivedRoot(stripped), isTop: true);
-
-            void Declare(IOperation current, AccessPath? inputPath, bool isTop)
-            {
-                var declared = current switch
-                {
-                    IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
-                    IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
-                    IListPatternOperation list => list.DeclaredSymbol,
-                    _ => null,
-                };
-                if (declared != null)
-                {
-                    if (isTop)
-                    {
-                        Assign(AccessPath.Of(declared), input);
-                    }
-                    else
-                    {
-                        _state.Overwrite(AccessPath.Of(declared));
-                        if (inputPath != null && declared is ILocalSymbol local && IsAliasCapable(local.Type))
-                        {
-                            AliasTo(AccessPath.Of(declared), inputPath);
-                        }
-                    }
-                }
-
-                foreach (var child in current.ChildOperations)
-                {
-                    if (child is IPropertySubpatternOperation subpattern)
-                    {
-                        var member = subpattern.Member switch
-                        {
-                            IPropertyReferenceOperation property when property.Arguments.IsEmpty && !property.Property.IsStatic => (ISymbol)property.Property,
-                            IFieldReferenceOperation field when !field.Field.IsStatic => field.Field,
-                            _ => null,
-                        };
-                        Declare(subpattern.Pattern, member == null ? null : inputPath?.Append(member), isTop: false);
-                    }
-                    else if (child is IPatternOperation nested)
-                    {
-                        // `and`, `or`, `not` and parentheses keep the input; list elements and positional parts are not tracked.
-                        var keepsInput = current is IBinaryPatternOperation || current is INegatedPatternOperation;
-                        Declare(nested, keepsInput ? inputPath : null, isTop: false);
-                    }
-                }
-            }
-        }
-
-        private void Assign(AccessPath target, IOperation? value)
-        {
-            _state.Overwrite(target);
-            if (value == null)
-            {
+            case IDeclarationExpressionOperation declaration:
+                AssignTargets(declaration.Expression);
                 return;
-            }
-
-            var stripped = LendingModel.StripConversions(value);
-            var loans = ResolveTaskLoans(stripped);
-            if (loans.Count > 0)
-            {
-                _state.TaskLoans[target] = loans;
-            }
-
-            if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
-            {
-                var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
-                if (source != null)
+            case ITupleOperation tuple:
+                foreach (var element in tuple.Elements)
                 {
-                    AliasTo(target, source);
+                    AssignTargets(element);
                 }
-            }
 
-            var origin = ComputeOrigin(stripped);
-            if (origin != null)
-            {
-                _state.Origins[target] = origin;
-            }
-        }
-
-        /// <summary>
-        /// <paramref name="target"/> now refers to the memory of <paramref name="source"/>, and so to everything that
-        /// already does (a Span over a fixed pointer over an array is an alias of the array).
-        /// </summary>
-        private void AliasTo(AccessPath target, AccessPath source)
-        {
-            if (source.IsWithin(target))
-            {
                 return;
+            case IDiscardOperation:
+                return;
+        }
+
+        var path = ResolvePath(target);
+        if (path != null)
+        {
+            VisitPathReceiver(target);
+            Assign(path, null);
+        }
+        else
+        {
+            Visit(target);
+        }
+    }
+
+    /// <summary>
+    /// The locals a pattern declares get new values each time it runs. The whole pattern's local holds its input (an
+    /// alias when the input is a tracked location); a local in a property subpattern (<c>msg is { Body: var body }</c>)
+    /// holds that member of the input, an alias of <c>msg.Body</c>; other nested ones hold parts that are not tracked.
+    /// </summary>
+    private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
+    {
+        var stripped = LendingModel.StripConversions(input);
+        Declare(pattern, ResolvePath(stripped) ?? DerivedRoot(stripped), isTop: true);
+
+        void Declare(IOperation current, AccessPath? inputPath, bool isTop)
+        {
+            var declared = current switch
+            {
+                IDeclarationPatternOperation declaration => declaration.DeclaredSymbol,
+                IRecursivePatternOperation recursive => recursive.DeclaredSymbol,
+                IListPatternOperation list => list.DeclaredSymbol,
+                _ => null,
+            };
+            if (declared != null)
+            {
+                if (isTop)
+                {
+                    Assign(AccessPath.Of(declared), input);
+                }
+                else
+                {
+                    _state.Overwrite(AccessPath.Of(declared));
+                    if (inputPath != null && declared is ILocalSymbol local && IsAliasCapable(local.Type))
+                    {
+                        AliasTo(AccessPath.Of(declared), inputPath);
+                    }
+                }
             }
 
-            _state.AddAlias(target, source);
-            foreach (var transitive in new List<AccessPath>(_state.AliasesOf(source)))
+            foreach (var child in current.ChildOperations)
             {
-                if (!transitive.IsWithin(target))
+                if (child is IPropertySubpatternOperation subpattern)
                 {
-                    _state.AddAlias(target, transitive);
+                    var member = subpattern.Member switch
+                    {
+                        IPropertyReferenceOperation property when property.Arguments.IsEmpty && !property.Property.IsStatic => (ISymbol)property.Property,
+                        IFieldReferenceOperation field when !field.Field.IsStatic => field.Field,
+                        _ => null,
+                    };
+                    Declare(subpattern.Pattern, member == null ? null : inputPath?.Append(member), isTop: false);
+                }
+                else if (child is IPatternOperation nested)
+                {
+                    // `and`, `or`, `not` and parentheses keep the input; list elements and positional parts are not tracked.
+                    var keepsInput = current is IBinaryPatternOperation || current is INegatedPatternOperation;
+                    Declare(nested, keepsInput ? inputPath : null, isTop: false);
                 }
             }
         }
+    }
 
-        private void VisitInvocation(IInvocationOperation invocation)
+    private void Assign(AccessPath target, IOperation? value)
+    {
+        _state.Overwrite(target);
+        if (value == null)
         {
-            Visit(invocation.Instance);
+            return;
+        }
 
-            List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
-            List<AccessPath>? outputs = null;
-            var consumed = false;
-            foreach (var argument in invocation.Arguments)
+        var stripped = LendingModel.StripConversions(value);
+        var loans = ResolveTaskLoans(stripped);
+        if (loans.Count > 0)
+        {
+            _state.TaskLoans[target] = loans;
+        }
+
+        if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
+        {
+            var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
+            if (source != null)
             {
-                if (_facts.IsLendingParameter(argument.Parameter))
+                AliasTo(target, source);
+            }
+        }
+
+        var origin = ComputeOrigin(stripped);
+        if (origin != null)
+        {
+            _state.Origins[target] = origin;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="target"/> now refers to the memory of <paramref name="source"/>, and so to everything that
+    /// already does (a Span over a fixed pointer over an array is an alias of the array).
+    /// </summary>
+    private void AliasTo(AccessPath target, AccessPath source)
+    {
+        if (source.IsWithin(target))
+        {
+            return;
+        }
+
+        _state.AddAlias(target, source);
+        foreach (var transitive in new List<AccessPath>(_state.AliasesOf(source)))
+        {
+            if (!transitive.IsWithin(target))
+            {
+                _state.AddAlias(target, transitive);
+            }
+        }
+    }
+
+    private void VisitInvocation(IInvocationOperation invocation)
+    {
+        Visit(invocation.Instance);
+
+        List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
+        List<AccessPath>? outputs = null;
+        var consumed = false;
+        foreach (var argument in invocation.Arguments)
+        {
+            if (_facts.IsLendingParameter(argument.Parameter))
+            {
+                (lent ??= new List<(AccessPath?, IOperation, PointerOrigin?)>()).Add(LendArgument(argument.Value, lent));
+                consumed |= _facts.ConsumesParameter(argument.Parameter!);
+                continue;
+            }
+
+            if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
+            {
+                var output = ResolvePath(argument.Value);
+                if (output != null)
                 {
-                    (lent ??= new List<(AccessPath?, IOperation, PointerOrigin?)>()).Add(LendArgument(argument.Value, lent));
-                    consumed |= _facts.ConsumesParameter(argument.Parameter!);
+                    VisitPathReceiver(argument.Value);
+                    (outputs ??= new List<AccessPath>()).Add(output);
                     continue;
                 }
-
-                if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
-                {
-                    var output = ResolvePath(argument.Value);
-                    if (output != null)
-                    {
-                        VisitPathReceiver(argument.Value);
-                        (outputs ??= new List<AccessPath>()).Add(output);
-                        continue;
-                    }
-                }
-
-                Visit(argument.Value);
             }
 
-            if (lent != null)
-            {
-                var info = new LoanInfo { ReleasedAtCompletion = true };
-                foreach (var item in lent)
-                {
-                    if (item.Path != null)
-                    {
-                        _state.PathLoans[item.Path] = new HashSet<IOperation>(new[] { (IOperation)invocation });
-                    }
-
-                    // Raw memory, and a view (arr.AsMemory()) of a location, come back to nobody: the location is
-                    // usable again once the kernel is done, whatever happens to the view in the result.
-                    var stripped = LendingModel.StripConversions(item.Value);
-                    if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || ResolvePath(stripped) != null))
-                    {
-                        info.ReleasedAtCompletion = false;
-                    }
-
-                    if (item.Origin != null && info.Origin == null)
-                    {
-                        info.Origin = item.Origin;
-                        info.OriginSyntax = stripped.Syntax;
-                    }
-                }
-
-                if (consumed)
-                {
-                    // The helper disposes the buffer or returns it to a pool: it took the buffer over for good.
-                    info.ReleasedAtCompletion = false;
-                    info.ConsumedBy = invocation.TargetMethod.Name;
-                }
-                else if (!_facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
-                {
-                    // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
-                    // once it completes, as after a borrow.
-                    info.ReleasedAtCompletion = true;
-                }
-
-                if (!_loanInfo.ContainsKey(invocation))
-                {
-                    _loanInfo[invocation] = info;
-                }
-
-                _state.Loans[invocation] = LoanFlags.InFlight;
-                Snapshot();
-            }
-
-            if (outputs != null)
-            {
-                foreach (var output in outputs)
-                {
-                    Assign(output, null);
-                }
-            }
-
-            var method = invocation.TargetMethod;
-            if (method.MethodKind == MethodKind.LocalFunction)
-            {
-                CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
-            }
-
-            if (lent == null && IsTaskLike(invocation.Type))
-            {
-                StartDelegates(invocation);
-            }
-
-            if (invocation.Instance != null
-                && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
-                    || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
-            {
-                Complete(invocation.Instance);
-                Snapshot();
-            }
+            Visit(argument.Value);
         }
 
-        /// <summary>
-        /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
-        /// completes: what it captures is in use until then, like a loan that holds no location.
-        /// </summary>
-        private void StartDelegates(IInvocationOperation invocation)
+        if (lent != null)
         {
-            List<(AccessPath Path, SyntaxNode Syntax)>? captured = null;
-            foreach (var argument in invocation.Arguments)
+            var info = new LoanInfo { ReleasedAtCompletion = true };
+            foreach (var item in lent)
             {
-                var value = argument.Value;
-                while (true)
+                if (item.Path != null)
                 {
-                    value = LendingModel.StripConversions(value);
-                    if (value is IDelegateCreationOperation creation)
-                    {
-                        value = creation.Target;
-                    }
-                    else if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var values) && values.Count == 1)
-                    {
-                        value = values[0];
-                    }
-                    else
-                    {
-                        break;
-                    }
+                    _state.PathLoans[item.Path] = new HashSet<IOperation>(new[] { (IOperation)invocation });
                 }
 
-                if (value is IFlowAnonymousFunctionOperation lambda)
+                // Raw memory, and a view (arr.AsMemory()) of a location, come back to nobody: the location is
+                // usable again once the kernel is done, whatever happens to the view in the result.
+                var stripped = LendingModel.StripConversions(item.Value);
+                if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || ResolvePath(stripped) != null))
                 {
-                    CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
+                    info.ReleasedAtCompletion = false;
+                }
+
+                if (item.Origin != null && info.Origin == null)
+                {
+                    info.Origin = item.Origin;
+                    info.OriginSyntax = stripped.Syntax;
                 }
             }
 
-            if (captured == null || captured.Count == 0)
+            if (consumed)
             {
-                return;
+                // The helper disposes the buffer or returns it to a pool: it took the buffer over for good.
+                info.ReleasedAtCompletion = false;
+                info.ConsumedBy = invocation.TargetMethod.Name;
+            }
+            else if (!_facts.ResultCarriesBuffer(LendingModel.AwaitedType(invocation.Type)))
+            {
+                // A [Lends] helper whose result carries no buffer (Task): its callers' buffers are theirs again
+                // once it completes, as after a borrow.
+                info.ReleasedAtCompletion = true;
             }
 
             if (!_loanInfo.ContainsKey(invocation))
             {
-                _loanInfo[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
+                _loanInfo[invocation] = info;
             }
 
             _state.Loans[invocation] = LoanFlags.InFlight;
+            Snapshot();
         }
 
-        /// <summary>The outer locations a lambda (and the lambdas in it) reads.</summary>
-        private void CollectCaptures(ControlFlowGraph graph, IMethodSymbol lambda, List<(AccessPath Path, SyntaxNode Syntax)> captured)
+        if (outputs != null)
         {
-            foreach (var block in graph.Blocks)
+            foreach (var output in outputs)
             {
-                foreach (var operation in BlockOperations(block))
-                {
-                    foreach (var descendant in operation.DescendantsAndSelf())
-                    {
-                        if (descendant is IFlowAnonymousFunctionOperation nested)
-                        {
-                            CollectCaptures(graph.GetAnonymousFunctionControlFlowGraph(nested, _cancellationToken), lambda, captured);
-                            continue;
-                        }
-
-                        if (!(descendant is ILocalReferenceOperation || descendant is IParameterReferenceOperation))
-                        {
-                            continue;
-                        }
-
-                        var path = ResolvePath(descendant, followCaptures: false);
-                        if (path != null && !IsDeclaredIn(path.Root, lambda))
-                        {
-                            captured.Add((path, descendant.Syntax));
-                        }
-                    }
-                }
-            }
-
-            static bool IsDeclaredIn(ISymbol symbol, IMethodSymbol function)
-            {
-                for (var container = symbol.ContainingSymbol; container != null; container = container.ContainingSymbol)
-                {
-                    if (SymbolEqualityComparer.Default.Equals(container, function))
-                    {
-                        return true;
-                    }
-
-                    if (container is INamedTypeSymbol)
-                    {
-                        return false;
-                    }
-                }
-
-                return false;
+                Assign(output, null);
             }
         }
 
-        /// <summary>Reports a delegate that may still be running and uses the lent location, or an alias of it.</summary>
-        private void CheckRunningDelegates(AccessPath lentPath)
+        var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.LocalFunction)
         {
-            foreach (var pair in _state.Loans)
-            {
-                if ((pair.Value & LoanFlags.InFlight) == 0 || !_loanInfo.TryGetValue(pair.Key, out var info) || info.Running == null)
-                {
-                    continue;
-                }
-
-                foreach (var (captured, syntax) in info.Running)
-                {
-                    if (Overlaps(captured, lentPath))
-                    {
-                        Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, Rank.UsedWhileLent, syntax, null, null, new object[]
-                        {
-                            captured.ToString(), "", "a delegate that may still be running uses it: await the delegate's task before lending the buffer",
-                        });
-                        continue;
-                    }
-
-                    foreach (var alias in _state.AliasesOf(captured))
-                    {
-                        if (Overlaps(alias, lentPath))
-                        {
-                            Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, captured.ToString(), lentPath.ToString());
-                            break;
-                        }
-                    }
-                }
-            }
-
-            static bool Overlaps(AccessPath a, AccessPath b) => a.IsWithin(b) || b.IsWithin(a);
+            CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
         }
 
-        private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
+        if (lent == null && IsTaskLike(invocation.Type))
         {
-            var stripped = LendingModel.StripConversions(value);
-            var path = ResolvePath(stripped);
-            if (path != null)
-            {
-                VisitPathReceiver(stripped);
-            }
-            else
-            {
-                path = DerivedRoot(stripped);
-                if (path == null)
-                {
-                    Visit(value);
-                }
-            }
+            StartDelegates(invocation);
+        }
 
-            var origin = ComputeOrigin(stripped);
-            if (path != null && _reporting)
+        if (invocation.Instance != null
+            && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
+                || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
+        {
+            Complete(invocation.Instance);
+            Snapshot();
+        }
+    }
+
+    /// <summary>
+    /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
+    /// completes: what it captures is in use until then, like a loan that holds no location.
+    /// </summary>
+    private void StartDelegates(IInvocationOperation invocation)
+    {
+        List<(AccessPath Path, SyntaxNode Syntax)>? captured = null;
+        foreach (var argument in invocation.Arguments)
+        {
+            var value = argument.Value;
+            while (true)
             {
-                CheckRunningDelegates(path);
-                var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
-                var status = EffectiveStatus(path);
-                var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));
-                if ((status & LoanFlags.InFlight) != 0 || lentInSameCall)
+                value = LendingModel.StripConversions(value);
+                if (value is IDelegateCreationOperation creation)
                 {
-                    Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
+                    value = creation.Target;
                 }
-                else if ((status & LoanFlags.AwaitedNotReturned) != 0)
+                else if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var values) && values.Count == 1)
                 {
-                    ReportUsedWhileLent(path, syntax);
+                    value = values[0];
                 }
                 else
                 {
-                    foreach (var alias in _state.AliasesOf(path))
-                    {
-                        var aliasStatus = EffectiveStatus(alias);
-                        if ((aliasStatus & LoanFlags.InFlight) != 0)
-                        {
-                            Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
-                            break;
-                        }
-
-                        if (aliasStatus != LoanFlags.None)
-                        {
-                            Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, path.ToString(), alias.ToString());
-                            break;
-                        }
-                    }
+                    break;
                 }
             }
 
-            return (path, value, origin);
+            if (value is IFlowAnonymousFunctionOperation lambda)
+            {
+                CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
+            }
         }
 
-        /// <summary>Marks the loans completed by awaiting (or waiting for) <paramref name="task"/>.</summary>
-        private void Complete(IOperation? task)
+        if (captured == null || captured.Count == 0)
         {
-            if (task == null)
+            return;
+        }
+
+        if (!_loanInfo.ContainsKey(invocation))
+        {
+            _loanInfo[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
+        }
+
+        _state.Loans[invocation] = LoanFlags.InFlight;
+    }
+
+    /// <summary>The outer locations a lambda (and the lambdas in it) reads.</summary>
+    private void CollectCaptures(ControlFlowGraph graph, IMethodSymbol lambda, List<(AccessPath Path, SyntaxNode Syntax)> captured)
+    {
+        foreach (var block in graph.Blocks)
+        {
+            foreach (var operation in BlockOperations(block))
+            {
+                foreach (var descendant in operation.DescendantsAndSelf())
+                {
+                    if (descendant is IFlowAnonymousFunctionOperation nested)
+                    {
+                        CollectCaptures(graph.GetAnonymousFunctionControlFlowGraph(nested, _cancellationToken), lambda, captured);
+                        continue;
+                    }
+
+                    if (!(descendant is ILocalReferenceOperation || descendant is IParameterReferenceOperation))
+                    {
+                        continue;
+                    }
+
+                    var path = ResolvePath(descendant, followCaptures: false);
+                    if (path != null && !IsDeclaredIn(path.Root, lambda))
+                    {
+                        captured.Add((path, descendant.Syntax));
+                    }
+                }
+            }
+        }
+
+        static bool IsDeclaredIn(ISymbol symbol, IMethodSymbol function)
+        {
+            for (var container = symbol.ContainingSymbol; container != null; container = container.ContainingSymbol)
+            {
+                if (SymbolEqualityComparer.Default.Equals(container, function))
+                {
+                    return true;
+                }
+
+                if (container is INamedTypeSymbol)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Reports a delegate that may still be running and uses the lent location, or an alias of it.</summary>
+    private void CheckRunningDelegates(AccessPath lentPath)
+    {
+        foreach (var pair in _state.Loans)
+        {
+            if ((pair.Value & LoanFlags.InFlight) == 0 || !_loanInfo.TryGetValue(pair.Key, out var info) || info.Running == null)
+            {
+                continue;
+            }
+
+            foreach (var (captured, syntax) in info.Running)
+            {
+                if (Overlaps(captured, lentPath))
+                {
+                    Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, Rank.UsedWhileLent, syntax, null, null, new object[]
+                    {
+                        captured.ToString(), "", "a delegate that may still be running uses it: await the delegate's task before lending the buffer",
+                    });
+                    continue;
+                }
+
+                foreach (var alias in _state.AliasesOf(captured))
+                {
+                    if (Overlaps(alias, lentPath))
+                    {
+                        Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, captured.ToString(), lentPath.ToString());
+                        break;
+                    }
+                }
+            }
+        }
+
+        static bool Overlaps(AccessPath a, AccessPath b) => a.IsWithin(b) || b.IsWithin(a);
+    }
+
+    private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
+    {
+        var stripped = LendingModel.StripConversions(value);
+        var path = ResolvePath(stripped);
+        if (path != null)
+        {
+            VisitPathReceiver(stripped);
+        }
+        else
+        {
+            path = DerivedRoot(stripped);
+            if (path == null)
+            {
+                Visit(value);
+            }
+        }
+
+        var origin = ComputeOrigin(stripped);
+        if (path != null && _reporting)
+        {
+            CheckRunningDelegates(path);
+            var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
+            var status = EffectiveStatus(path);
+            var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));
+            if ((status & LoanFlags.InFlight) != 0 || lentInSameCall)
+            {
+                Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
+            }
+            else if ((status & LoanFlags.AwaitedNotReturned) != 0)
+            {
+                ReportUsedWhileLent(path, syntax);
+            }
+            else
+            {
+                foreach (var alias in _state.AliasesOf(path))
+                {
+                    var aliasStatus = EffectiveStatus(alias);
+                    if ((aliasStatus & LoanFlags.InFlight) != 0)
+                    {
+                        Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
+                        break;
+                    }
+
+                    if (aliasStatus != LoanFlags.None)
+                    {
+                        Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, path.ToString(), alias.ToString());
+                        break;
+                    }
+                }
+            }
+        }
+
+        return (path, value, origin);
+    }
+
+    /// <summary>Marks the loans completed by awaiting (or waiting for) <paramref name="task"/>.</summary>
+    private void Complete(IOperation? task)
+    {
+        if (task == null)
+        {
+            return;
+        }
+
+        foreach (var loan in ResolveTaskLoans(task))
+        {
+            if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
+            {
+                var released = _loanInfo.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
+                _state.Loans[loan] = released ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
+            }
+        }
+    }
+
+    private static readonly HashSet<IOperation> NoLoans = new HashSet<IOperation>();
+
+    /// <summary>The loans a task completes; <see cref="NoLoans"/> (never to be changed) for most operations.</summary>
+    private HashSet<IOperation> ResolveTaskLoans(IOperation? operation)
+    {
+        HashSet<IOperation>? result = null;
+        Collect(operation, 0);
+        return result ?? NoLoans;
+
+        void Collect(IOperation? current, int depth)
+        {
+            if (current == null || depth > 8)
             {
                 return;
             }
 
-            foreach (var loan in ResolveTaskLoans(task))
+            current = LendingModel.StripConversions(current);
+            switch (current)
             {
-                if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
-                {
-                    var released = _loanInfo.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
-                    _state.Loans[loan] = released ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
-                }
-            }
-        }
-
-        private HashSet<IOperation> ResolveTaskLoans(IOperation? operation)
-        {
-            var result = new HashSet<IOperation>();
-            Collect(operation, 0);
-            return result;
-
-            void Collect(IOperation? current, int depth)
-            {
-                if (current == null || depth > 8)
-                {
+                case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
+                    (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).Add(invocation);
                     return;
-                }
-
-                current = LendingModel.StripConversions(current);
-                switch (current)
-                {
-                    case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
-                        result.Add(invocation);
-                        return;
-                    case IInvocationOperation wrapper when wrapper.Instance != null
-                        && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"):
-                        Collect(wrapper.Instance, depth + 1);
-                        return;
-                    case IFlowCaptureReferenceOperation reference:
-                        if (_captures.TryGetValue(reference.Id, out var values))
+                case IInvocationOperation wrapper when wrapper.Instance != null
+                    && (LendingModel.IsTaskWrapper(wrapper) || wrapper.TargetMethod.Name == "GetAwaiter"):
+                    Collect(wrapper.Instance, depth + 1);
+                    return;
+                case IFlowCaptureReferenceOperation reference:
+                    if (_captures.TryGetValue(reference.Id, out var values))
+                    {
+                        foreach (var value in values)
                         {
-                            foreach (var value in values)
-                            {
-                                Collect(value, depth + 1);
-                            }
+                            Collect(value, depth + 1);
                         }
+                    }
 
-                        return;
-                }
+                    return;
+            }
 
-                var path = ResolvePath(current);
-                if (path != null && _state.TaskLoans.TryGetValue(path, out var loans))
-                {
-                    result.UnionWith(loans);
-                }
+            var path = ResolvePath(current);
+            if (path != null && _state.TaskLoans.TryGetValue(path, out var loans))
+            {
+                (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).UnionWith(loans);
             }
         }
     }

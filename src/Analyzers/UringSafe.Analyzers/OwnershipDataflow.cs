@@ -7,253 +7,286 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace UringSafe.Analyzers
+namespace UringSafe.Analyzers;
+
+/// <summary>
+/// Forward may-dataflow over one <see cref="ControlFlowGraph"/>: a worklist iterates the transfer function over the
+/// basic blocks until the per-block entry states reach a fixpoint, then a final pass replays each block with its
+/// stable entry state and reports diagnostics. Catch and finally entries reached by an exception are joined with
+/// every intermediate state of every block of the protected try region (conservative exceptional flow). A normal
+/// branch that leaves try regions flows through their finally regions, in a context of its own, and resumes at its
+/// destination with the state the last finally ends with.
+/// </summary>
+internal sealed partial class OwnershipDataflow
 {
-    /// <summary>
-    /// Forward may-dataflow over one <see cref="ControlFlowGraph"/>: a worklist iterates the transfer function over the
-    /// basic blocks until the per-block entry states reach a fixpoint, then a final pass replays each block with its
-    /// stable entry state and reports diagnostics. Catch and finally entries reached by an exception are joined with
-    /// every intermediate state of every block of the protected try region (conservative exceptional flow). A normal
-    /// branch that leaves try regions flows through their finally regions, in a context of its own, and resumes at its
-    /// destination with the state the last finally ends with.
-    /// </summary>
-    internal sealed partial class OwnershipDataflow
+    private readonly ControlFlowGraph _cfg;
+    private readonly OwnershipDiagnostics _diagnostics;
+    private readonly SemanticModel? _model;
+    private readonly LendingFacts _facts;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
+    private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>(OwnershipState.OperationComparer);
+    private readonly Dictionary<IOperation, AccessPath?> _paths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
+    private readonly Dictionary<IOperation, AccessPath?> _uncapturedPaths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
+
+    private OwnershipState _state = new OwnershipState();
+    private OwnershipState? _exceptional;
+    private bool _reporting;
+
+    private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
     {
-        private readonly ControlFlowGraph _cfg;
-        private readonly OwnershipDiagnostics _diagnostics;
-        private readonly SemanticModel? _model;
-        private readonly LendingFacts _facts;
-        private readonly CancellationToken _cancellationToken;
-        private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
-        private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>();
+        _model = model;
+        _facts = facts;
+        _cfg = cfg;
+        _diagnostics = diagnostics;
+        _cancellationToken = cancellationToken;
+    }
 
-        private OwnershipState _state = new OwnershipState();
-        private OwnershipState? _exceptional;
-        private bool _reporting;
+    /// <summary>Analyzes a graph, then the graphs of the local functions and lambdas nested in it that lend (<paramref name="lendingFunctions"/>).</summary>
+    /// <remarks>
+    /// <paramref name="model"/> is the semantic model of the analyzed code: operations inside a control flow graph
+    /// carry none with the compiler's Roslyn (only the test host's older one sets it). A function without a lending
+    /// call holds no loan of its own, so nothing in it can be reported: its graph is not even built.
+    /// </remarks>
+    public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics,
+        HashSet<IMethodSymbol> lendingFunctions, CancellationToken cancellationToken)
+    {
+        new OwnershipDataflow(cfg, model, facts, diagnostics, cancellationToken).Run();
 
-        private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        foreach (var localFunction in cfg.LocalFunctions)
         {
-            _model = model;
-            _facts = facts;
-            _cfg = cfg;
-            _diagnostics = diagnostics;
-            _cancellationToken = cancellationToken;
+            if (lendingFunctions.Contains(localFunction))
+            {
+                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, facts, diagnostics, lendingFunctions, cancellationToken);
+            }
         }
 
-        /// <summary>Analyzes a graph, then every local function and lambda graph nested in it.</summary>
-        /// <remarks>
-        /// <paramref name="model"/> is the semantic model of the analyzed code: operations inside a control flow graph
-        /// carry none with the compiler's Roslyn (only the test host's older one sets it).
-        /// </remarks>
-        public static void AnalyzeGraphTree(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
+        foreach (var block in cfg.Blocks)
         {
-            new OwnershipDataflow(cfg, model, facts, diagnostics, cancellationToken).Run();
-
-            foreach (var localFunction in cfg.LocalFunctions)
+            foreach (var operation in BlockOperations(block))
             {
-                AnalyzeGraphTree(cfg.GetLocalFunctionControlFlowGraph(localFunction, cancellationToken), model, facts, diagnostics, cancellationToken);
-            }
-
-            foreach (var block in cfg.Blocks)
-            {
-                foreach (var operation in BlockOperations(block))
+                foreach (var descendant in operation.DescendantsAndSelf())
                 {
-                    foreach (var descendant in operation.DescendantsAndSelf())
+                    if (descendant is IFlowAnonymousFunctionOperation lambda && lendingFunctions.Contains(lambda.Symbol))
                     {
-                        if (descendant is IFlowAnonymousFunctionOperation lambda)
+                        AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, facts, diagnostics, lendingFunctions, cancellationToken);
+                    }
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<IOperation> BlockOperations(BasicBlock block)
+    {
+        foreach (var operation in block.Operations)
+        {
+            yield return operation;
+        }
+
+        if (block.BranchValue != null)
+        {
+            yield return block.BranchValue;
+        }
+    }
+
+    private void Run()
+    {
+        var blocks = _cfg.Blocks;
+        var lends = new bool[blocks.Length];
+        foreach (var block in blocks)
+        {
+            foreach (var operation in BlockOperations(block))
+            {
+                foreach (var descendant in operation.DescendantsAndSelf())
+                {
+                    if (descendant is IInvocationOperation invocation && _facts.IsLendingInvocation(invocation))
+                    {
+                        lends[block.Ordinal] = true;
+                    }
+                    else if (descendant is IFlowCaptureOperation capture)
+                    {
+                        if (!_captures.TryGetValue(capture.Id, out var list))
                         {
-                            AnalyzeGraphTree(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), model, facts, diagnostics, cancellationToken);
+                            list = new List<IOperation>();
+                            _captures[capture.Id] = list;
                         }
+
+                        list.Add(capture.Value);
                     }
                 }
             }
         }
 
-        private static IEnumerable<IOperation> BlockOperations(BasicBlock block)
+        var handlers = new List<(BasicBlock Entry, bool IsFinally)>[blocks.Length];
+        var finallyDepth = new int[blocks.Length];
+        for (var i = 0; i < blocks.Length; i++)
         {
-            foreach (var operation in block.Operations)
+            handlers[i] = HandlerEntries(blocks[i], blocks);
+            finallyDepth[i] = FinallyDepth(blocks[i]);
+        }
+
+        // Entry states per block and per finally context (which continuation each enclosing finally resumes to).
+        var entryStates = new Dictionary<FinallyContext, OwnershipState>[blocks.Length];
+        for (var i = 0; i < blocks.Length; i++)
+        {
+            entryStates[i] = new Dictionary<FinallyContext, OwnershipState>();
+        }
+
+        entryStates[0][FinallyContext.Root] = new OwnershipState();
+        // The worklist takes the lowest block ordinal first: blocks are laid out in source order, so a block's
+        // predecessors (but for loop back edges) are processed before it, and most blocks are transferred once.
+        var pending = new List<FinallyContext>?[blocks.Length];
+        var pendingOrdinals = new SortedSet<int>();
+        var queued = new HashSet<(int, FinallyContext)>();
+        Enqueue(0, FinallyContext.Root);
+        var budget = 64 * 2;
+
+        while (pendingOrdinals.Count > 0 && budget-- > 0)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var ordinal = pendingOrdinals.Min;
+            var contexts = pending[ordinal]!;
+            var context = contexts[contexts.Count - 1];
+            contexts.RemoveAt(contexts.Count - 1);
+            if (contexts.Count == 0)
             {
-                yield return operation;
+                pendingOrdinals.Remove(ordinal);
             }
 
-            if (block.BranchValue != null)
+            queued.Remove((ordinal, context));
+            var block = blocks[ordinal];
+            var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
+
+            if (_exceptional != null && handlers[ordinal].Count > 0)
             {
-                yield return block.BranchValue;
+                var exceptional = _exceptional.OnExceptionPath();
+                foreach (var (handler, isFinally) in handlers[ordinal])
+                {
+                    var depth = finallyDepth[handler.Ordinal];
+                    if (isFinally)
+                    {
+                        // An exception entering a finally: after the finally it keeps propagating (to the outer
+                        // handlers, which the finally's own blocks feed), never to a normal continuation.
+                        Propagate(handler.Ordinal, context.Truncate(depth - 1).Push(null, 0), exceptional);
+                    }
+                    else
+                    {
+                        Propagate(handler.Ordinal, context.Truncate(depth), exceptional);
+                    }
+                }
+            }
+
+            foreach (var successor in Successors(block))
+            {
+                Follow(successor, 0, context.Truncate(finallyDepth[ordinal]), outState);
+            }
+
+            if (IsFinallyExit(block) && context.Branch != null && context.Parent != null)
+            {
+                // The end of a finally entered by a normal branch: run the next finally the branch leaves, or
+                // resume at the branch's destination, with the state the finally ends with.
+                Follow(context.Branch, context.Index + 1, context.Parent, outState);
             }
         }
 
-        private void Run()
+        // Final pass: replay each block with its stable entry states and report.
+        _reporting = true;
+        foreach (var block in blocks)
         {
-            var blocks = _cfg.Blocks;
-            foreach (var block in blocks)
+            foreach (var entry in entryStates[block.Ordinal].Values)
             {
-                foreach (var operation in BlockOperations(block))
+                if (!lends[block.Ordinal] && !entry.HasLiveLoan())
                 {
-                    foreach (var descendant in operation.DescendantsAndSelf())
-                    {
-                        if (descendant is IFlowCaptureOperation capture)
-                        {
-                            if (!_captures.TryGetValue(capture.Id, out var list))
-                            {
-                                list = new List<IOperation>();
-                                _captures[capture.Id] = list;
-                            }
-
-                            list.Add(capture.Value);
-                        }
-                    }
-                }
-            }
-
-            var handlers = new List<(BasicBlock Entry, bool IsFinally)>[blocks.Length];
-            var finallyDepth = new int[blocks.Length];
-            for (var i = 0; i < blocks.Length; i++)
-            {
-                handlers[i] = HandlerEntries(blocks[i], blocks);
-                finallyDepth[i] = FinallyDepth(blocks[i]);
-            }
-
-            // Entry states per block and per finally context (which continuation each enclosing finally resumes to).
-            var entryStates = new Dictionary<FinallyContext, OwnershipState>[blocks.Length];
-            for (var i = 0; i < blocks.Length; i++)
-            {
-                entryStates[i] = new Dictionary<FinallyContext, OwnershipState>();
-            }
-
-            entryStates[0][FinallyContext.Root] = new OwnershipState();
-            var worklist = new Queue<(int Ordinal, FinallyContext Context)>();
-            var queued = new HashSet<(int, FinallyContext)>();
-            worklist.Enqueue((0, FinallyContext.Root));
-            queued.Add((0, FinallyContext.Root));
-            var budget = 64 * 2;
-
-            while (worklist.Count > 0 && budget-- > 0)
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                var (ordinal, context) = worklist.Dequeue();
-                queued.Remove((ordinal, context));
-                var block = blocks[ordinal];
-                var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
-
-                if (_exceptional != null && handlers[ordinal].Count > 0)
-                {
-                    var exceptional = _exceptional.OnExceptionPath();
-                    foreach (var (handler, isFinally) in handlers[ordinal])
-                    {
-                        var depth = finallyDepth[handler.Ordinal];
-                        if (isFinally)
-                        {
-                            // An exception entering a finally: after the finally it keeps propagating (to the outer
-                            // handlers, which the finally's own blocks feed), never to a normal continuation.
-                            Propagate(handler.Ordinal, context.Truncate(depth - 1).Push(null, 0), exceptional);
-                        }
-                        else
-                        {
-                            Propagate(handler.Ordinal, context.Truncate(depth), exceptional);
-                        }
-                    }
+                    // Nothing is lent on entry and nothing is lent in the block: no use in it can be reported.
+                    continue;
                 }
 
+                var outState = Transfer(block, entry, trackExceptional: false);
                 foreach (var successor in Successors(block))
                 {
-                    Follow(successor, 0, context.Truncate(finallyDepth[ordinal]), outState);
+                    CheckLeavingRegions(successor, outState);
                 }
 
-                if (IsFinallyExit(block) && context.Branch != null && context.Parent != null)
+                if (block.Kind == BasicBlockKind.Exit)
                 {
-                    // The end of a finally entered by a normal branch: run the next finally the branch leaves, or
-                    // resume at the branch's destination, with the state the finally ends with.
-                    Follow(context.Branch, context.Index + 1, context.Parent, outState);
-                }
-            }
-
-            // Final pass: replay each block with its stable entry states and report.
-            _reporting = true;
-            foreach (var block in blocks)
-            {
-                foreach (var entry in entryStates[block.Ordinal].Values)
-                {
-                    var outState = Transfer(block, entry, trackExceptional: false);
-                    foreach (var successor in Successors(block))
-                    {
-                        CheckLeavingRegions(successor, outState);
-                    }
-
-                    if (block.Kind == BasicBlockKind.Exit)
-                    {
-                        CheckStackLoansAtExit(entry);
-                    }
-                }
-            }
-
-            // Flows a normal branch: through its finally regions from index `next` on (innermost first), then to its
-            // destination. `context` is the finally context of the branch's source.
-            void Follow(ControlFlowBranch branch, int next, FinallyContext context, OwnershipState state)
-            {
-                if (branch.Destination == null)
-                {
-                    return;
-                }
-
-                if (next < branch.FinallyRegions.Length)
-                {
-                    var entry = blocks[branch.FinallyRegions[next].FirstBlockOrdinal];
-                    var parent = context.Truncate(finallyDepth[entry.Ordinal] - 1);
-                    Propagate(entry.Ordinal, parent.Push(branch, next), state);
-                    return;
-                }
-
-                var destination = branch.Destination.Ordinal;
-                Propagate(destination, context.Truncate(finallyDepth[destination]), state);
-            }
-
-            void Propagate(int target, FinallyContext context, OwnershipState state)
-            {
-                var states = entryStates[target];
-                if (!states.TryGetValue(context, out var existing))
-                {
-                    states[context] = state.Clone();
-                    budget += 64;
-                }
-                else if (!existing.JoinWith(state))
-                {
-                    return;
-                }
-
-                if (queued.Add((target, context)))
-                {
-                    worklist.Enqueue((target, context));
+                    CheckStackLoansAtExit(entry);
                 }
             }
         }
 
-        private static IEnumerable<ControlFlowBranch> Successors(BasicBlock block)
+        // Flows a normal branch: through its finally regions from index `next` on (innermost first), then to its
+        // destination. `context` is the finally context of the branch's source.
+        void Follow(ControlFlowBranch branch, int next, FinallyContext context, OwnershipState state)
         {
-            if (block.FallThroughSuccessor?.Destination != null)
+            if (branch.Destination == null)
             {
-                yield return block.FallThroughSuccessor;
+                return;
             }
 
-            if (block.ConditionalSuccessor?.Destination != null)
+            if (next < branch.FinallyRegions.Length)
             {
-                yield return block.ConditionalSuccessor;
+                var entry = blocks[branch.FinallyRegions[next].FirstBlockOrdinal];
+                var parent = context.Truncate(finallyDepth[entry.Ordinal] - 1);
+                Propagate(entry.Ordinal, parent.Push(branch, next), state);
+                return;
             }
+
+            var destination = branch.Destination.Ordinal;
+            Propagate(destination, context.Truncate(finallyDepth[destination]), state);
         }
 
-        private sealed class LoanInfo
+        void Propagate(int target, FinallyContext context, OwnershipState state)
         {
-            /// <summary>Nothing is taken back from the result (raw memory, views of a location): completing the operation releases the location.</summary>
-            public bool ReleasedAtCompletion { get; set; }
+            var states = entryStates[target];
+            if (!states.TryGetValue(context, out var existing))
+            {
+                states[context] = state.Clone();
+                budget += 64;
+            }
+            else if (!existing.JoinWith(state))
+            {
+                return;
+            }
 
-            public PointerOrigin? Origin { get; set; }
-
-            /// <summary>For a delegate started by a call returning a task: the outer locations it reads while it may run.</summary>
-            public List<(AccessPath Path, SyntaxNode Syntax)>? Running { get; set; }
-
-            /// <summary>The [Lends] helper that disposes the buffer or returns it to a pool, which nothing gives back.</summary>
-            public string? ConsumedBy { get; set; }
-
-            public SyntaxNode? OriginSyntax { get; set; }
+            Enqueue(target, context);
         }
+
+        void Enqueue(int target, FinallyContext context)
+        {
+            if (queued.Add((target, context)))
+            {
+                (pending[target] ??= new List<FinallyContext>()).Add(context);
+                pendingOrdinals.Add(target);
+            }
+        }
+    }
+
+    private static IEnumerable<ControlFlowBranch> Successors(BasicBlock block)
+    {
+        if (block.FallThroughSuccessor?.Destination != null)
+        {
+            yield return block.FallThroughSuccessor;
+        }
+
+        if (block.ConditionalSuccessor?.Destination != null)
+        {
+            yield return block.ConditionalSuccessor;
+        }
+    }
+
+    private sealed class LoanInfo
+    {
+        /// <summary>Nothing is taken back from the result (raw memory, views of a location): completing the operation releases the location.</summary>
+        public bool ReleasedAtCompletion { get; set; }
+
+        public PointerOrigin? Origin { get; set; }
+
+        /// <summary>For a delegate started by a call returning a task: the outer locations it reads while it may run.</summary>
+        public List<(AccessPath Path, SyntaxNode Syntax)>? Running { get; set; }
+
+        /// <summary>The [Lends] helper that disposes the buffer or returns it to a pool, which nothing gives back.</summary>
+        public string? ConsumedBy { get; set; }
+
+        public SyntaxNode? OriginSyntax { get; set; }
     }
 }

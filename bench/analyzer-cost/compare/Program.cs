@@ -1,0 +1,43 @@
+// Times two or more builds of UringSafe.Analyzers side by side, in the same process and the same rounds, over one generated
+// project (bench/analyzer-cost/generate.py): each build's analyzers from its own load context, one analyzer at a time,
+// single-threaded, Roslyn's own telemetry; minimum of ROUNDS, with the compiler's own time as the load gauge.
+// Usage: dotnet run -c Release --project bench/analyzer-cost/compare -- ROUNDS GENERATED_DIR OLD.dll NEW.dll [...]
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+int rounds = int.Parse(args[0]);
+string dir = args[1];
+var dlls = args.Skip(2).ToArray();
+string[] sources = Directory.GetFiles(dir, "*.cs");
+var references = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
+    .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll")
+    .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+    .Append(MetadataReference.CreateFromFile(typeof(UringSafe.Buffers.IoBuffer).Assembly.Location)).ToList();
+var parse = new CSharpParseOptions(LanguageVersion.Latest);
+var trees = sources.Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, f))
+    .Append(CSharpSyntaxTree.ParseText("global using System; global using System.Threading.Tasks;", parse)).ToList();
+CSharpCompilation Compile() => CSharpCompilation.Create("AnalyzerCost", trees, references,
+    new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+var sets = dlls.Select(d => {
+  var ctx = new AssemblyLoadContext(d, false);
+  var asm = ctx.LoadFromAssemblyPath(Path.GetFullPath(d));
+  return (d, asm.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() != null).OrderBy(t => t.Name).ToArray());
+}).ToArray();
+var best = new Dictionary<string, double>();
+void Note(string k, double v) { best[k] = best.TryGetValue(k, out var o) ? Math.Min(o, v) : v; }
+for (int r = 0; r < rounds; r++) {
+  var sw = Stopwatch.StartNew(); Compile().GetDiagnostics(); Note("compiler", sw.Elapsed.TotalMilliseconds);
+  foreach (var (d, types) in sets) foreach (var t in types) {
+    var a = (DiagnosticAnalyzer)Activator.CreateInstance(t)!;
+    var w = Compile().WithAnalyzers(ImmutableArray.Create(a), new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
+    var diags = await w.GetAnalyzerDiagnosticsAsync();
+    var tel = await w.GetAnalyzerTelemetryInfoAsync(a, CancellationToken.None);
+    Note($"{d} {t.Name} ({diags.Length} diags)", tel.ExecutionTime.TotalMilliseconds);
+  }
+}
+foreach (var (k, v) in best.OrderBy(p => p.Key)) Console.WriteLine($"{v,8:0} ms  {k}");
