@@ -64,7 +64,7 @@ public class AbortTests
         using Socket socket = await ConnectAndAskAsync(server, "/big/64000000", receiveBuffer: 4096);
         // Until the ring sends stop moving: the last one waits for room that never comes.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        for (long last = -1, now; (now = uring ? server.Factory.Transport!.RingSends : 1) == 0 || now != last; last = now)
+        for (long last = -1, now; (now = uring ? server.Factory.Transport!.Sends : 1) == 0 || now != last; last = now)
         {
             Assert.True(waited.Elapsed < Limit, "Watchdog: the server's sends never came to a stop.");
             await Task.Delay(300);

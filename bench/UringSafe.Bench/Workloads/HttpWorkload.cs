@@ -41,20 +41,35 @@ public sealed class HttpWorkload : Workload
                 baseline,
                 // One reactor: wrk needs the other of the 2 cores (as for echo; the peers' C servers are single-threaded too).
                 // The thread-per-core default (one reactor per CPU) is kept as its own row.
-                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1"),
-                new HttpImpl("kestrel-uringsafe-inline", p + 4, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--inline"),
+                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, HttpLoad.KeepAlive, "--reactors", "1"),
+                new HttpImpl("kestrel-uringsafe-inline", p + 4, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, HttpLoad.KeepAlive, "--reactors", "1", "--inline"),
                 new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true),
                 // Unpinned reactors (UringSafeTransportOptions.PinToCores = false): thread-pool workers a pinned reactor
                 // starts inherit its CPU.
-                new HttpImpl("kestrel-uringsafe-nopin", p + 8, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--reactors", "1", "--no-pin"),
-                new HttpImpl("kestrel-uringsafe-per-core-nopin", p + 9, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--no-pin"),
+                new HttpImpl("kestrel-uringsafe-nopin", p + 8, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, HttpLoad.KeepAlive, "--reactors", "1", "--no-pin"),
+                new HttpImpl("kestrel-uringsafe-per-core-nopin", p + 9, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, HttpLoad.KeepAlive, "--no-pin"),
                 .. json ? Array.Empty<Impl>() :
                 [
-                    new HttpImpl("httpplaintext", p + 3, secs, conns, path, ServerHost.Sample("HttpPlaintext"), url: false, "--threads", "1"),
+                    new HttpImpl("httpplaintext", p + 3, secs, conns, path, ServerHost.Sample("HttpPlaintext"), url: false, HttpLoad.KeepAlive, "--threads", "1"),
                     new HttpImpl("httpplaintext-per-core", p + 6, secs, conns, path, ServerHost.Sample("HttpPlaintext"), url: false),
                     // The same server on the userspace ring (issue 20: where io_uring is blocked).
-                    new HttpImpl("httpplaintext-userspace", p + 7, secs, conns, path, ServerHost.Sample("HttpPlaintext") with { Environment = userspace }, url: false, "--threads", "1"),
+                    new HttpImpl("httpplaintext-userspace", p + 7, secs, conns, path, ServerHost.Sample("HttpPlaintext") with { Environment = userspace }, url: false, HttpLoad.KeepAlive, "--threads", "1"),
                 ],
+            ];
+            return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
+        }
+        // Pipelined HTTP/1.1 and HTTP/2 cleartext (prior knowledge, enabled through Kestrel's configuration): where
+        // every flush of a response or frame would be a send unless the transport coalesces them (issue 19 item 3).
+        Dictionary<string, string> h2c = new() { ["Kestrel__EndpointDefaults__Protocols"] = "Http2" };
+        Impl[] Kestrels(HttpLoad load, int conns, int portOffset, Dictionary<string, string>? environment = null)
+        {
+            int p = PortBase + portOffset;
+            ServerHost.Program stock = ServerHost.DotnetPeer("Plaintext"), uring = ServerHost.Sample("KestrelOnUring");
+            Impl[] all =
+            [
+                new HttpImpl("kestrel-sockets", p + 1, secs, conns, "/plaintext", stock with { Environment = environment }, url: true, load),
+                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, "/plaintext", uring with { Environment = environment }, url: true, load, "--reactors", "1"),
+                new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, "/plaintext", uring with { Environment = environment }, url: true, load),
             ];
             return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         }
@@ -64,10 +79,21 @@ public sealed class HttpWorkload : Workload
             new BenchCase("http-plaintext-c256", $"HTTP plaintext, wrk -t1 -c256 -d{secs}s", Impls(256, 10, json: false), "kestrel-sockets"),
             new BenchCase("http-json", $"HTTP JSON, wrk -t1 -c64 -d{secs}s", Impls(64, 20, json: true), "kestrel-sockets"),
             new BenchCase("http-json-c256", $"HTTP JSON, wrk -t1 -c256 -d{secs}s", Impls(256, 30, json: true), "kestrel-sockets"),
+            new BenchCase("http-pipelined", $"HTTP/1.1 pipelined 16 deep, wrk -t1 -c64 -d{secs}s -s bench/pipeline.lua", Kestrels(HttpLoad.Pipelined, 64, 40), "kestrel-sockets"),
+            new BenchCase("http-h2c", $"HTTP/2 cleartext, h2load -t1 -c16 -m32 -D {secs}", Kestrels(HttpLoad.H2c, 16, 50, h2c), "kestrel-sockets"),
         ];
     }
 
-    private sealed class HttpImpl(string id, int port, int secs, int conns, string path, ServerHost.Program program, bool url, params string[] extra) : Impl
+    /// <summary>The client: keep-alive GETs (wrk), 16-deep pipelined GETs (wrk with bench/pipeline.lua), or HTTP/2
+    /// cleartext streams (h2load).</summary>
+    private enum HttpLoad
+    {
+        KeepAlive,
+        Pipelined,
+        H2c,
+    }
+
+    private sealed class HttpImpl(string id, int port, int secs, int conns, string path, ServerHost.Program program, bool url, HttpLoad load = HttpLoad.KeepAlive, params string[] extra) : Impl
     {
         public override string Id => id;
 
@@ -83,11 +109,18 @@ public sealed class HttpWorkload : Workload
             using ServerHost server = ServerHost.Start(context, program, args, port);
             string target = $"http://127.0.0.1:{port}{path}";
             string c = "-c" + conns.ToString(CultureInfo.InvariantCulture);
-            ServerHost.RunTool("wrk", "-t1", c, "-d3s", target); // JIT warm-up, not counted
+            string script = Path.Combine(context.RepoRoot, "bench", "pipeline.lua");
+            string Run(int seconds) => load switch
+            {
+                HttpLoad.Pipelined => ServerHost.RunTool("wrk", "-t1", c, $"-d{seconds}s", "-s", script, target, "--", "16"),
+                HttpLoad.H2c => ServerHost.RunTool("h2load", "-t1", c, "-m32", "-D", seconds.ToString(CultureInfo.InvariantCulture), target),
+                _ => ServerHost.RunTool("wrk", "-t1", c, $"-d{seconds}s", target),
+            };
+            Run(3); // JIT warm-up, not counted
             var window = ServerHost.Window.Begin(server);
-            string output = ServerHost.RunTool("wrk", "-t1", c, $"-d{secs}s", target);
+            string output = Run(secs);
             var (serverPct, otherPct, wall) = window.End(out double serverSeconds);
-            double rps = ParseWrk(output);
+            double rps = load == HttpLoad.H2c ? ParseH2load(output) : ParseWrk(output);
             return new Measurement(new Metric(rps, "req/s", HigherIsBetter: true), (long)(rps * wall), wall,
             [
                 new Metric(serverPct, "server CPU %", HigherIsBetter: false),
@@ -105,6 +138,20 @@ public sealed class HttpWorkload : Workload
                     return double.Parse(t["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture);
             }
             throw new InvalidOperationException("wrk printed no Requests/sec: " + output);
+        }
+
+        /// <summary>Requests/s from h2load's "finished in 10.00s, 12345.67 req/s, ..." line; a run with failed requests throws.</summary>
+        private static double ParseH2load(string output)
+        {
+            foreach (string line in output.Split('\n'))
+            {
+                string t = line.Trim();
+                if (t.StartsWith("requests:", StringComparison.Ordinal) && !t.Contains(" 0 failed", StringComparison.Ordinal))
+                    throw new InvalidOperationException("h2load saw failed requests: " + t);
+                if (t.StartsWith("finished in", StringComparison.Ordinal))
+                    return double.Parse(t.Split(',')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+            throw new InvalidOperationException("h2load printed no 'finished in' line: " + output);
         }
     }
 }

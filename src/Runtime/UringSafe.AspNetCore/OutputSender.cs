@@ -1,19 +1,16 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using Tmds.Linux;
 using UringSafe.Async;
 using UringSafe.Net;
-using static Tmds.Linux.LibC;
 
 namespace UringSafe.AspNetCore;
 
 /// <summary>
-/// Sends one connection's output-pipe data straight from the pipe's pinned segments (no copy into an I/O buffer).
-/// Two ways, one after the other, as the sockets transport does: first a non-blocking send(2)/sendmsg(2) on the
-/// thread that flushed (the application's, since the output pipe's reader scheduler is inline), so a response that
-/// fits the socket buffer leaves without waking the reactor; what does not fit (EAGAIN, a full socket buffer) goes to
-/// the reactor as io_uring sendmsg operations (<see cref="VectorSendOperation"/>), which wait for room in the kernel.
-/// Used by the connection's send loop only, one send at a time.
+/// Sends one connection's output-pipe data straight from the pipe's pinned segments (no copy into an I/O buffer), as
+/// io_uring sendmsg operations (<see cref="VectorSendOperation"/>) on the connection's reactor. Every send goes through
+/// the reactor's submit path, which holds a reference on the socket's <see cref="SharedFd"/> from submission to the
+/// final completion: a send can never name a number that was closed (and maybe reused) under it, and one that waits
+/// for room in a full socket buffer is cancelled by the close. Used by the connection's send loop only, one send at
+/// a time, on the reactor thread.
 /// </summary>
 internal sealed class OutputSender(UringTcpStream stream, UringReactor reactor, ReactorContext? counters = null)
 {
@@ -21,66 +18,20 @@ internal sealed class OutputSender(UringTcpStream stream, UringReactor reactor, 
 
     private SendVector Vector => _vector ??= new SendVector();
 
-    /// <summary>
-    /// Sends what the socket buffer takes of <paramref name="data"/> now, without blocking, from any thread; returns the
-    /// bytes sent (0 when the buffer is full). The socket is open: the connection closes it only after its send loop,
-    /// the only caller, has ended. Errors other than EAGAIN throw <see cref="UringSocketException"/>.
-    /// </summary>
-    public unsafe long SendNonBlocking(in ReadOnlySequence<byte> data)
-    {
-        int fd = stream.Fd;
-        long sent = 0;
-        ReadOnlySequence<byte> rest = data;
-        while (!rest.IsEmpty)
-        {
-            long covered;
-            ssize_t n;
-            if (rest.IsSingleSegment)
-            {
-                ReadOnlyMemory<byte> memory = rest.First;
-                covered = memory.Length;
-                using MemoryHandle pin = memory.Pin();
-                n = send(fd, pin.Pointer, memory.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
-            }
-            else
-            {
-                SendVector vector = Vector;
-                covered = vector.Pin(rest);
-                msghdr msg = default;
-                msg.msg_iov = vector.Iov;
-                msg.msg_iovlen = vector.Count;
-                n = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-                vector.Unpin();
-            }
-            if (n < 0)
-            {
-                int e = errno;
-                if (e == EINTR)
-                    continue;
-                if (e == EAGAIN)
-                    break;
-                throw new UringSocketException(e, "sendmsg");
-            }
-            sent += n;
-            rest = rest.Slice(n);
-            if (n < covered)
-                break; // the socket buffer is full
-        }
-        return sent;
-    }
-
     /// <summary>One io_uring sendmsg of up to <see cref="SendVector.MaxSegments"/> segments of <paramref name="data"/>
     /// (call on the reactor thread; await it before advancing the pipe past <paramref name="data"/>). Returns the bytes
-    /// sent; 0 throws (the kernel accepted nothing: the peer is gone). <paramref name="cancellationToken"/> ends a send
-    /// that waits for room (an aborted connection).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> SendOnRingAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
+    /// sent (check them with <see cref="Accepted"/>). <paramref name="cancellationToken"/> ends a send that waits for room
+    /// (an aborted connection). Once the socket's owner is closing, the send is refused. Not an async method: the
+    /// reactor's own ValueTask runs its continuation inline on the reactor, where a wrapper's would be posted (and
+    /// allocate) through the reactor's synchronization context.</summary>
+    public ValueTask<int> SendAsync(ReadOnlySequence<byte> data, CancellationToken cancellationToken = default)
     {
-        counters?.CountRingSend();
-        int n = await reactor.Execute<VectorSendOperation, int>(
+        counters?.CountSend();
+        return reactor.Execute<VectorSendOperation, int>(
             new VectorSendOperation(stream.SharedFd.RefOn(reactor), Vector, data), stream.SharedFd, cancellationToken);
-        if (n == 0)
-            throw new UringSocketException(Net.SocketErrors.EPIPE, "SendMsg: the kernel accepted zero bytes");
-        return n;
     }
+
+    /// <summary>The bytes a send took; 0 throws (the kernel accepted nothing: the peer is gone).</summary>
+    public static int Accepted(int sent)
+        => sent != 0 ? sent : throw new UringSocketException(Net.SocketErrors.EPIPE, "SendMsg: the kernel accepted zero bytes");
 }

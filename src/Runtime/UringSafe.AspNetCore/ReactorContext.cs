@@ -27,9 +27,10 @@ internal sealed class ReactorContext : IDisposable
         // Input: the reactor writes (its flush continuations run on the reactor), the application reads on the thread pool.
         InputOptions = new PipeOptions(memoryPool, readerScheduler: app, writerScheduler: scheduler,
             pauseWriterThreshold: maxRead, resumeWriterThreshold: maxRead / 2, useSynchronizationContext: false);
-        // Output: the application writes on its threads, and the send loop resumes inline on the flushing thread (it
-        // sends from there without blocking, and moves to the reactor only for what the socket did not take).
-        OutputOptions = new PipeOptions(memoryPool, readerScheduler: PipeScheduler.Inline, writerScheduler: app,
+        // Output: the application writes on its threads; the send loop runs on the reactor. A flush only queues the send
+        // loop's continuation behind the reactor's current turn (one wake-up, and none while it is awake), so every
+        // flush made before it runs (pipelined responses, HTTP/2 frames, TLS records) leaves in the same sendmsg.
+        OutputOptions = new PipeOptions(memoryPool, readerScheduler: scheduler, writerScheduler: app,
             pauseWriterThreshold: maxWrite, resumeWriterThreshold: maxWrite / 2, useSynchronizationContext: false);
     }
 
@@ -43,14 +44,14 @@ internal sealed class ReactorContext : IDisposable
 
     public int BufferSize { get; }
 
-    /// <summary>io_uring sends of output-pipe data (the part the inline send could not place), for tests and diagnostics.
-    /// Written on the reactor thread.</summary>
-    public long RingSends => Volatile.Read(ref _ringSends);
+    /// <summary>Sends of output-pipe data (each one io_uring sendmsg), for tests and diagnostics: with the flushes they
+    /// carried counted by Kestrel, this shows the coalescing. Written on the reactor thread.</summary>
+    public long Sends => Volatile.Read(ref _sends);
 
-    private long _ringSends;
+    private long _sends;
 
-    /// <summary>Counts one ring send (reactor thread).</summary>
-    public void CountRingSend() => Volatile.Write(ref _ringSends, _ringSends + 1);
+    /// <summary>Counts one send (reactor thread).</summary>
+    public void CountSend() => Volatile.Write(ref _sends, _sends + 1);
 
     public PipeOptions InputOptions { get; }
 

@@ -15,8 +15,8 @@ namespace UringSafe.AspNetCore;
 /// <summary>
 /// One accepted connection. Its socket I/O runs on the reactor that accepted it: a receive loop lends pooled
 /// <see cref="IoBuffer"/>s to the kernel (or takes multishot recv leases) and copies what arrives into the input
-/// pipe; a send loop sends the output pipe's segments as they are (<see cref="OutputSender"/>: inline from the
-/// application's thread when the socket takes them at once, else on the ring). Kestrel sees an
+/// pipe; a send loop on the reactor sends the output pipe's segments as they are, as io_uring sendmsg gather lists
+/// (<see cref="OutputSender"/>), everything flushed since its last send at once. Kestrel sees an
 /// <see cref="IDuplexPipe"/> (<see cref="Transport"/>).
 /// </summary>
 internal sealed class UringConnection : ConnectionContext,
@@ -99,8 +99,8 @@ internal sealed class UringConnection : ConnectionContext,
             }
             finally
             {
-                // The socket is closed only after the send loop ended, whatever the receive side did: the send loop may
-                // be in a send(2) on the application's thread, which names the fd without holding the owner.
+                // The socket is closed only after the send loop ended, whatever the receive side did, so what the
+                // application flushed before it completed the output still leaves before the close.
                 await sending;
             }
         }
@@ -280,26 +280,22 @@ internal sealed class UringConnection : ConnectionContext,
     {
         Exception? error = null;
         PipeReader reader = _output.Reader;
-        UringReactor reactor = _rc.Reactor;
         try
         {
             while (true)
             {
-                // The output pipe's reader scheduler is inline: once data is awaited, this resumes on the thread that
-                // flushed (the application's, unless it runs on the reactor).
+                // The output pipe's reader scheduler is the reactor: this resumes there, a turn after the flush that
+                // woke it, with everything flushed since (coalesced: one sendmsg for many flushes).
                 ReadResult result = await reader.ReadAsync();
                 if (result.IsCanceled)
                     break;
                 ReadOnlySequence<byte> data = result.Buffer;
-                if (!data.IsEmpty && !reactor.IsOnReactorThread)
-                    data = data.Slice(_sender.SendNonBlocking(data)); // usually all of it: no reactor wake-up
                 if (!data.IsEmpty)
                 {
-                    await new SwitchToReactor(reactor);
                     // An abort cancels this token on the reactor; one that came before the token existed is seen here.
                     CancellationToken abort = (_sendAbort ??= new CancellationTokenSource()).Token;
                     while (!data.IsEmpty && Volatile.Read(ref _abortReason) is null)
-                        data = data.Slice(await _sender.SendOnRingAsync(data, abort));
+                        data = data.Slice(OutputSender.Accepted(await _sender.SendAsync(data, abort)));
                     if (!data.IsEmpty)
                         break; // aborted
                 }
@@ -391,7 +387,7 @@ internal sealed class UringConnection : ConnectionContext,
     public override void Abort(ConnectionAbortedException abortReason)
     {
         Interlocked.CompareExchange(ref _abortReason, abortReason, null);
-        // First: ending the send loop (its reader resumes inline, here) requests a shutdown too, a graceful one.
+        // First: ending the send loop (its reader resumes on the reactor) requests a shutdown too, a graceful one.
         RequestShutdown(abortive: true);
         _output.Reader.CancelPendingRead();
     }

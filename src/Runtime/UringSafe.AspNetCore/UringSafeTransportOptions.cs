@@ -61,8 +61,8 @@ public sealed class UringSafeTransportOptions
 
     /// <summary>
     /// Run Kestrel's request processing inline on the reactor thread that received the data, instead of handing each
-    /// read to the thread pool. Saves the one thread hop per request (reactor to thread pool; responses are sent
-    /// inline from whichever thread flushes, either way), but application code that blocks stalls every connection of
+    /// read to the thread pool. Saves the thread hops per request (responses are sent from the reactor either way,
+    /// coalesced per turn), but application code that blocks stalls every connection of
     /// that reactor. Default false (like the sockets transport's option of the same name).
     /// </summary>
     public bool UnsafePreferInlineScheduling { get; set; }

@@ -30,14 +30,14 @@ internal sealed class UringTransport : IDisposable
     public ReactorContext GetReactorContext(int index)
         => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger);
 
-    /// <summary>io_uring sends of output-pipe data over every reactor so far.</summary>
-    public long RingSends
+    /// <summary>Sends of output-pipe data (io_uring sendmsg operations) over every reactor so far.</summary>
+    public long Sends
     {
         get
         {
             long total = 0;
             foreach (ReactorContext? rc in _contexts)
-                total += rc?.RingSends ?? 0;
+                total += rc?.Sends ?? 0;
             return total;
         }
     }
