@@ -89,11 +89,13 @@ namespace UringSafe.Generators
             if (lent is null) return; // the parser guarantees one
 
             string self = model.OperationTypeName;
-            string lending = OperationKnownNames.LendingType;
+            string lending = model.LendingType;
+            string progress = "this." + OperationKnownNames.ProgressField;
             w.WriteLine($"// The lend-and-return operation behind {model.MethodName}, stored in the reactor's pooled completion source.");
             w.WriteLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             w.WriteLine("[global::System.Runtime.InteropServices.StructLayout(global::System.Runtime.InteropServices.LayoutKind.Auto)]");
-            w.WriteLine($"private struct {self} : {OperationKnownNames.OperationInterface}<{model.ResultType}>");
+            string resubmitting = model.TransfersAll ? ", " + OperationKnownNames.ResubmittingInterface : "";
+            w.WriteLine($"private struct {self} : {OperationKnownNames.OperationInterface}<{model.ResultType}>{resubmitting}");
             w.WriteLine("{");
             w.Indent++;
 
@@ -104,6 +106,7 @@ namespace UringSafe.Generators
                 if (parameter.FieldName.Length != 0) w.WriteLine($"private readonly {parameter.FieldType} {parameter.FieldName};");
             }
             w.WriteLine($"private {OperationKnownNames.LeaseType} {OperationKnownNames.LeaseField};");
+            if (model.TransfersAll) w.WriteLine($"private int {OperationKnownNames.ProgressField};");
             w.WriteLineNoTabs(string.Empty);
 
             // Constructor.
@@ -122,12 +125,14 @@ namespace UringSafe.Generators
                 if (parameter.FieldName.Length != 0) w.WriteLine($"this.{parameter.FieldName} = {parameter.Name};");
             }
             w.WriteLine($"this.{OperationKnownNames.LeaseField} = default;");
+            if (model.TransfersAll) w.WriteLine($"{progress} = 0;");
             w.Indent--;
             w.WriteLine("}");
             w.WriteLineNoTabs(string.Empty);
 
             // Prepare: lend, then build the SQE; give the buffer back if building fails.
             var prepareArguments = new List<string> { $"this.{OperationKnownNames.LeaseField}.Region" };
+            if (model.TransfersAll) prepareArguments.Add(progress);
             foreach (OperationParameterModel parameter in model.Parameters)
             {
                 if (parameter.Kind == OperationParameterKind.PassThrough) prepareArguments.Add("this." + parameter.FieldName);
@@ -139,7 +144,11 @@ namespace UringSafe.Generators
             w.WriteLine($"public void Prepare(ref {OperationKnownNames.SqeType} sqe, in {OperationKnownNames.OperationContextType} context)");
             w.WriteLine("{");
             w.Indent++;
+            // A resubmission (progress made) keeps the buffer it lent the first time.
+            if (model.TransfersAll) w.WriteLine($"if ({progress} == 0)");
+            if (model.TransfersAll) w.Indent++;
             w.WriteLine($"this.{OperationKnownNames.LeaseField} = {lending}.Lend(this.{lent.FieldName}, context.Ring);");
+            if (model.TransfersAll) w.Indent--;
             w.WriteLine("try");
             w.WriteLine("{");
             w.Indent++;
@@ -157,14 +166,19 @@ namespace UringSafe.Generators
             w.WriteLine("}");
             w.WriteLineNoTabs(string.Empty);
 
-            // Complete: the kernel is done; give the buffer back (filled, for reads) with the result.
-            w.WriteLine($"public {model.ResultType} Complete(int result, {OperationKnownNames.CqeFlagsType} flags)");
-            w.WriteLine("{");
-            w.Indent++;
-            w.WriteLine($"{release}, {(model.FillsBuffer ? "result" : "-1")});");
-            w.WriteLine($"return new {model.ResultType}(result, this.{lent.FieldName});");
-            w.Indent--;
-            w.WriteLine("}");
+            if (model.TransfersAll)
+                EmitTransfersAll(w, model, lent.FieldName, release);
+            else
+            {
+                // Complete: the kernel is done; give the buffer back (filled, for reads) with the result.
+                w.WriteLine($"public {model.ResultType} Complete(int result, {OperationKnownNames.CqeFlagsType} flags)");
+                w.WriteLine("{");
+                w.Indent++;
+                w.WriteLine($"{release}, {(model.FillsBuffer ? "result" : "-1")});");
+                w.WriteLine($"return new {model.ResultType}(result, this.{lent.FieldName});");
+                w.Indent--;
+                w.WriteLine("}");
+            }
             w.WriteLineNoTabs(string.Empty);
 
             // Release: an error or cancellation; the buffer travels back on the exception.
@@ -193,6 +207,46 @@ namespace UringSafe.Generators
                 w.Indent--;
             }
 
+            w.Indent--;
+            w.WriteLine("}");
+        }
+
+        // TryContinue and Complete of an operation that resubmits until the buffer's Length is transferred (a send-all).
+        private static void EmitTransfersAll(IndentedTextWriter w, OperationModel model, string lentField, string release)
+        {
+            string progress = "this." + OperationKnownNames.ProgressField;
+            string length = $"this.{OperationKnownNames.LeaseField}.Region.Length";
+
+            // TryContinue: a short transfer; record the progress and go round again with the same lent buffer.
+            w.WriteLine("public bool TryContinue(int result)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"if ({progress} + result >= {length})");
+            w.Indent++;
+            w.WriteLine("return false;");
+            w.Indent--;
+            w.WriteLine($"{progress} += result;");
+            w.WriteLine("return true;");
+            w.Indent--;
+            w.WriteLine("}");
+            w.WriteLineNoTabs(string.Empty);
+
+            // Complete: every byte is out, or the kernel accepted none of the rest (EIO, the buffer carried back).
+            w.WriteLine($"public {model.ResultType} Complete(int result, {OperationKnownNames.CqeFlagsType} flags)");
+            w.WriteLine("{");
+            w.Indent++;
+            w.WriteLine($"int total = {progress} + result;");
+            w.WriteLine($"bool stalled = total < {length};");
+            w.WriteLine($"{release}, -1);");
+            w.WriteLine("if (stalled)");
+            w.Indent++;
+            string operation = $"\"{model.MethodName}\"";
+            if (model.ErrorMapper.Length != 0)
+                w.WriteLine($"throw {model.OwnerType}.{model.ErrorMapper}(5 /* EIO */, {operation}, -1, this.{lentField});");
+            else
+                w.WriteLine($"throw new {OperationKnownNames.UringExceptionType}(5 /* EIO */, {operation}, -1, \"The kernel accepted none of the remaining bytes.\") {{ Buffer = this.{lentField} }};");
+            w.Indent--;
+            w.WriteLine($"return new {model.ResultType}(total, this.{lentField});");
             w.Indent--;
             w.WriteLine("}");
         }

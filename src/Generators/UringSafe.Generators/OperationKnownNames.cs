@@ -6,6 +6,7 @@ namespace UringSafe.Generators
         public const string UringOperationAttributeMetadataName = "UringSafe.Async.UringOperationAttribute";
         public const string FillsBufferNamedArgument = "FillsBuffer";
         public const string ErrorMapperNamedArgument = "ErrorMapper";
+        public const string TransfersAllNamedArgument = "TransfersAll";
         public const string TimeoutParameterName = "timeout";
 
         public const string AsyncNamespace = "UringSafe.Async";
@@ -15,6 +16,8 @@ namespace UringSafe.Generators
         public const string LendsAttributeNamespace = "UringSafe";
         public const string LendsAttributeName = "LendsAttribute";
         public const string IoBufferName = "IoBuffer";
+        public const string NetNamespace = "UringSafe.Net";
+        public const string ReceivedBufferName = "ReceivedBuffer";
         public const string IoResultName = "IoResult";
         public const string LentRegionName = "LentRegion";
         public const string OperationContextName = "OperationContext";
@@ -27,6 +30,9 @@ namespace UringSafe.Generators
         public const string OperationInterface = "global::UringSafe.Async.IUringOperation";
         public const string OperationContextType = "global::UringSafe.Async.OperationContext";
         public const string LendingType = "global::UringSafe.Buffers.BufferLending";
+        public const string ReceivedBufferLendingType = "global::UringSafe.Net.ReceivedBufferLending";
+        public const string ResubmittingInterface = "global::UringSafe.Async.IResubmittingOperation";
+        public const string UringExceptionType = "global::UringSafe.UringException";
         public const string LeaseType = "global::UringSafe.Buffers.BufferLease";
         public const string IoResultType = "global::UringSafe.Buffers.IoResult";
         public const string SqeType = "global::UringSafe.Abi.Sqe";
@@ -35,5 +41,6 @@ namespace UringSafe.Generators
         /// <summary>Fields of the generated operation struct; a parameter field never takes these names.</summary>
         public const string OwnerField = "__owner";
         public const string LeaseField = "__lease";
+        public const string ProgressField = "__progress";
     }
 }

@@ -18,6 +18,9 @@ namespace UringSafe.Generators
     /// <param name="PrepareIsStatic">True when the prepare method is static (no owner is stored).</param>
     /// <param name="PrepareTakesContext">True when the prepare method takes the <c>OperationContext</c> last.</param>
     /// <param name="FillsBuffer">True when a successful result is the count of bytes written into the buffer.</param>
+    /// <param name="TransfersAll">True when the operation resubmits after a short transfer until the buffer's Length is
+    /// done (a send-all): the prepare method takes the progress after the region, and the struct implements TryContinue.</param>
+    /// <param name="LendingType">The static class that lends and releases the buffer type, fully qualified.</param>
     /// <param name="ErrorMapper">The static error-mapping method's name, or "" for the default <c>UringException</c>.</param>
     /// <param name="OwnerHoldsFd">True when the owner implements <c>ISharedFdOwner</c>: the operation then holds its fd
     /// owner from submission to final completion, so the fd is never closed under it.</param>
@@ -36,6 +39,8 @@ namespace UringSafe.Generators
         bool PrepareIsStatic,
         bool PrepareTakesContext,
         bool FillsBuffer,
+        bool TransfersAll,
+        string LendingType,
         string ErrorMapper,
         bool OwnerHoldsFd);
 

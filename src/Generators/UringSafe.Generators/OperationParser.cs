@@ -28,7 +28,7 @@ namespace UringSafe.Generators
 
     /// <summary>
     /// Turns one <c>[UringOperation]</c> method into an <see cref="OperationModel"/>. The generator gets null for anything it
-    /// cannot implement and reports nothing; the companion analyzer runs the same checks and reports the problems (UR1001–UR1004, UR1006).
+    /// cannot implement and reports nothing; the companion analyzer runs the same checks and reports the problems (UR1001–UR1004, UR1006, UR1007).
     /// </summary>
     internal static class OperationParser
     {
@@ -155,7 +155,7 @@ namespace UringSafe.Generators
                 Location location = lentIndex < parameterSyntax.Count ? parameterSyntax[lentIndex].GetLocation() : identifier;
                 if (!IsSupportedBuffer(lentType))
                 {
-                    if (Fail(d3, location, display, $"the lent parameter's type '{lentType.ToDisplayString(s_shortFormat)}' is not supported; use IoBuffer, byte[], Memory<byte> or ReadOnlyMemory<byte>"))
+                    if (Fail(d3, location, display, $"the lent parameter's type '{lentType.ToDisplayString(s_shortFormat)}' is not supported; use IoBuffer, byte[], Memory<byte>, ReadOnlyMemory<byte> or ReceivedBuffer"))
                         return null;
                     lentType = null;
                 }
@@ -178,6 +178,20 @@ namespace UringSafe.Generators
                     return null;
             }
 
+            bool fillsBuffer = false, transfersAll = false;
+            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+            {
+                if (named.Key == OperationKnownNames.FillsBufferNamedArgument && named.Value.Value is bool fills) fillsBuffer = fills;
+                if (named.Key == OperationKnownNames.TransfersAllNamedArgument && named.Value.Value is bool all) transfersAll = all;
+            }
+
+            // ---- UR1007: a transfer of all the bytes does not fill ----
+            if (fillsBuffer && transfersAll)
+            {
+                Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? identifier;
+                if (Fail(OperationDiagnosticDescriptors.UR1007_TransfersAllFillsBuffer, location, display)) return null;
+            }
+
             // ---- UR1004: the prepare method ----
             string prepareName = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string name ? name : "";
             bool prepareIsStatic = false, prepareTakesContext = false;
@@ -189,7 +203,7 @@ namespace UringSafe.Generators
                     if (kinds[i] == OperationParameterKind.PassThrough) expected.Add(parameters[i].Type);
                 }
                 Location location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? identifier;
-                string? reason = FindPrepare(method, prepareName, expected, out prepareIsStatic, out prepareTakesContext);
+                string? reason = FindPrepare(method, prepareName, expected, transfersAll, out prepareIsStatic, out prepareTakesContext);
                 if (reason is not null && Fail(OperationDiagnosticDescriptors.UR1004_PrepareMethodMismatch, location, display, reason))
                     return null;
             }
@@ -262,12 +276,6 @@ namespace UringSafe.Generators
             foreach (ContainingTypeModel type in containing) hint.Append(type.Name).Append('.');
             hint.Append(method.Name).Append('_').Append(indexText).Append(".g.cs");
 
-            bool fillsBuffer = false;
-            foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-            {
-                if (named.Key == OperationKnownNames.FillsBufferNamedArgument && named.Value.Value is bool fills) fillsBuffer = fills;
-            }
-
             return new OperationModel(
                 ns,
                 containing.ToEquatableArray(),
@@ -283,6 +291,8 @@ namespace UringSafe.Generators
                 prepareIsStatic,
                 prepareTakesContext,
                 fillsBuffer,
+                transfersAll,
+                IsReceivedBuffer(lentType) ? OperationKnownNames.ReceivedBufferLendingType : OperationKnownNames.LendingType,
                 errorMapper is null ? "" : Identifier(errorMapper),
                 !prepareIsStatic && HoldsSharedFd(method.ContainingType));
         }
@@ -316,8 +326,12 @@ namespace UringSafe.Generators
                && named.ContainingNamespace?.ToDisplayString() == "System"
                && named.TypeArguments[0].SpecialType == SpecialType.System_Byte;
 
+        private static bool IsReceivedBuffer(ITypeSymbol type)
+            => IsType(type, OperationKnownNames.NetNamespace, OperationKnownNames.ReceivedBufferName);
+
         private static bool IsSupportedBuffer(ITypeSymbol type)
             => IsType(type, OperationKnownNames.BuffersNamespace, OperationKnownNames.IoBufferName)
+               || IsReceivedBuffer(type)
                || type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte }
                || IsByteGeneric(type, "Memory")
                || IsByteGeneric(type, "ReadOnlyMemory");
@@ -369,7 +383,7 @@ namespace UringSafe.Generators
         }
 
         /// <summary>Finds the prepare method; returns null when found, else why not.</summary>
-        private static string? FindPrepare(IMethodSymbol method, string prepareName, List<ITypeSymbol> passThrough, out bool isStatic, out bool takesContext)
+        private static string? FindPrepare(IMethodSymbol method, string prepareName, List<ITypeSymbol> passThrough, bool takesProgress, out bool isStatic, out bool takesContext)
         {
             isStatic = false;
             takesContext = false;
@@ -386,7 +400,7 @@ namespace UringSafe.Generators
             bool instanceOnly = false;
             foreach (IMethodSymbol candidate in candidates)
             {
-                if (!Matches(candidate, passThrough, out bool context)) continue;
+                if (!Matches(candidate, passThrough, takesProgress, out bool context)) continue;
                 if (!candidate.IsStatic && method.IsStatic)
                 {
                     instanceOnly = true;
@@ -400,7 +414,7 @@ namespace UringSafe.Generators
             if (instanceOnly)
                 return $"'{prepareName}' is an instance method but '{method.Name}' is static; make '{prepareName}' static";
 
-            var expected = new StringBuilder("in LentRegion");
+            var expected = new StringBuilder(takesProgress ? "in LentRegion, int progress" : "in LentRegion");
             foreach (ITypeSymbol type in passThrough) expected.Append(", ").Append(type.ToDisplayString(s_shortFormat));
             return $"no '{prepareName}' in '{typeName}' takes ({expected}[, in OperationContext]) and returns Sqe";
         }
@@ -458,19 +472,22 @@ namespace UringSafe.Generators
             return false;
         }
 
-        private static bool Matches(IMethodSymbol candidate, List<ITypeSymbol> passThrough, out bool takesContext)
+        // (in LentRegion[, int progress], pass-through..., [in OperationContext]) -> Sqe; the progress only for TransfersAll.
+        private static bool Matches(IMethodSymbol candidate, List<ITypeSymbol> passThrough, bool takesProgress, out bool takesContext)
         {
             takesContext = false;
             if (candidate.IsGenericMethod || candidate.ReturnsByRef || candidate.ReturnsByRefReadonly) return false;
             if (!IsType(candidate.ReturnType, OperationKnownNames.AbiNamespace, OperationKnownNames.SqeName)) return false;
             ImmutableArray<IParameterSymbol> parameters = candidate.Parameters;
-            int count = passThrough.Count + 1;
+            int first = takesProgress ? 2 : 1;
+            int count = passThrough.Count + first;
             if (parameters.Length != count && parameters.Length != count + 1) return false;
             if (parameters.Any(static p => p.RefKind is not (RefKind.None or RefKind.In) || p.IsParams)) return false;
             if (!IsType(parameters[0].Type, OperationKnownNames.BuffersNamespace, OperationKnownNames.LentRegionName)) return false;
+            if (takesProgress && parameters[1].Type.SpecialType != SpecialType.System_Int32) return false;
             for (int i = 0; i < passThrough.Count; i++)
             {
-                if (!SymbolEqualityComparer.Default.Equals(parameters[i + 1].Type, passThrough[i])) return false;
+                if (!SymbolEqualityComparer.Default.Equals(parameters[i + first].Type, passThrough[i])) return false;
             }
             if (parameters.Length == count + 1)
             {

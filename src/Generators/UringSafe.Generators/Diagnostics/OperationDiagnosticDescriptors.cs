@@ -36,7 +36,7 @@ namespace UringSafe.Generators.Diagnostics
             category: RuleIds.GeneratorCategory,
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "The lent parameter must be a non-nullable IoBuffer, byte[], Memory<byte> or ReadOnlyMemory<byte>, and the method must return ValueTask<IoResult<TBuffer>> where TBuffer is exactly that type.",
+            description: "The lent parameter must be a non-nullable IoBuffer, byte[], Memory<byte>, ReadOnlyMemory<byte> or ReceivedBuffer, and the method must return ValueTask<IoResult<TBuffer>> where TBuffer is exactly that type.",
             helpLinkUri: RuleIds.HelpLink(RuleIds.UnsupportedBufferOrReturnType));
 
         /// <summary>UR1004: prepare method not found or not matching.</summary>
@@ -47,7 +47,7 @@ namespace UringSafe.Generators.Diagnostics
             category: RuleIds.GeneratorCategory,
             defaultSeverity: DiagnosticSeverity.Error,
             isEnabledByDefault: true,
-            description: "The method named by [UringOperation] must be declared in the same type and take 'in LentRegion' for the lent buffer, then the remaining parameters in order (without the CancellationToken and the TimeSpan timeout), optionally followed by 'in OperationContext', and return Sqe. An instance prepare method needs an instance operation method.",
+            description: "The method named by [UringOperation] must be declared in the same type and take 'in LentRegion' for the lent buffer (followed by 'int progress' when TransfersAll is set), then the remaining parameters in order (without the CancellationToken and the TimeSpan timeout), optionally followed by 'in OperationContext', and return Sqe. An instance prepare method needs an instance operation method.",
             helpLinkUri: RuleIds.HelpLink(RuleIds.PrepareMethodMismatch));
 
         /// <summary>UR1005: no CancellationToken parameter.</summary>
@@ -71,5 +71,16 @@ namespace UringSafe.Generators.Diagnostics
             isEnabledByDefault: true,
             description: "The method named by [UringOperation(ErrorMapper = ...)] must be a static method declared in the same type, taking (int errno, string operation, int fd, object? buffer) and returning Exception (or a type derived from it). The generated operation calls it to build the exception for a failed operation.",
             helpLinkUri: RuleIds.HelpLink(RuleIds.ErrorMapperMismatch));
+    
+        /// <summary>UR1007: TransfersAll and FillsBuffer together.</summary>
+        public static readonly DiagnosticDescriptor UR1007_TransfersAllFillsBuffer = new DiagnosticDescriptor(
+            RuleIds.TransfersAllFillsBuffer,
+            title: "[UringOperation] cannot both transfer all of the buffer and fill it",
+            messageFormat: "'{0}' cannot be generated: TransfersAll sends the buffer's Length bytes, FillsBuffer sets the Length from the result; choose one",
+            category: RuleIds.GeneratorCategory,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            description: "TransfersAll resubmits after a short transfer until the buffer's initialized bytes (its Length) are all written; FillsBuffer makes a read's byte count the buffer's new Length. A read until full has no fixed length to reach, so the two exclude each other.",
+            helpLinkUri: RuleIds.HelpLink(RuleIds.TransfersAllFillsBuffer));
     }
 }

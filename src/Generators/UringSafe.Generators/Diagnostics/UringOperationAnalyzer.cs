@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace UringSafe.Generators.Diagnostics
 {
     /// <summary>
-    /// Explains why <see cref="UringOperationGenerator"/> skipped a <c>[UringOperation]</c> method (UR1001–UR1004 and UR1006, errors),
+    /// Explains why <see cref="UringOperationGenerator"/> skipped a <c>[UringOperation]</c> method (UR1001–UR1004, UR1006 and UR1007, errors),
     /// and warns when an operation cannot be cancelled (UR1005). It runs the generator's own checks, so the two agree.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -20,7 +20,8 @@ namespace UringSafe.Generators.Diagnostics
             OperationDiagnosticDescriptors.UR1003_UnsupportedBufferOrReturnType,
             OperationDiagnosticDescriptors.UR1004_PrepareMethodMismatch,
             OperationDiagnosticDescriptors.UR1005_NoCancellationToken,
-            OperationDiagnosticDescriptors.UR1006_ErrorMapperMismatch);
+            OperationDiagnosticDescriptors.UR1006_ErrorMapperMismatch,
+            OperationDiagnosticDescriptors.UR1007_TransfersAllFillsBuffer);
 
         /// <inheritdoc/>
         public override void Initialize(AnalysisContext context)
