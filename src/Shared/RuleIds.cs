@@ -53,6 +53,9 @@ namespace UringSafe.Analyzers
         /// <summary>The error mapper named by <c>ErrorMapper</c> is missing or its signature does not match.</summary>
         public const string ErrorMapperMismatch = "UR1006";
 
+        /// <summary>UR1007: TransfersAll and FillsBuffer on the same operation.</summary>
+        public const string TransfersAllFillsBuffer = "UR1007";
+
         // Categories (a severity can be set per category in .editorconfig; the Strict config sets each of them).
 
         /// <summary>The category of the ownership rules (UR0001-UR0007).</summary>

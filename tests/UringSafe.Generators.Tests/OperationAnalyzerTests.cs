@@ -5,7 +5,7 @@ using UringSafe.Generators.Diagnostics;
 
 namespace UringSafe.Generators.Tests;
 
-/// <summary>UR1001–UR1006: each rule fires on the declarations the generator skips, and nothing fires on valid ones.</summary>
+/// <summary>UR1001–UR1007: each rule fires on the declarations the generator skips, and nothing fires on valid ones.</summary>
 public class OperationAnalyzerTests
 {
     private const string Usings = """
@@ -311,6 +311,43 @@ public class OperationAnalyzerTests
     }
 
     [Fact]
+    public void UR1007_TransfersAllAndFillsBufferExcludeEachOther()
+    {
+        var diagnostics = OperationHarness.Analyze(Usings + """
+            public partial class Both
+            {
+                [UringOperation(nameof(Prepare), TransfersAll = true, FillsBuffer = true)]
+                public partial ValueTask<IoResult<IoBuffer>> Run([Lends] IoBuffer buffer, CancellationToken cancellationToken);
+                private static Sqe Prepare(in LentRegion buffer, int progress) => default;
+            }
+            """);
+        AssertOnly(diagnostics, RuleIds.TransfersAllFillsBuffer, DiagnosticSeverity.Error, "UringOperation(nameof(Prepare), TransfersAll = true, FillsBuffer = true)");
+    }
+
+    [Fact]
+    public void UR1004_TransfersAllNeedsAPrepareMethodTakingTheProgress()
+    {
+        var diagnostics = OperationHarness.Analyze(Usings + """
+            public partial class NoProgress
+            {
+                [UringOperation(nameof(Prepare), TransfersAll = true)]
+                public partial ValueTask<IoResult<IoBuffer>> Run([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken);
+                private static Sqe Prepare(in LentRegion buffer, long offset) => default;
+            }
+
+            public partial class WithProgress
+            {
+                [UringOperation(nameof(Prepare), TransfersAll = true)]
+                public partial ValueTask<IoResult<IoBuffer>> Run([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken);
+                private static Sqe Prepare(in LentRegion buffer, int progress, long offset) => default;
+            }
+            """);
+        Diagnostic diagnostic = Assert.Single(diagnostics);
+        Assert.Equal(RuleIds.PrepareMethodMismatch, diagnostic.Id);
+        Assert.Contains("takes (in LentRegion, int progress, long[, in OperationContext])", diagnostic.GetMessage());
+    }
+
+    [Fact]
     public void UR1005_NoCancellationTokenIsAWarning()
     {
         var diagnostics = OperationHarness.Analyze(Usings + """
@@ -321,10 +358,16 @@ public class OperationAnalyzerTests
                 private static Sqe Prepare(in LentRegion buffer, long offset) => default;
             }
             """);
+        AssertOnly(diagnostics, RuleIds.NoCancellationToken, DiagnosticSeverity.Warning, "Run");
+    }
+
+    // The one diagnostic: its rule, its severity and the source text it is reported on.
+    private static void AssertOnly(IEnumerable<Diagnostic> diagnostics, string id, DiagnosticSeverity severity, string reportedOn)
+    {
         Diagnostic diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(RuleIds.NoCancellationToken, diagnostic.Id);
-        Assert.Equal(DiagnosticSeverity.Warning, diagnostic.Severity);
-        Assert.Equal("Run", diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal(reportedOn, diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public class OperationGoldenTests
         "Sample.Io.Device.SendAsync_0.g.cs",             // OperationContext parameter and timeout
         "Sample.Io.Device.WriteAsync_0.g.cs",            // ReadOnlyMemory<byte>, by-value LentRegion
         "Sample.Io.Socket.RecvAsync_0.g.cs",             // ErrorMapper (returning a derived exception), abstract owner
+        "Sample.Io.Socket.SendAllAsync_0.g.cs",          // TransfersAll: progress, TryContinue, a stalled round mapped
         "Sample.Io.Stdout.WriteAsync_0.g.cs",            // static method, static prepare, static class, no token, keyword parameter
     };
 
@@ -118,6 +119,16 @@ public class OperationGoldenTests
             sqe op=27 fd=9 addr=0x1000 len=32 off=0 flags=0 token=False timeout=0ms
             release IoBuffer -1
             => mapped: Op27 on 9: errno 104, same buffer True, length 4, lent False
+            lend IoBuffer 12/32
+            sqe op=26 fd=9 addr=0x1000 len=12 off=0 flags=64 token=False timeout=0ms
+            resubmit addr=0x1005 len=7 off=0
+            resubmit addr=0x100a len=2 off=0
+            release IoBuffer -1
+            => 12, length 12, lent False
+            lend IoBuffer 3/32
+            sqe op=26 fd=9 addr=0x1000 len=3 off=0 flags=0 token=False timeout=0ms
+            release IoBuffer -1
+            => mapped: SendAllAsync on -1: errno 5, same buffer True, lent False
             """.ReplaceLineEndings("\n"),
             log.ReplaceLineEndings("\n"));
     }

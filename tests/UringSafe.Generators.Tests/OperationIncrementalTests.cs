@@ -88,7 +88,7 @@ public class OperationIncrementalTests
     }
 
     [Fact]
-    public void RenamingTheErrorMapperRegeneratesOnlyThatOperation()
+    public void RenamingTheErrorMapperRegeneratesOnlyTheOperationsNamingIt()
     {
         CSharpCompilation first = OperationHarness.Sample();
         SyntaxTree old = first.SyntaxTrees.ElementAt(1);
@@ -98,7 +98,7 @@ public class OperationIncrementalTests
 
         GeneratorRunResult result = RunTwice(first, second);
         var reasons = result.TrackedSteps[TrackingNames.OperationSources].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
-        Assert.Single(reasons, r => r == IncrementalStepRunReason.Modified);
+        Assert.Equal(2, reasons.Count(r => r == IncrementalStepRunReason.Modified)); // Socket.RecvAsync and Socket.SendAllAsync
     }
 
     [Fact]

@@ -14,8 +14,8 @@ public class OperationRuleDocsTests
     }
 
     [Fact]
-    public void TheAnalyzerCoversUR1001ThroughUR1006()
-        => Assert.Equal(new[] { "UR1001", "UR1002", "UR1003", "UR1004", "UR1005", "UR1006" },
+    public void TheAnalyzerCoversUR1001ThroughUR1007()
+        => Assert.Equal(new[] { "UR1001", "UR1002", "UR1003", "UR1004", "UR1005", "UR1006", "UR1007" },
             new UringOperationAnalyzer().SupportedDiagnostics.Select(d => d.Id).Order(StringComparer.Ordinal));
 
     [Theory]

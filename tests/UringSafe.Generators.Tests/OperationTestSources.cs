@@ -149,8 +149,11 @@ internal static class OperationTestSources
                 TResult Complete(int result, CqeFlags flags);
                 object? Release(int result);
                 Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
+                bool TryContinue(int result) => false;
                 string? DescribeBuffer() => null;
             }
+
+            public interface IResubmittingOperation { }
 
             [AttributeUsage(AttributeTargets.Method, Inherited = false)]
             public sealed class UringOperationAttribute : Attribute
@@ -158,6 +161,7 @@ internal static class OperationTestSources
                 public UringOperationAttribute(string prepareMethod) => PrepareMethod = prepareMethod;
                 public string PrepareMethod { get; }
                 public bool FillsBuffer { get; set; }
+                public bool TransfersAll { get; set; }
                 public string? ErrorMapper { get; set; }
             }
 
@@ -189,7 +193,23 @@ internal static class OperationTestSources
                         Exception error = op.MapError(-NextResult, "Op" + sqe.Opcode, sqe.Fd, buffer) ?? new UringOperationFailedException(NextResult, buffer);
                         return ValueTask.FromException<TResult>(error);
                     }
-                    return new ValueTask<TResult>(op.Complete(NextResult, CqeFlags.None));
+                    // Like the kernel, a round transfers at most what the SQE asked for; a short one may be resubmitted.
+                    int result = op is IResubmittingOperation ? Math.Min(NextResult, (int)sqe.Len) : NextResult;
+                    while (result > 0 && op is IResubmittingOperation && op.TryContinue(result))
+                    {
+                        sqe = default;
+                        op.Prepare(ref sqe, new OperationContext(_ring, 0x7000));
+                        BufferLending.Log.Add($"resubmit addr=0x{sqe.Addr:x} len={sqe.Len} off={sqe.Off}");
+                        result = Math.Min(NextResult, (int)sqe.Len);
+                    }
+                    try
+                    {
+                        return new ValueTask<TResult>(op.Complete(result, CqeFlags.None));
+                    }
+                    catch (Exception e)
+                    {
+                        return ValueTask.FromException<TResult>(e);
+                    }
                 }
             }
         }
@@ -286,6 +306,17 @@ internal static class OperationTestSources
 
                 private Sqe PrepareRecv(in LentRegion buffer)
                     => new Sqe { Opcode = 27, Fd = Fd, Addr = (ulong)buffer.Address, Len = (uint)buffer.Capacity };
+
+                /// <summary>Sends every byte of the buffer, resubmitting after short sends.</summary>
+                /// <param name="buffer">The buffer.</param>
+                /// <param name="flags">MSG_* flags.</param>
+                /// <param name="cancellationToken">Cancels the send.</param>
+                /// <returns>The total and the buffer.</returns>
+                [UringOperation(nameof(PrepareSendRest), TransfersAll = true, ErrorMapper = nameof(MapSocketError))]
+                public partial ValueTask<IoResult<IoBuffer>> SendAllAsync([Lends] IoBuffer buffer, int flags, CancellationToken cancellationToken = default);
+
+                private Sqe PrepareSendRest(in LentRegion buffer, int progress, int flags)
+                    => new Sqe { Opcode = 26, Fd = Fd, Addr = (ulong)(buffer.Address + progress), Len = (uint)(buffer.Length - progress), OpFlags = (uint)flags };
 
                 private static SocketFailure MapSocketError(int errno, string operation, int fd, object? buffer)
                     => new SocketFailure($"{operation} on {fd}: errno {errno}", buffer);
@@ -411,6 +442,21 @@ internal static class OperationTestSources
                 catch (SocketFailure f)
                 {
                     log.Add($"=> mapped: {f.Message}, same buffer {ReferenceEquals(f.Buffer, reset)}, length {reset.Length}, lent {reset.IsLent}");
+                }
+
+                UringReactor.NextResult = 5;
+                var (n9, all) = socket.SendAllAsync(new IoBuffer(32, 12), 64).Result;
+                log.Add($"=> {n9}, length {all.Length}, lent {all.IsLent}");
+
+                UringReactor.NextResult = 0;
+                var stalled = new IoBuffer(32, 3);
+                try
+                {
+                    _ = socket.SendAllAsync(stalled, 0).GetAwaiter().GetResult();
+                }
+                catch (SocketFailure f)
+                {
+                    log.Add($"=> mapped: {f.Message}, same buffer {ReferenceEquals(f.Buffer, stalled)}, lent {stalled.IsLent}");
                 }
 
                 return string.Join("\n", log);

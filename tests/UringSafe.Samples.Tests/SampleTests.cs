@@ -140,4 +140,22 @@ public class SampleTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void DmaRead_without_its_file_prints_one_error_its_own()
+    {
+        string dir = Directory.CreateTempSubdirectory("uringsafe-dma-missing").FullName;
+        try
+        {
+            var (code, output, error) = SampleProcess.RunIn(dir, "DmaRead"); // no test.txt here
+            Assert.NotEqual(0, code);
+            // The sample awaits its spawned work and handles the failure: the reactor must not report it as unhandled.
+            Assert.DoesNotContain("unhandled", output + error, StringComparison.OrdinalIgnoreCase);
+            Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => line.StartsWith("DmaRead: ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -34,7 +34,7 @@ public sealed class HttpWorkload : Workload
             string path = json ? "/json" : "/plaintext";
             // JSON: the peers have no JSON app, so the baseline is the same sample without UseUringSafe (stock Kestrel).
             Impl baseline = json
-                ? new HttpImpl("kestrel-sockets", p + 1, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, "--sockets")
+                ? new HttpImpl("kestrel-sockets", p + 1, secs, conns, path, ServerHost.Sample("KestrelOnUring"), url: true, HttpLoad.KeepAlive, "--sockets")
                 : new HttpImpl("kestrel-sockets", p + 1, secs, conns, path, ServerHost.DotnetPeer("Plaintext"), url: true);
             Impl[] all =
             [

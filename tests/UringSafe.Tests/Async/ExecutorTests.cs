@@ -53,15 +53,15 @@ public sealed class ExecutorTests
     }
 
     [Fact]
-    public void A_discarded_spawn_that_fails_reaches_the_reactor_event()
+    public void A_detached_spawn_that_fails_reaches_the_reactor_event()
     {
-        Watchdog.RunThread("discarded spawn", () =>
+        Watchdog.RunThread("detached spawn", () =>
         {
             using var executor = new UringExecutor(1);
             var reported = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
             executor.Reactors[0].UnhandledException += (_, e) => reported.TrySetResult(e);
-            _ = executor.Spawn(0, () => throw new InvalidOperationException("nobody awaits this"));
-            Assert.True(reported.Task.Wait(TimeSpan.FromSeconds(5)), "The failure of a discarded Spawn was not reported.");
+            executor.SpawnDetached(0, () => throw new InvalidOperationException("nobody awaits this"));
+            Assert.True(reported.Task.Wait(TimeSpan.FromSeconds(5)), "The failure of a detached Spawn was not reported.");
             Assert.Equal("nobody awaits this", reported.Task.Result.Message);
         });
     }

@@ -152,7 +152,7 @@ public sealed class CapabilitiesTests
             Assert.Null(UringCapabilities.UnsupportedOrNull(IoUringOpcode.Read, Errno.EINVAL));  // supported: a bad field, not a missing op
             OperationNotSupportedException thrown = Assert.Throws<OperationNotSupportedException>(() => UringCapabilities.CheckOpcode(IoUringOpcode.Waitid));
             Assert.Equal(Errno.EOPNOTSUPP, thrown.Errno);
-            Assert.Equal(new Version(6, 7), OperationNotSupportedException.For(IoUringOpcode.Waitid).RequiredKernel);
+            Assert.Equal(new Version(6, 7), UringCapabilities.Unsupported(IoUringOpcode.Waitid).RequiredKernel);
         }
 
         Assert.True(UringCapabilities.Current.IsSupported(IoUringOpcode.Waitid));

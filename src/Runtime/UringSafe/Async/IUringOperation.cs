@@ -31,11 +31,12 @@ public interface IUringOperation<TResult>
     Exception? MapError(int errno, string operation, int fd, object? buffer) => null;
 
     /// <summary>
-    /// A non-negative final result arrived: return true to submit the same operation again (same lent buffer) instead
-    /// of completing, after recording the progress. Only called on operations that also implement
-    /// <see cref="IResubmittingOperation"/> (they override it, so the call never boxes).
+    /// A positive final result arrived: return true to submit the same operation again (same lent buffer, so
+    /// <see cref="Prepare"/> runs again and must not lend twice) instead of completing, after recording the progress.
+    /// Called only on operations that also implement <see cref="IResubmittingOperation"/> (they implement it, so the call
+    /// never boxes). Generated for <see cref="UringOperationAttribute.TransfersAll"/> operations.
     /// </summary>
-    internal bool TryContinue(int result) => false;
+    bool TryContinue(int result) => false;
 
     /// <summary>
     /// The lent buffer, described for the in-flight snapshot (for example "IoBuffer, 4096 B"), or null. Called from
@@ -44,7 +45,10 @@ public interface IUringOperation<TResult>
     string? DescribeBuffer() => null;
 }
 
-/// <summary>Marks an operation that overrides <see cref="IUringOperation{TResult}.TryContinue"/> (a send-all).</summary>
-internal interface IResubmittingOperation
+/// <summary>
+/// Marks an operation that implements <see cref="IUringOperation{TResult}.TryContinue"/> (a send-all), so the reactor
+/// asks it after each positive result whether to submit it again.
+/// </summary>
+public interface IResubmittingOperation
 {
 }

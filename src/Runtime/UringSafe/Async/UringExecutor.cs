@@ -122,16 +122,23 @@ public sealed class UringExecutor : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on reactor <paramref name="index"/> (from any thread) and returns its task. The task
-    /// may be discarded (<c>_ = executor.Spawn(...)</c>): a failure is never hidden, it is also reported through that
-    /// reactor's <see cref="UringReactor.UnhandledException"/> (or, with no handler, written to stderr with the reactor's
-    /// id), like a panic in a spawned tokio task. A cancellation is not reported. Await the task to get the exception
-    /// yourself. Throws <see cref="ObjectDisposedException"/> once the executor is disposed.
+    /// Runs <paramref name="work"/> on reactor <paramref name="index"/> (from any thread) and returns its task. Await it
+    /// (or wait for it) to get the exception yourself: a failure you observe is not reported again. One nobody observes
+    /// is reported through that reactor's <see cref="UringReactor.UnhandledException"/> (or stderr) when the collector
+    /// reclaims the task; for work whose task you won't keep, <see cref="SpawnDetached"/> reports it at once. Throws
+    /// <see cref="ObjectDisposedException"/> once the executor is disposed.
     /// </summary>
     public Task Spawn(int index, Func<Task> work) => ReactorFor(index).Spawn(work);
 
     /// <summary>As <see cref="Spawn(int, Func{Task})"/>, returning the work's result.</summary>
     public Task<T> Spawn<T>(int index, Func<Task<T>> work) => ReactorFor(index).Spawn(work);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on reactor <paramref name="index"/> with nobody to await it (tokio's dropped
+    /// handle): a failure other than a cancellation is reported at once through that reactor's
+    /// <see cref="UringReactor.UnhandledException"/> (or, with no handler, written to stderr with the reactor's id).
+    /// </summary>
+    public void SpawnDetached(int index, Func<Task> work) => ReactorFor(index).SpawnDetached(work);
 
     private UringReactor ReactorFor(int index)
     {
@@ -150,7 +157,7 @@ public sealed class UringExecutor : IDisposable
             int index = i;
             tasks[i] = Spawn(i, () => work(index));
         }
-        return Task.WhenAll(tasks);
+        return _reactors[0].Track(Task.WhenAll(tasks)); // WhenAll observes each; the whole is tracked like one spawn
     }
 
     /// <summary>

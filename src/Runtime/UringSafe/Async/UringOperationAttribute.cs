@@ -26,6 +26,16 @@ public sealed class UringOperationAttribute : Attribute
     public bool FillsBuffer { get; set; }
 
     /// <summary>
+    /// True for an operation that must transfer all of the buffer's initialized bytes (<see cref="Buffers.LentRegion.Length"/>),
+    /// like a send-all: after a short transfer the generated operation submits itself again for the rest, with the same
+    /// lent buffer, and completes with the total. The prepare method then takes <c>int progress</c> (the bytes already
+    /// transferred) right after the <see cref="Buffers.LentRegion"/>, and fills the SQE for the bytes from there on. A
+    /// round that transfers nothing before the end fails with EIO (through <see cref="ErrorMapper"/> when set). Cannot be
+    /// combined with <see cref="FillsBuffer"/> (UR1007).
+    /// </summary>
+    public bool TransfersAll { get; set; }
+
+    /// <summary>
     /// Optional: name of a static method of the same type that turns a failed operation into the exception the awaiter
     /// gets, e.g. <c>nameof(MapSocketError)</c>. Its signature is
     /// <c>static Exception Map(int errno, string operation, int fd, object? buffer)</c>: <c>errno</c> is the positive errno

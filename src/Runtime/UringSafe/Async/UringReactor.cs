@@ -449,48 +449,15 @@ public sealed unsafe partial class UringReactor : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> on this reactor's loop (from any thread) and returns its task. If the work fails,
-    /// the exception is also reported through <see cref="UnhandledException"/> (or, with no handler, written to stderr
-    /// once), like a panic in a spawned tokio task: a discarded task (<c>_ = reactor.Spawn(...)</c>, or the CS4014 case)
-    /// never hides an error. A cancellation is not reported. Throws <see cref="ObjectDisposedException"/> once the
-    /// reactor is disposed.
-    /// </summary>
-    public Task Spawn(Func<Task> work)
-    {
-        ThrowIfDisposedForSpawn();
-        return Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
-    }
-
-    /// <summary>As <see cref="Spawn(Func{Task})"/>, with a result.</summary>
-    public Task<T> Spawn<T>(Func<Task<T>> work)
-    {
-        ThrowIfDisposedForSpawn();
-        return Watch(Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler).Unwrap());
-    }
-
-    // Work queued to a reactor whose loop has ended would never run, and its task never complete.
-    private void ThrowIfDisposedForSpawn()
-    {
-        if (_disposed)
-            throw new ObjectDisposedException(nameof(UringReactor), "The reactor was disposed; work spawned on it would never run.");
-    }
-
-    /// <summary>
-    /// Raised (on the thread that completed the task, usually this reactor's) when work started with
-    /// <see cref="Spawn(Func{Task})"/> fails with anything but a cancellation, when a callback posted to the reactor
-    /// throws (an <c>async void</c> method, a library's <c>SynchronizationContext.Post</c>), and when a callback posted
-    /// after the reactor was disposed is dropped. With no handler, the reactor writes the exception to stderr with its
+    /// Raised (usually on this reactor's thread) when work started with <see cref="SpawnDetached(Func{Task})"/> fails
+    /// with anything but a cancellation, when the task of <see cref="Spawn(Func{Task})"/> failed and was dropped
+    /// without anyone looking at its exception, when a callback posted to the reactor throws (an <c>async void</c>
+    /// method, a library's <c>SynchronizationContext.Post</c>), and when a callback posted after the reactor was
+    /// disposed is dropped. A failure the caller awaits is the caller's and is not raised here. With no handler, the reactor writes the exception to stderr with its
     /// id; it never terminates the process. To crash on an unhandled exception, call
     /// <see cref="Environment.FailFast(string, Exception)"/> from a handler.
     /// </summary>
     public event Action<UringReactor, Exception>? UnhandledException;
-
-    private TTask Watch<TTask>(TTask task) where TTask : Task
-    {
-        task.ContinueWith(static (t, s) => ((UringReactor)s!).ReportUnhandled(t.Exception!.InnerExceptions.Count == 1 ? t.Exception.InnerException! : t.Exception), this,
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
-    }
 
     internal void ReportUnhandled(Exception e)
     {

@@ -1,13 +1,13 @@
 using UringSafe.Abi;
-using UringSafe.Raw;
 
 namespace UringSafe;
 
 /// <summary>
 /// The running kernel does not have an io_uring operation: it was added in a later kernel (<see cref="RequiredKernel"/>)
 /// than this one (<see cref="KernelVersion"/>), or it was switched off with an override
-/// (<c>URINGSAFE_FEATURES=-op:Name</c>, <see cref="UringCapabilities.Override"/>). Raised instead of the bare EINVAL or
-/// EOPNOTSUPP the kernel answers with, when <see cref="UringCapabilities"/> says the opcode is unsupported.
+/// (<c>URINGSAFE_FEATURES=-op:Name</c>, <see cref="Raw.UringCapabilities.Override"/>). Raised instead of the bare EINVAL or
+/// EOPNOTSUPP the kernel answers with, when <see cref="Raw.UringCapabilities"/> says the opcode is unsupported (which
+/// builds it: <see cref="Raw.UringCapabilities.Unsupported"/>). It formats the facts it is given and reads nothing itself.
 /// </summary>
 public sealed class OperationNotSupportedException : UringException
 {
@@ -34,16 +34,15 @@ public sealed class OperationNotSupportedException : UringException
     }
 
     /// <summary>The exception for an opcode (or a variant of it, <paramref name="what"/>) that a driver without the
-    /// kernel ring can't run.</summary>
-    internal OperationNotSupportedException(IoUringOpcode opcode, ReactorDriver driver, string what, int fd)
+    /// kernel ring can't run; the kernel facts come from the caller (UringCapabilities.UnsupportedByDriver).</summary>
+    internal OperationNotSupportedException(IoUringOpcode opcode, ReactorDriver driver, string what, Version? requiredKernel, Version kernelVersion, string kernelRelease, int fd)
         : base(UringSafe.Errno.EOPNOTSUPP, opcode.ToString(), fd)
     {
-        Interop.HostFacts host = Interop.HostFacts.Read();
         Opcode = opcode;
         Driver = driver;
-        RequiredKernel = UringCapabilities.MinimumKernel(opcode);
-        KernelVersion = host.KernelVersion;
-        KernelRelease = host.KernelRelease;
+        RequiredKernel = requiredKernel;
+        KernelVersion = kernelVersion;
+        KernelRelease = kernelRelease;
         string target = fd >= 0 ? $" on fd {fd}" : "";
         Message = $"{opcode}{target} is not supported by the userspace ring (ReactorDriver.{driver}): {what}. " +
                   "Run where io_uring is available with ReactorOptions.Driver = KernelRing (or URINGSAFE_DRIVER=kernel), " +
@@ -67,21 +66,12 @@ public sealed class OperationNotSupportedException : UringException
     /// <summary>This kernel's release string (<c>uname -r</c>).</summary>
     public string KernelRelease { get; }
 
-    /// <summary>True when an override (<c>URINGSAFE_FEATURES</c> or <see cref="UringCapabilities.Override"/>) marked the
+    /// <summary>True when an override (<c>URINGSAFE_FEATURES</c> or <see cref="Raw.UringCapabilities.Override"/>) marked the
     /// operation unsupported, rather than the kernel's own probe.</summary>
     public bool DisabledByOverride { get; }
 
     /// <inheritdoc/>
     public override string Message { get; }
-
-    /// <summary>
-    /// The exception for <paramref name="opcode"/> on this kernel, with the version that added it (from the
-    /// <c>[UringOp]</c> declarations) and this kernel's version from <see cref="UringCapabilities"/>.
-    /// </summary>
-    /// <param name="opcode">The operation.</param>
-    /// <param name="errno">What the kernel answered; EOPNOTSUPP when checked before submitting.</param>
-    public static OperationNotSupportedException For(IoUringOpcode opcode, int errno = UringSafe.Errno.EOPNOTSUPP)
-        => UringCapabilities.CreateUnsupported(opcode, errno, -1, null);
 
     private static string Format(IoUringOpcode opcode, Version? required, Version kernel, string release, int errno, bool byOverride, int fd)
     {

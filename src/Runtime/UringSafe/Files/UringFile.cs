@@ -139,21 +139,10 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
             ? new WriteFixed(FileRef, buffer.Address, (uint)buffer.Length, (ushort)buffer.FixedIndex).Offset((ulong)offset).Build()
             : new Write(FileRef, buffer.Address, (uint)buffer.Length).Offset((ulong)offset).Build();
 
-    /// <summary>Writes all of <paramref name="buffer"/>'s initialized bytes, continuing after short writes.</summary>
-    public async ValueTask<IoResult<IoBuffer>> WriteAllAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default)
-    {
-        int total = 0;
-        while (true)
-        {
-            int n;
-            (n, buffer) = await WriteRestAtAsync(buffer, total, offset + total, cancellationToken);
-            total += n;
-            if (total >= buffer.Length)
-                return new IoResult<IoBuffer>(total, buffer);
-            if (n == 0)
-                throw new UringException(Errno.EIO, "WriteAll", Fd, $"The kernel accepted zero bytes writing '{Path}'.") { Buffer = buffer };
-        }
-    }
+    /// <summary>Writes all of <paramref name="buffer"/>'s initialized bytes at <paramref name="offset"/>, resubmitting after
+    /// short writes (one await). A round that writes nothing before the end fails with EIO, the buffer carried back.</summary>
+    [UringOperation(nameof(PrepareWriteRest), TransfersAll = true)]
+    public partial ValueTask<IoResult<IoBuffer>> WriteAllAtAsync([Lends] IoBuffer buffer, long offset, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/> into <paramref name="buffer"/> (its
@@ -194,12 +183,9 @@ public sealed partial class UringFile : IAsyncDisposable, IDisposable, ISharedFd
     private Sqe PrepareReadRest(in LentRegion buffer, int start, int count, long offset)
         => new Read(FileRef, buffer.Address + start, (uint)(count - start)).Offset((ulong)offset).Build();
 
-    /// <summary>Writes the buffer's initialized bytes from <paramref name="start"/> on (the rest after a short write).</summary>
-    [UringOperation(nameof(PrepareWriteRest))]
-    private partial ValueTask<IoResult<IoBuffer>> WriteRestAtAsync([Lends] IoBuffer buffer, int start, long offset, CancellationToken cancellationToken);
-
-    private Sqe PrepareWriteRest(in LentRegion buffer, int start, long offset)
-        => new Write(FileRef, buffer.Address + start, (uint)(buffer.Length - start)).Offset((ulong)offset).Build();
+    // The bytes from progress on: a write-all's rounds after a short write.
+    private Sqe PrepareWriteRest(in LentRegion buffer, int progress, long offset)
+        => new Write(FileRef, buffer.Address + progress, (uint)(buffer.Length - progress)).Offset((ulong)(offset + progress)).Build();
 
     /// <summary>Reads at <paramref name="offset"/> into up to 7 buffers in order (IORING_OP_READV); each buffer's
     /// Length becomes the bytes it received.</summary>

@@ -85,8 +85,11 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
 
     private Sqe PrepareRecv(in LentRegion buffer) => new Recv(FileRef, buffer.Address, (uint)buffer.Capacity).Build();
 
-    private Sqe PrepareSend(in LentRegion buffer)
-        => new Send(FileRef, buffer.Address, (uint)buffer.Length).MsgFlags(SockAddr.MsgNoSignal).Build();
+    private Sqe PrepareSend(in LentRegion buffer) => PrepareSendRest(buffer, 0);
+
+    // The bytes from progress on: a send-all's rounds after a short send.
+    private Sqe PrepareSendRest(in LentRegion buffer, int progress)
+        => new Send(FileRef, buffer.Address + progress, (uint)(buffer.Length - progress)).MsgFlags(SockAddr.MsgNoSignal).Build();
 
     /// <summary>The generated operations' errors: a <see cref="UringSocketException"/> carrying the buffer back.</summary>
     private static Exception MapSocketError(int errno, string operation, int fd, object? buffer)
@@ -94,8 +97,8 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
 
     /// <summary>Sends all of the buffer's <see cref="IoBuffer.Length"/> bytes, resubmitting after short sends, and hands it
     /// back (one await, nothing allocated).</summary>
-    public ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<IoBufferSendAll, IoResult<IoBuffer>>(new IoBufferSendAll(FileRef, buffer), _socket, cancellationToken);
+    [UringOperation(nameof(PrepareSendRest), TransfersAll = true, ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<IoBuffer>> WriteAllAsync([Lends] IoBuffer buffer, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Sends all of a received buffer's bytes straight from the provided-buffer ring (no copy), resubmitting after
@@ -103,16 +106,16 @@ public abstract partial class UringSocketStream : IAsyncDisposable, IDisposable,
     /// lent, the lease's span and hand-back throw <see cref="Buffers.BufferLentException"/>. On failure the
     /// <see cref="UringSocketException.Buffer"/> is the lease (boxed).
     /// </summary>
-    public ValueTask<IoResult<ReceivedBuffer>> WriteAllAsync([Lends] ReceivedBuffer buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<LeaseSendAll, IoResult<ReceivedBuffer>>(new LeaseSendAll(FileRef, buffer), _socket, cancellationToken);
+    [UringOperation(nameof(PrepareSendRest), TransfersAll = true, ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<ReceivedBuffer>> WriteAllAsync([Lends] ReceivedBuffer buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Sends all of <paramref name="buffer"/>, resubmitting after short sends.</summary>
-    public ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<PinnedSendAll<ReadOnlyMemory<byte>>, IoResult<ReadOnlyMemory<byte>>>(new PinnedSendAll<ReadOnlyMemory<byte>>(FileRef, buffer, buffer), _socket, cancellationToken);
+    [UringOperation(nameof(PrepareSendRest), TransfersAll = true, ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<ReadOnlyMemory<byte>>> WriteAllAsync([Lends] ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default);
 
     /// <summary>Sends all of the array, resubmitting after short sends.</summary>
-    public ValueTask<IoResult<byte[]>> WriteAllAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default)
-        => Reactor.Execute<PinnedSendAll<byte[]>, IoResult<byte[]>>(new PinnedSendAll<byte[]>(FileRef, buffer, buffer), _socket, cancellationToken);
+    [UringOperation(nameof(PrepareSendRest), TransfersAll = true, ErrorMapper = nameof(MapSocketError))]
+    public partial ValueTask<IoResult<byte[]>> WriteAllAsync([Lends] byte[] buffer, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Zero-copy send (IORING_OP_SEND_ZC): the kernel transmits straight from the buffer's memory, so the buffer comes

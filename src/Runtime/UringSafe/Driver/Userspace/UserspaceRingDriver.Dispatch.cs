@@ -325,6 +325,6 @@ internal sealed unsafe partial class UserspaceRingDriver
                 ? UringCapabilities.CreateUnsupported(opcode, errno, fd, buffer)
                 : null;
         }
-        return new OperationNotSupportedException(opcode, ReactorDriver.UserspaceRing, what, fd) { Buffer = buffer };
+        return UringCapabilities.UnsupportedByDriver(opcode, ReactorDriver.UserspaceRing, what, fd, buffer);
     }
 }

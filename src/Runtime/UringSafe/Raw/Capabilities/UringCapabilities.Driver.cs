@@ -1,4 +1,3 @@
-using System.Text;
 using UringSafe.Interop;
 
 namespace UringSafe.Raw;
@@ -25,38 +24,6 @@ public sealed partial class UringCapabilities
     public ReactorDriver? DefaultDriver => DriverVariableProblem() is null
         ? DriverVariable.Parse(DriverVariableValue) switch { ReactorDriver.Auto => AutoDriver, var named => named }
         : null;
-
-    /// <summary>The report's driver lines: Auto's pick and why, then the variable.</summary>
-    private void AppendDriver(StringBuilder sb)
-    {
-        sb.Append("Driver (ReactorDriver.Auto picks): ").AppendLine(AutoFallbackCause switch
-        {
-            null => "the kernel ring (KernelRing), because io_uring can be set up here with what the runtime's defaults use",
-            string why when !IsUsable => $"the userspace ring (UserspaceRing), because {why}: " +
-                "reactors run their requests with non-blocking syscalls and epoll, and a worker pool for files; " +
-                "ReactorDriver.KernelRing, the raw Ring, registration and DmaFile need the fix below",
-            string why => $"the userspace ring (UserspaceRing), because {why}",
-        });
-        sb.Append("  ").Append(DriverVariable.Name).Append(": ");
-        if (DriverVariableValue is null)
-        {
-            sb.AppendLine("unset (reactors left at Auto take Auto's pick)");
-            return;
-        }
-        if (DriverVariableProblem() is not null)
-        {
-            sb.Append('\'').Append(DriverVariableValue).AppendLine("' names no driver: reactors left at Auto fail to start (see Problems)");
-            return;
-        }
-        ReactorDriver named = DriverVariable.Parse(DriverVariableValue);
-        sb.Append(DriverVariableValue).Append(" (reactors left at Auto run ").Append(named switch
-        {
-            ReactorDriver.Auto => "Auto's pick",
-            ReactorDriver.KernelRing when !IsUsable => "the kernel ring, so here they fail with UringUnavailableException",
-            ReactorDriver.KernelRing => "the kernel ring",
-            _ => "the userspace ring",
-        }).AppendLine("; an explicit ReactorOptions.Driver wins)");
-    }
 
     /// <summary>Why <c>URINGSAFE_DRIVER</c> names no driver, or null when it is unset or names one.</summary>
     private string? DriverVariableProblem()
