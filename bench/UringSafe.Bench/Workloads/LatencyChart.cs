@@ -68,7 +68,7 @@ internal static class LatencyChart
         {
             Plot plot = figure.GetPlot(u);
             plot.Axes.SetLimitsX(loads.Min() - 8, loads.Max() + 8);
-            plot.Axes.SetLimitsY(Math.Floor(lo * 4) / 4, hi + 0.5 + (hi - lo) * 0.3);
+            plot.Axes.SetLimitsY(Math.Floor(lo * 4) / 4, hi + 0.2 + (hi - lo) * 0.15);
         }
         figure.GetPlot(0).ShowLegend(Alignment.UpperLeft); // above the data: the y range has headroom for it
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
