@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the shared C peers (../shared/peers, read-only for us) into a build directory outside that folder.
+# Builds the shared C peers (../shared/peers, read-only for us) and the bench's own C programs (bench/c: latgen)
+# into a build directory outside that folder.
 #
-#   bench/peers.sh                 # installs missing prerequisites, builds every C peer
-#   bench/peers.sh nop_liburing    # only some programs (names from the peers' Makefile PROGS)
+#   bench/peers.sh                 # installs missing prerequisites, builds every C peer and bench/c program
+#   bench/peers.sh nop_liburing    # only some programs (names from the peers' Makefile PROGS or bench/c/NAME.c)
 #
 # Environment:
 #   PEERS_DIR    the peers checkout           (default: <repo>/../shared/peers)
@@ -45,10 +46,19 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # ------------------------------------------------------------ build
-# The Makefile uses relative source paths, so make runs in PEERS_DIR; with an absolute BUILD it writes only there.
-targets=()
-for p in "$@"; do targets+=("$PEERS_BUILD/$p"); done
+# The Makefiles use relative source paths, so make runs in their folder; with an absolute BUILD it writes only there.
+# A name with a bench/c/NAME.c is the bench's own program; any other is the peers'.
+peer_targets=() own_targets=()
+for p in "$@"; do
+    if [ -f "$REPO/bench/c/$p.c" ]; then own_targets+=("$PEERS_BUILD/$p"); else peer_targets+=("$PEERS_BUILD/$p"); fi
+done
 log "building C peers into $PEERS_BUILD"
-make -s -C "$PEERS_DIR" BUILD="$PEERS_BUILD" "${targets[@]}" >"$LOGS/make.log" 2>&1 \
-    || { cat "$LOGS/make.log" >&2; exit 1; }
+if [ $# -eq 0 ] || [ ${#peer_targets[@]} -gt 0 ]; then
+    make -s -C "$PEERS_DIR" BUILD="$PEERS_BUILD" "${peer_targets[@]}" >"$LOGS/make.log" 2>&1 \
+        || { cat "$LOGS/make.log" >&2; exit 1; }
+fi
+if [ $# -eq 0 ] || [ ${#own_targets[@]} -gt 0 ]; then
+    make -s -C "$REPO/bench/c" BUILD="$PEERS_BUILD" PEERS_DIR="$PEERS_DIR" "${own_targets[@]}" >"$LOGS/make-bench.log" 2>&1 \
+        || { cat "$LOGS/make-bench.log" >&2; exit 1; }
+fi
 echo "$PEERS_BUILD"

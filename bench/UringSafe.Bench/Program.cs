@@ -10,6 +10,7 @@ public static class Program
     private const string Usage = """
         usage: dotnet run -c Release --project bench/UringSafe.Bench -- <workload...|all|list> [options]
                dotnet run -c Release --project bench/UringSafe.Bench -- soak [--seconds N] [--clients N] [--help]
+               dotnet run -c Release --project bench/UringSafe.Bench -- latency-report FILE.jsonl [-o CHART.png]
 
           --runs N            measurements per (case, impl), alternating impls; medians reported (default 5)
           --json              one JSON object per measurement and metric on stdout; table and progress on stderr
@@ -21,6 +22,7 @@ public static class Program
           --impls a,b         only these impls (e.g. uringsafe,c-liburing,c-raw)
           --cases a,b         only these cases (e.g. nop-b32)
           --peers-build DIR   where the C peers are built (default: $PEERS_BUILD, else bench/.peers-build)
+          --plot FILE         latency: draw latency against load into FILE (PNG, ScottPlot)
 
         Results vary 10-30% between runs on this VM: compare ratios and medians, never one absolute figure.
         """;
@@ -51,6 +53,7 @@ public static class Program
             return Workloads.SoakWorkload.Run(args[1..], FindRepoRoot()); // pass/fail churn of samples/EchoServer, not a measurement
         if (args.Length > 0 && args[0] == "storm") return Workloads.StormWorkload.Run(args[1..]);
         if (args.Length > 0 && args[0] == "shutdown-storm") return Workloads.ShutdownStormWorkload.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "latency-report") return Workloads.LatencyReport.Run(args[1..]);
         var names = new List<string>();
         int runs = 5;
         bool json = false, quiet = false;
@@ -58,6 +61,7 @@ public static class Program
         int warmupMs = 700;
         HashSet<string>? impls = null, cases = null;
         string? peersBuild = Environment.GetEnvironmentVariable("PEERS_BUILD");
+        string? plot = null;
 
         for (int i = 0; i < args.Length; i++)
         {
@@ -75,6 +79,7 @@ public static class Program
                 case "--impls": impls = Set(Next()); break;
                 case "--cases": cases = Set(Next()); break;
                 case "--peers-build": peersBuild = Next(); break;
+                case "--plot": plot = Next(); break;
                 default:
                     if (a.StartsWith('-'))
                         throw new ArgumentException("unknown option " + a);
@@ -105,6 +110,7 @@ public static class Program
             WarmupMilliseconds = warmupMs,
             Impls = impls,
             Cases = cases,
+            PlotPath = plot,
             RepoRoot = repo,
             PeersBuild = Path.GetFullPath(string.IsNullOrEmpty(peersBuild) ? Path.Combine(repo, "bench", ".peers-build") : peersBuild),
         };
@@ -125,6 +131,7 @@ public static class Program
                 context.Log.WriteLine($"[bench] {c.Name}: {c.Title}; impls {string.Join(", ", c.Impls.Select(i => i.Id))}");
             IReadOnlyList<RunResult> results = runner.Run(wc);
             SummaryTable.Write(table, wc, results, context);
+            w.Report(table, wc, results, context);
         }
         return 0;
     }

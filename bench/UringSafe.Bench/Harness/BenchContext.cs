@@ -33,6 +33,9 @@ public sealed class BenchContext
     /// <summary>Repository root (holds UringSafe.sln).</summary>
     public required string RepoRoot { get; init; }
 
+    /// <summary>Where a workload that draws a chart (latency) writes it; null: no chart.</summary>
+    public string? PlotPath { get; init; }
+
     /// <summary>Where the C peers are built: <c>PEERS_BUILD</c>, default <c>bench/.peers-build</c>.</summary>
     public required string PeersBuild { get; init; }
 

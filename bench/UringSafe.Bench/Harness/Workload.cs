@@ -14,6 +14,13 @@ public abstract class Workload
 
     /// <summary>The cases to run, each with the implementations to compare.</summary>
     public abstract IReadOnlyList<BenchCase> CreateCases(BenchContext context);
+
+    /// <summary>
+    /// Writes what the summary table does not show (a workload's own table or chart) after its runs. Default: nothing.
+    /// </summary>
+    public virtual void Report(TextWriter output, IReadOnlyList<BenchCase> cases, IReadOnlyList<RunResult> results, BenchContext context)
+    {
+    }
 }
 
 /// <summary>

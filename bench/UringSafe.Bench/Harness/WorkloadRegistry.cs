@@ -15,6 +15,7 @@ public static class WorkloadRegistry
         new FileReadWorkload(),
         new ConnsWorkload(),
         new HttpClientWorkload(),
+        new LatencyWorkload(),
     ];
 
     /// <summary>Finds a workload by name (case-insensitive).</summary>

@@ -31,14 +31,7 @@ public sealed class EchoWorkload : Workload
         {
             foreach (int size in new[] { 64, 4096 })
             {
-                Impl[] all =
-                [
-                    new EchoImpl("c-liburing-d", PortBase + 3, ServerHost.CPeer("echo_uring"), p => ["-p", p, "-d"], conns, size, secs),
-                    new EchoImpl("uringsafe", PortBase + 1, ServerHost.Sample("EchoServer"), p => ["127.0.0.1", p, "--quiet", "--reactors", "1"], conns, size, secs),
-                    new EchoImpl("uringsafe-userspace", PortBase + 6, ServerHost.Sample("EchoServer") with { Environment = Userspace }, p => ["127.0.0.1", p, "--quiet", "--reactors", "1"], conns, size, secs),
-                    new EchoImpl("c-epoll", PortBase + 2, ServerHost.CPeer("echo_epoll"), p => ["-p", p], conns, size, secs),
-                    new EchoImpl("dotnet-sockets", PortBase + 4, ServerHost.DotnetPeer("EchoServer"), p => [p], conns, size, secs),
-                ];
+                Impl[] all = Servers(PortBase).Select(server => (Impl)new EchoImpl(server, conns, size, secs)).ToArray();
                 Impl[] chosen = context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
                 cases.Add(new BenchCase($"echo-{size}b-c{conns}", $"TCP echo {size} B, {conns} conns, loadgen -d {secs}", chosen, "c-liburing-d"));
             }
@@ -46,43 +39,75 @@ public sealed class EchoWorkload : Workload
         return cases;
     }
 
-    private sealed class EchoImpl(string id, int port, ServerHost.Program program, Func<string, string[]> args, int conns, int size, int secs) : Impl
-    {
-        public override string Id => id;
+    /// <summary>The echo servers measured, each on its own port above <paramref name="portBase"/> (the latency workload runs them too).</summary>
+    internal static Server[] Servers(int portBase) =>
+    [
+        new("c-liburing-d", portBase + 3, ServerHost.CPeer("echo_uring"), p => ["-p", p, "-d"]),
+        new("uringsafe", portBase + 1, ServerHost.Sample("EchoServer"), p => ["127.0.0.1", p, "--quiet", "--reactors", "1"]),
+        new("uringsafe-userspace", portBase + 6, ServerHost.Sample("EchoServer") with { Environment = Userspace }, p => ["127.0.0.1", p, "--quiet", "--reactors", "1"]),
+        new("c-epoll", portBase + 2, ServerHost.CPeer("echo_epoll"), p => ["-p", p]),
+        new("dotnet-sockets", portBase + 4, ServerHost.DotnetPeer("EchoServer"), p => [p]),
+    ];
 
-        public override void Warmup(BenchContext context)
+    /// <summary>One echo server: its impl id, port, program and arguments (given the port).</summary>
+    internal sealed record Server(string Id, int Port, ServerHost.Program Program, Func<string, string[]> Args)
+    {
+        /// <summary>Builds the server and <paramref name="client"/> (a C program of peers.sh) before the first measurement.</summary>
+        public void Ensure(BenchContext context, string client)
         {
-            PeerProcess.Ensure(context, "loadgen");
-            program.Ensure(context);
+            PeerProcess.Ensure(context, client);
+            Program.Ensure(context);
         }
+
+        /// <summary>
+        /// Starts the server fresh, runs <paramref name="client"/> (a peers.sh program taking <c>-p PORT</c>, then
+        /// <paramref name="args"/>) to completion and returns its key=value output with the server's CPU over the client's
+        /// timed part, which starts <paramref name="warmupSecs"/> after the client.
+        /// </summary>
+        public ClientRun Drive(BenchContext context, string client, int warmupSecs, params string[] args)
+        {
+            string path = PeerProcess.Ensure(context, client);
+            string port = Port.ToString(CultureInfo.InvariantCulture);
+            using ServerHost server = ServerHost.Start(context, Program, Args(port), Port);
+            var run = Task.Run(() => PeerProcess.Run(path, ["-p", port, .. args]));
+            Thread.Sleep(TimeSpan.FromSeconds(warmupSecs));
+            ServerHost.Window window = ServerHost.Window.Begin(server);
+            IReadOnlyDictionary<string, string> output = run.GetAwaiter().GetResult();
+            var (serverPct, otherPct, wall) = window.End(out double serverSeconds);
+            return new ClientRun(output, serverPct, otherPct, wall, serverSeconds);
+        }
+    }
+
+    /// <summary>A client's key=value output and the server's CPU (% of a core, seconds) and other load over its timed part.</summary>
+    internal sealed record ClientRun(IReadOnlyDictionary<string, string> Output, double ServerPct, double OtherPct, double Wall, double ServerSeconds)
+    {
+        public double Number(string key) => PeerProcess.Number(Output, key);
+    }
+
+    /// <summary>Closed-loop echo with the peers' loadgen (also the latency workload's peak probe).</summary>
+    internal sealed class EchoImpl(Server s, int conns, int size, int secs) : Impl
+    {
+        public override string Id => s.Id;
+
+        public override void Warmup(BenchContext context) => s.Ensure(context, "loadgen");
 
         public override Measurement Measure(BenchContext context)
         {
-            string loadgen = PeerProcess.Ensure(context, "loadgen");
-            string p = port.ToString(CultureInfo.InvariantCulture);
-            using ServerHost server = ServerHost.Start(context, program, args(p), port);
-            IReadOnlyDictionary<string, string>? kv = null;
-            ServerHost.Window window = default;
-            // loadgen's timed part starts after its warm-up: open the CPU window then.
-            var run = Task.Run(() => kv = PeerProcess.Run(loadgen, "-p", p, "-c", conns.ToString(CultureInfo.InvariantCulture),
-                "-s", size.ToString(CultureInfo.InvariantCulture), "-d", secs.ToString(CultureInfo.InvariantCulture),
-                "-w", WarmupSecs.ToString(CultureInfo.InvariantCulture)));
-            Thread.Sleep(TimeSpan.FromSeconds(WarmupSecs));
-            window = ServerHost.Window.Begin(server);
-            run.GetAwaiter().GetResult();
-            var (serverPct, otherPct, wall) = window.End(out double serverSeconds);
-            double rps = PeerProcess.Number(kv!, "rps");
-            long roundTrips = (long)PeerProcess.Number(kv!, "round_trips");
-            double usPerRt = serverSeconds * 1e6 / Math.Max(1, rps * wall);
+            ClientRun r = s.Drive(context, "loadgen", WarmupSecs, "-c", Text(conns), "-s", Text(size), "-d", Text(secs), "-w", Text(WarmupSecs));
+            double rps = r.Number("rps");
+            long roundTrips = (long)r.Number("round_trips");
+            double usPerRt = r.ServerSeconds * 1e6 / Math.Max(1, rps * r.Wall);
             return new Measurement(new Metric(rps, "rt/s", HigherIsBetter: true), roundTrips, roundTrips / rps,
             [
-                new Metric(PeerProcess.Number(kv!, "p50_us"), "p50 us", HigherIsBetter: false),
-                new Metric(PeerProcess.Number(kv!, "p99_us"), "p99 us", HigherIsBetter: false),
+                new Metric(r.Number("p50_us"), "p50 us", HigherIsBetter: false),
+                new Metric(r.Number("p99_us"), "p99 us", HigherIsBetter: false),
                 new Metric(usPerRt, "server CPU us/rt", HigherIsBetter: false),
-                new Metric(serverPct, "server CPU %", HigherIsBetter: false),
-                new Metric(PeerProcess.Number(kv!, "client_cpu_pct"), "client CPU %", HigherIsBetter: false),
-                new Metric(otherPct, "other load %", HigherIsBetter: false),
+                new Metric(r.ServerPct, "server CPU %", HigherIsBetter: false),
+                new Metric(r.Number("client_cpu_pct"), "client CPU %", HigherIsBetter: false),
+                new Metric(r.OtherPct, "other load %", HigherIsBetter: false),
             ]);
         }
     }
+
+    internal static string Text(double v) => v.ToString(CultureInfo.InvariantCulture);
 }
