@@ -57,6 +57,10 @@ internal sealed class PendingOp
     /// <summary>A connect that answered EINPROGRESS: the next writability reads SO_ERROR.</summary>
     public bool ConnectStarted;
 
+    /// <summary>A multishot receive with a byte limit (IORING_RECV_MSHOT_LIM: <c>Sqe.SpliceFdIn</c>, the bytes left)
+    /// received them all: its last completion ends it, as the kernel's does.</summary>
+    public bool ByteLimitReached;
+
     /// <summary>The worker's result.</summary>
     public int Result;
 

@@ -184,7 +184,7 @@ internal sealed unsafe partial class UserspaceRingDriver
             }
             if (drained && !(direction == 0 && entry.ReadClosed)) // after the peer's FIN, the end of stream is still to read
                 entry.SetReady(direction, false);
-            if (op.Multishot && (op.Opcode == IoUringOpcode.Accept ? result >= 0 : result > 0))
+            if (op.Multishot && (op.Opcode == IoUringOpcode.Accept ? result >= 0 : result > 0) && !op.ByteLimitReached)
             {
                 Complete(op, result, flags | CqeFlags.More);
                 if (!entry.Ready(direction))
@@ -343,6 +343,11 @@ internal sealed unsafe partial class UserspaceRingDriver
             return -UringSafe.Errno.ENOBUFS;
         if (s.Len != 0 && s.Len < length)
             length = s.Len;
+        // A multishot receive's byte limit (IORING_RECV_MSHOT_LIM, Linux 6.17: sqe->optlen, here the bytes left): no
+        // receive goes past it, and the one that reaches it is the request's last.
+        bool limited = op.Multishot && s.SpliceFdIn > 0;
+        if (limited && length > (uint)s.SpliceFdIn)
+            length = (uint)s.SpliceFdIn;
         while (true)
         {
             long r = s.Opcode == IoUringOpcode.Recv
@@ -351,6 +356,8 @@ internal sealed unsafe partial class UserspaceRingDriver
             if (r > 0)
             {
                 group.Consume();
+                if (limited && (s.SpliceFdIn -= (int)r) <= 0)
+                    op.ByteLimitReached = true;
                 flags = CqeFlags.Buffer | (CqeFlags)((uint)bufferId << IoUringConstants.CqeBufferShift);
                 drained = r < length && entry.Stream;
                 return (int)r;

@@ -263,6 +263,7 @@ internal sealed unsafe partial class UserspaceRingDriver : RingDriver
         op.FixedIndex = -1;
         op.State = OpState.None;
         op.ConnectStarted = false;
+        op.ByteLimitReached = false;
         op.Stamp++;
         return op;
     }
