@@ -33,6 +33,13 @@ catch (UringUnavailableException e)
     Console.Error.WriteLine($"DmaRead: {e.Message}");
     return 3;
 }
+catch (KernelRingRequiredException e)
+{
+    // io_uring is blocked here (a container's seccomp profile, say), so the reactor runs the userspace ring, which has
+    // no O_DIRECT path: the message names the cause and the fix.
+    Console.Error.WriteLine($"DmaRead: {e.Message}");
+    return 3;
+}
 catch (UringException e)
 {
     // A missing file (ENOENT), or a file system without O_DIRECT (EINVAL; DmaFile's message says what to do).
