@@ -54,4 +54,25 @@ public sealed class AutoDriverTests
             Assert.Equal(ReactorDriver.KernelRing, reactor.Driver);
         }
     }
+    [Fact]
+    public void The_error_for_a_raw_layer_call_on_the_fallback_gives_its_advice_once()
+    {
+        using (UringCapabilities.OverrideForTesting(UringCapabilities.FeatureNames.MultishotRecv, supported: false))
+        {
+            using RingDriver driver = DriverSelection.CreateAuto(new ReactorOptions(), UringReactor.CreateRing);
+            string message = new KernelRingRequiredException("Ring.Submit").Message;
+            Assert.Contains("which Auto chose because", message);
+            Assert.Contains($"{UringCapabilities.FeatureNames.MultishotRecv} (6.0)", message); // the cause
+            // One piece of advice, not the fallback line's and the exception's both.
+            Assert.Equal(1, Occurrences(message, "ReactorDriver.KernelRing") + Occurrences(message, "Driver = KernelRing"));
+        }
+    }
+
+    private static int Occurrences(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+            n++;
+        return n;
+    }
 }

@@ -37,12 +37,13 @@ internal static class DriverSelection
         }
         catch (UringUnavailableException e)
         {
-            return Fallback(options, e.Message + $" Set ReactorOptions.Driver = ReactorDriver.KernelRing (or {DriverVariable.Name}=kernel) to require io_uring instead.");
+            return Fallback(options, new(e.Problem, e.Fix + $" Set ReactorOptions.Driver = ReactorDriver.KernelRing (or {DriverVariable.Name}=kernel) to require io_uring instead."));
         }
         catch (UringException e) when (e.Errno == Errno.EINVAL)
         {
             // Set up, but its fd could not be registered (before 5.18): say so from the requirements' own list.
-            return Fallback(options, KernelRingRequirements.Shortfall(f => f != UringCapabilities.FeatureNames.RegisteredRingFd) + $" ({e.Message})");
+            KernelRingShortfall noRegisteredFd = KernelRingRequirements.Shortfall(f => f != UringCapabilities.FeatureNames.RegisteredRingFd)!;
+            return Fallback(options, noRegisteredFd with { Problem = noRegisteredFd.Problem + $" ({e.Message})" });
         }
         if (KernelRingRequirements.Shortfall(ring) is { } shortfall)
         {
@@ -53,11 +54,13 @@ internal static class DriverSelection
     }
 
     /// <summary>Why Auto last took the userspace ring in this process, or null when it never did.</summary>
-    internal static string? LastFallbackCause => KernelRingRequiredException.AutoFallbackReason;
+    internal static string? LastFallbackCause { get; private set; }
 
-    private static UserspaceRingDriver Fallback(ReactorOptions options, string cause)
+    private static UserspaceRingDriver Fallback(ReactorOptions options, KernelRingShortfall shortfall)
     {
-        KernelRingRequiredException.AutoFallbackReason = cause;
+        string cause = shortfall.Message;
+        LastFallbackCause = cause;
+        KernelRingRequiredException.AutoFallbackReason = shortfall.Problem;
         if (Interlocked.Exchange(ref s_fallbackReported, 1) == 0)
         {
             UringEventSource.Log.DriverFallback(cause);

@@ -24,7 +24,7 @@ internal static class KernelRingRequirements
     /// which also holds for kernels with io_uring backported), and the ring's fd got registered; overrides
     /// (<c>URINGSAFE_FEATURES</c>, <see cref="UringCapabilities.OverrideForTesting"/>) win, as in the doctor.
     /// </summary>
-    public static string? Shortfall(Ring ring)
+    public static KernelRingShortfall? Shortfall(Ring ring)
     {
         RingProbe probe = ring.Probe();
         return Shortfall(feature =>
@@ -39,7 +39,7 @@ internal static class KernelRingRequirements
     }
 
     /// <summary>Why a kernel ring with the features <paramref name="has"/> reports falls short, or null when it has everything.</summary>
-    public static string? Shortfall(Func<string, bool> has)
+    public static KernelRingShortfall? Shortfall(Func<string, bool> has)
     {
         var missing = s_required.Where(r => !has(r.Feature)).ToArray();
         if (missing.Length == 0)
@@ -47,8 +47,15 @@ internal static class KernelRingRequirements
         string what = string.Join("; ", missing.Select(r => $"{r.Feature} ({UringCapabilities.Since(r.Feature).ToString(2)}): {r.UsedFor}"));
         string kernel = Environment.OSVersion.Version is { Major: > 0 } v ? $"Linux {v.ToString(2)}" : "this kernel";
         bool canStart = missing.All(r => r.Feature != UringCapabilities.FeatureNames.RegisteredRingFd);
-        return $"io_uring on {kernel} lacks what the runtime's defaults use: {what}. " + (canStart
+        return new($"io_uring on {kernel} lacks what the runtime's defaults use: {what}.", canStart
             ? "To run the kernel ring anyway, set ReactorOptions.Driver = ReactorDriver.KernelRing (or URINGSAFE_DRIVER=kernel) and turn those defaults off (UringListenerOptions.Multishot = false, UringSafeTransportOptions.UseMultishotReceive = false); or upgrade to Linux 6.0 or newer."
             : "ReactorDriver.KernelRing cannot start a reactor here; upgrade to Linux 6.0 or newer for the kernel ring.");
     }
+}
+
+/// <summary>Why Auto does not take the kernel ring, and what to do about it, apart: the fallback's line says both, an
+/// error raised later on the fallback says the problem with its own advice.</summary>
+internal sealed record KernelRingShortfall(string Problem, string Fix)
+{
+    public string Message => Problem + " " + Fix;
 }

@@ -14,7 +14,7 @@ public sealed partial class UringCapabilities
     /// the runtime's defaults use, such as multishot receive before Linux 6.0), or null when it takes the kernel ring.</summary>
     public string? AutoFallbackCause => Unavailable is { } e
         ? $"io_uring is unusable ({e.Cause}, io_uring_setup returned {Errno.Name(e.Errno)})"
-        : KernelRingRequirements.Shortfall(Has);
+        : KernelRingRequirements.Shortfall(Has)?.Message;
 
     /// <summary>The value of <c>URINGSAFE_DRIVER</c> when this report was made, or null when it was unset.</summary>
     public string? DriverVariableValue { get; } = DriverVariable.Value;
