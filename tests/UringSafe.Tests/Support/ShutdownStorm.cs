@@ -108,6 +108,7 @@ internal static class ShutdownStorm
         string file = Path.Combine(Path.GetTempPath(), "uringsafe-shutdown-storm-" + Guid.NewGuid().ToString("N"));
         File.WriteAllBytes(file, new byte[64 * 1024]);
         Dictionary<string, int> before = options.CheckFds ? FdCensus.Targets() : [];
+        HashSet<string> socketsBefore = options.CheckFds ? FdCensus.SocketInodes() : [];
         var watch = Stopwatch.StartNew();
         try
         {
@@ -141,7 +142,8 @@ internal static class ShutdownStorm
             {
                 int was = before.GetValueOrDefault(kind);
                 if (count > was)
-                    report.Violation($"fds leaked: {count - was} more '{kind}' than before the storm ({was} -> {count})");
+                    report.Violation($"fds leaked: {count - was} more '{kind}' than before the storm ({was} -> {count})" +
+                        (kind == "socket" ? ": " + FdCensus.DescribeSockets(FdCensus.SocketInodes().Except(socketsBefore)) : ""));
             }
         }
         return report;
