@@ -73,7 +73,7 @@ public sealed class UringOperationAnalyzer : DiagnosticAnalyzer
         if (problems.Count != 0) return;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
-            if (OperationParser.IsType(parameter.Type, "System.Threading", "CancellationToken")) return;
+            if (OperationSymbols.IsType(parameter.Type, "System.Threading", "CancellationToken")) return;
         }
         context.ReportDiagnostic(Diagnostic.Create(
             OperationDiagnosticDescriptors.UR1005_NoCancellationToken,
