@@ -1,8 +1,10 @@
 // The tokio-uring echo server, in C#: thread per core, one SO_REUSEPORT listener per reactor.
 //
-//   dotnet run --project samples/EchoServer -- [address] [port] [--quiet] [--reactors N] [--stats] [--lend]
+//   dotnet run --project samples/EchoServer -- [address] [port] [--quiet] [--reactors N] [--no-pin] [--stats] [--lend]
 //
-// Defaults: 127.0.0.1 8080, one reactor per CPU. --quiet drops the per-connection log line (for benchmarking).
+// Defaults: 127.0.0.1 8080, one reactor per CPU, each pinned to its CPU. --quiet drops the per-connection log line (for
+// benchmarking). --no-pin leaves the reactors' threads to the scheduler (for latency on a shared machine: a pinned
+// reactor waits whenever something else runs on its CPU).
 //
 // By default each connection receives with one multishot recv over the reactor's provided-buffer ring
 // (ProvidedBufferPool: 16 KiB buffers, 1,024 to start, growing to 8,192 when the ring runs dry) and echoes each
@@ -29,6 +31,7 @@ var positional = new List<string>();
 bool quiet = false;
 bool stats = false;
 bool lend = false;
+bool pin = true;
 int reactors = 0;
 for (int i = 0; i < args.Length; i++)
 {
@@ -43,11 +46,14 @@ for (int i = 0; i < args.Length; i++)
         case "--lend":
             lend = true;
             break;
+        case "--no-pin":
+            pin = false;
+            break;
         case "--reactors" when i + 1 < args.Length:
             reactors = int.Parse(args[++i]);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: EchoServer [address] [port] [--quiet] [--reactors N] [--stats] [--lend]   (default 127.0.0.1 8080; --stats: print a stats line on SIGUSR1; --lend: one lent buffer per connection)");
+            Console.WriteLine("usage: EchoServer [address] [port] [--quiet] [--reactors N] [--no-pin] [--stats] [--lend]   (default 127.0.0.1 8080; --no-pin: threads not pinned to CPUs; --stats: print a stats line on SIGUSR1; --lend: one lent buffer per connection)");
             return 0;
         default:
             positional.Add(args[i]);
@@ -73,7 +79,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
     stop.Cancel();
 });
 
-using var executor = new UringExecutor(reactors, pinToCores: true); // thread per core, as measured in docs/benchmarks.md
+using var executor = new UringExecutor(reactors, pinToCores: pin); // thread per core, as measured in docs/benchmarks.md
 using var started = new CountdownEvent(executor.Count);
 var pools = new EchoServer.Buffers?[executor.Count];
 // SIGUSR1 is not one of PosixSignal's named values, but on Unix a raw signal number cast to PosixSignal is accepted.

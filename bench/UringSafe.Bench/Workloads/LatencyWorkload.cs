@@ -9,7 +9,7 @@ namespace UringSafe.Bench.Workloads;
 /// when it was due (wrk2's method: a stall is charged to every message it delayed, no coordinated omission). The peak
 /// is measured first, in the same run, with the echo workload's closed-loop <c>loadgen</c> against each server
 /// (<c>LATENCY_PEAK_RPS</c> fixes it instead, to compare invocations). The same client drives UringSafe's EchoServer
-/// (one reactor), C liburing (<c>echo_uring -d</c>), C epoll and the .NET Sockets peer, each started fresh per
+/// (one reactor, unpinned), C liburing (<c>echo_uring -d</c>), C epoll and the .NET Sockets peer, each started fresh per
 /// measurement. Primary metric p99 us; p50, p99.9 and max beside it, one JSON line each.
 /// </summary>
 public sealed class LatencyWorkload : Workload
@@ -34,6 +34,8 @@ public sealed class LatencyWorkload : Workload
         EchoWorkload.Server[] servers = EchoWorkload.Servers(PortBase)
             .Where(s => s.Id != "uringsafe-userspace")
             .Select(s => s.Id == "c-liburing-d" ? s with { Id = Baseline } : s)
+            // Unpinned, as the C servers are: at partial load a pinned reactor waits whenever something else runs on its CPU.
+            .Select(s => s.Id == "uringsafe" ? s with { Args = p => [.. s.Args(p), "--no-pin"] } : s)
             .Where(s => context.Impls is null || context.Impls.Contains(s.Id))
             .ToArray();
         var peak = new PeakProbe(servers, Math.Max(1, (int)Math.Round(3 * context.Scale)));
