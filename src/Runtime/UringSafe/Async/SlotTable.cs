@@ -16,19 +16,20 @@ internal sealed unsafe class SlotTable : IDisposable
     private const int ChunkSize = 1 << ChunkShift;
     private const int ChunkBytes = ChunkSize * ScratchStride + ChunkSize; // the scratch areas, then one "used" flag per slot
 
-    private Entry[] _slots; // a struct wrapper: no covariant array-store check on the hot path
-    private uint[] _generations;
+    // A slot's operation and generation side by side (one cache line per submit and completion), in a struct: no
+    // covariant array-store check on the hot path.
+    private Entry[] _slots;
     private nint[] _chunks;
-    private readonly Stack<int> _free;
+    private int[] _free;   // free indexes, a stack: the most recently freed (warmest) slot is taken first
+    private int _freeCount;
     private int _capacity;
 
     public SlotTable(int initialCapacity)
     {
         int chunks = Math.Max(1, (initialCapacity + ChunkSize - 1) >> ChunkShift);
         _slots = new Entry[chunks * ChunkSize];
-        _generations = new uint[chunks * ChunkSize];
         _chunks = new nint[chunks];
-        _free = new Stack<int>(chunks * ChunkSize);
+        _free = new int[chunks * ChunkSize];
         for (int c = 0; c < chunks; c++)
             AddChunk(c);
     }
@@ -39,7 +40,7 @@ internal sealed unsafe class SlotTable : IDisposable
     /// <summary>The operation bound to <paramref name="index"/>, or null.</summary>
     public OperationSlot? this[int index] => (uint)index < (uint)_capacity ? _slots[index].Slot : null;
 
-    public uint Generation(int index) => _generations[index];
+    public uint Generation(int index) => _slots[index].Generation;
 
     public byte* Scratch(int index) => (byte*)_chunks[index >> ChunkShift] + (nint)(index & (ChunkSize - 1)) * ScratchStride;
 
@@ -64,22 +65,23 @@ internal sealed unsafe class SlotTable : IDisposable
     /// <summary>Takes a free slot index, growing the table when none is left.</summary>
     public int Take()
     {
-        if (_free.Count == 0)
+        if (_freeCount == 0)
             Grow();
-        return _free.Pop();
+        return _free[--_freeCount];
     }
 
     /// <summary>Gives back an index that was taken but never bound (its generation does not change).</summary>
-    public void Untake(int index) => _free.Push(index);
+    public void Untake(int index) => _free[_freeCount++] = index;
 
     public void Bind(int index, OperationSlot slot) => _slots[index].Slot = slot;
 
     /// <summary>The final completion for the slot arrived: unbind it, advance its generation, free the index.</summary>
     public void Free(int index)
     {
-        _slots[index].Slot = null;
-        _generations[index] = UserData.NextGeneration(_generations[index]);
-        _free.Push(index);
+        ref Entry entry = ref _slots[index];
+        entry.Slot = null;
+        entry.Generation = UserData.NextGeneration(entry.Generation);
+        _free[_freeCount++] = index;
     }
 
     /// <summary>Every operation still bound (for shutdown and diagnostics).</summary>
@@ -91,14 +93,18 @@ internal sealed unsafe class SlotTable : IDisposable
     }
 
     /// <summary>Test hook: sets every slot's generation (to exercise the wrap-around).</summary>
-    public void SetGenerations(uint value) => Array.Fill(_generations, value & UserData.GenerationMask);
+    public void SetGenerations(uint value)
+    {
+        for (int i = 0; i < _slots.Length; i++)
+            _slots[i].Generation = value & UserData.GenerationMask;
+    }
 
     private void Grow()
     {
         int chunks = _chunks.Length;
         Array.Resize(ref _chunks, chunks * 2);
         Array.Resize(ref _slots, chunks * 2 * ChunkSize);
-        Array.Resize(ref _generations, chunks * 2 * ChunkSize);
+        Array.Resize(ref _free, chunks * 2 * ChunkSize);
         for (int c = chunks; c < chunks * 2; c++)
             AddChunk(c);
     }
@@ -108,13 +114,14 @@ internal sealed unsafe class SlotTable : IDisposable
         _chunks[chunk] = (nint)NativeMemory.AlignedAlloc(ChunkBytes, 64);
         NativeMemory.Clear((void*)_chunks[chunk], ChunkBytes);
         for (int i = ChunkSize - 1; i >= 0; i--)
-            _free.Push(chunk * ChunkSize + i);
+            _free[_freeCount++] = chunk * ChunkSize + i;
         _capacity += ChunkSize;
     }
 
     private struct Entry
     {
         public OperationSlot? Slot;
+        public uint Generation;
     }
 
     /// <summary>Frees the scratch memory. Only call when no operation is in flight: the kernel may read it until then.</summary>

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using UringSafe.Abi;
 using UringSafe.Diagnostics;
+using UringSafe.Driver;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 
@@ -57,15 +59,22 @@ public sealed unsafe partial class UringReactor
     {
         if (_shuttingDown)
             return Refusal.ShuttingDown; // nothing is submitted once Dispose began: the drain would never cancel it
+        if (_preparing)
+            throw new InvalidOperationException("An operation's Prepare started another operation; Prepare only fills its SQE.");
         int needed = slot.Timeout > TimeSpan.Zero ? 2 : 1;
         if (_faults is not null && _faults.RefuseSubmit())
             return Refusal.FaultInjected;
-        if (_driver.SqSpaceLeft < needed)
+        RingDriver driver = _driver;
+        // The SQE is filled in place in the SQ (no copy of a 64-byte struct) and queued only once prepared, so a
+        // Prepare that throws leaves nothing queued and the next submission reuses the entry.
+        ref Sqe sqe = ref NextSqe(driver, out bool room);
+        if (!room || (needed == 2 && driver.SqSpaceLeft < 2))
         {
             Metrics.SqFullWait();
-            _driver.Submit();
-            if (_driver.SqSpaceLeft < needed)
+            driver.Submit();
+            if (driver.SqSpaceLeft < needed)
                 return Refusal.SubmissionQueueFull;
+            sqe = ref NextSqe(driver, out _);
         }
         if (_maxInFlight > 0 && _inFlight >= _maxInFlight)
             return Refusal.MaxInFlight;
@@ -73,16 +82,19 @@ public sealed unsafe partial class UringReactor
         int index = _slots.Take();
         ulong userData = UserData.ForOperation(_slots.Generation(index), index);
         byte* scratch = _slots.PrepareScratch(index);
-        Sqe sqe = default;
+        sqe = default;
+        _preparing = true;
         try
         {
-            slot.Prepare(ref sqe, new OperationContext(_driver.KernelRing, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
+            slot.Prepare(ref sqe, new OperationContext(KernelRingOf(driver), scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
         }
         catch
         {
+            _preparing = false;
             _slots.Untake(index);
             throw;
         }
+        _preparing = false;
         sqe.UserData = userData;
         IoUringOpcode opcode = sqe.Opcode;
         if (_disabledOpcodes is not null && _disabledOpcodes[(int)opcode])
@@ -95,33 +107,56 @@ public sealed unsafe partial class UringReactor
         }
         if (needed == 2)
             sqe.Flags |= SqeFlags.IoLink;
-        _driver.TryPush(in sqe);
-        if (needed == 2)
-        {
-            var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
-            *ts = KernelTimespec.From(slot.Timeout);
-            _driver.TryPush(new LinkTimeout((nint)ts).UserData(UserData.Ignore).Build()); // room checked above
-        }
-        slot.UserData = userData;
-        slot.IsLive = true;
-        slot.Opcode = opcode;
-        slot.ProducesFd = opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
+        bool producesFd = opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
             && sqe.SpliceFdIn == 0;
-        slot.SubmittedAt = _turnStart;
-        slot.StallReported = false;
-        if (_captureCallSites)
-            slot.CallSite = CallSites.Capture();
         if (UringEventSource.Log.OperationsEnabled)
             UringEventSource.Log.Submit(Id, userData, opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
         if (_faults is not null)
             slot.ShortTransferSafe = opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
                 && sqe.Off != ulong.MaxValue;
+        QueueNextSqe(driver);
+        if (needed == 2)
+        {
+            var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
+            *ts = KernelTimespec.From(slot.Timeout);
+            driver.TryPush(new LinkTimeout((nint)ts).UserData(UserData.Ignore).Build()); // room checked above
+        }
+        slot.UserData = userData;
+        slot.IsLive = true;
+        slot.Opcode = opcode;
+        slot.ProducesFd = producesFd;
+        slot.SubmittedAt = _turnStart;
+        slot.StallReported = false;
+        if (_captureCallSites)
+            slot.CallSite = CallSites.Capture();
         _slots.Bind(index, slot);
         _inFlight++;
         Metrics.OperationSubmitted(opcode);
         _faults?.OnSubmitted(this, slot);
         return Refusal.None;
     }
+
+    // The hot driver calls of the submit path. The kernel ring's are made through its sealed type, so the JIT calls (and
+    // inlines) them directly whatever the profile says; the userspace ring's stay virtual. One API, one submit path.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref Sqe NextSqe(RingDriver driver, out bool ok)
+    {
+        if (driver is KernelRingDriver kernel)
+            return ref kernel.NextSqe(out ok);
+        return ref driver.NextSqe(out ok);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void QueueNextSqe(RingDriver driver)
+    {
+        if (driver is KernelRingDriver kernel)
+            kernel.QueueNextSqe();
+        else
+            driver.QueueNextSqe();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Ring? KernelRingOf(RingDriver driver) => driver is KernelRingDriver kernel ? kernel.KernelRing : driver.KernelRing;
 
     /// <summary>
     /// Asks the kernel to cancel <paramref name="slot"/>'s current request if it is still operation
@@ -172,6 +207,13 @@ public sealed unsafe partial class UringReactor
     /// </summary>
     internal void SubmitInternal(in Sqe sqe)
     {
+        if (_preparing)
+        {
+            // Asked for from inside an operation's Prepare (a close, a wake), whose SQE is being filled in the entry
+            // a push would take: queued on the next loop turn.
+            _deferredInternal.Enqueue(sqe);
+            return;
+        }
         if (_deferredInternal.Count == 0 && _driver.TryPush(in sqe))
             return;
         _deferredInternal.Enqueue(sqe);

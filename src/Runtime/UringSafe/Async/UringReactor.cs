@@ -30,7 +30,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private readonly int _maxInFlight;
     private readonly ulong* _wakeBuffer;
     private readonly SafeFileHandle _wakeFd;
-    private readonly int _ownerThreadId;
+    private readonly Thread _ownerThread;
     private readonly TimeSpan _shutdownTimeout;
     private readonly Queue<WorkItem> _local = new();
     private readonly ConcurrentQueue<WorkItem> _remote = new();
@@ -40,6 +40,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private int _backlogHead, _backlogCount;
     private int _sleeping;
     private int _inFlight;
+    private bool _preparing;          // inside an operation's Prepare: its SQE is being written in place in the SQ
     private readonly bool _captureCallSites;
     private readonly bool[]? _disabledOpcodes; // opcodes forced off (URINGSAFE_FEATURES=-op:Name): never reach the kernel
     private readonly long _stallTicks, _blockedTicks;
@@ -61,7 +62,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         if (t_current is not null)
             throw new InvalidOperationException("This thread already runs a UringReactor; use one reactor per thread.");
         _driver = CreateDriver(options);
-        _ownerThreadId = Environment.CurrentManagedThreadId;
+        _ownerThread = Thread.CurrentThread;
         _shutdownTimeout = options.ShutdownTimeout;
         _maxInFlight = options.MaxInFlight;
         _slots = new SlotTable(options.MaxInFlight > 0 ? Math.Min(options.MaxInFlight, 4096) : 256);
@@ -162,7 +163,9 @@ public sealed unsafe partial class UringReactor : IDisposable
     internal ReactorPool<T> Pool<T>() where T : class => ReactorPools.Get<T>(ref _pools);
 
     /// <summary>True when called on this reactor's thread.</summary>
-    public bool IsOnReactorThread => Environment.CurrentManagedThreadId == _ownerThreadId;
+    // One inlined thread-static read and a reference compare: Environment.CurrentManagedThreadId is a call, and this
+    // check runs three times per operation (start, await, recycle).
+    public bool IsOnReactorThread => ReferenceEquals(Thread.CurrentThread, _ownerThread);
 
     private void ThrowIfNotOwner()
     {
