@@ -623,6 +623,75 @@ public class UR0007Tests
         }
         """);
 
+    // A read into a fixed array that completes before the fixed block ends: the pinned memory comes back to nobody, and the
+    // kernel is done with it before the method returns, so the caller's array is never lent past the call (no [Lends]).
+
+    [Fact]
+    public Task ReadIntoAFixedArrayCompletedInsideTheBlockIsFine() => Verify.ContractAsync("""
+        unsafe class C
+        {
+            int ReadBlocking(UringFile f, byte[] buffer)
+            {
+                fixed (byte* p = buffer)
+                {
+                    return f.ReadRawAsync(p, buffer.Length).GetAwaiter().GetResult();
+                }
+            }
+
+            int ReadWaited(UringFile f, byte[] buffer, int offset)
+            {
+                int n;
+                fixed (byte* p = &buffer[offset])
+                {
+                    var task = f.ReadRawAsync(p + 1, buffer.Length - offset - 1).AsTask();
+                    task.Wait();
+                    n = task.Result;
+                }
+
+                return n;
+            }
+
+            static int ReadPinned(UringFile f, byte[] buffer)
+            {
+                fixed (byte* p = buffer)
+                {
+                    var awaiter = f.ReadRawAsync(p, 16).GetAwaiter();
+                    return awaiter.GetResult();
+                }
+            }
+        }
+        """);
+
+    // A read still in flight when the fixed block ends is UR0005 (the pin is gone); that is the one finding, not UR0007.
+
+    [Fact]
+    public Task ReadIntoAFixedArrayLeftInFlightIsUR0005Only() => Verify.ContractAsync("""
+        unsafe class C
+        {
+            ValueTask<int> ReadLater(UringFile f, byte[] buffer)
+            {
+                ValueTask<int> task;
+                fixed (byte* p = buffer)
+                {
+                    task = f.ReadRawAsync({|UR0005:p|}, buffer.Length);
+                }
+
+                return task;
+            }
+
+            int ReadAndWaitAfterTheBlock(UringFile f, byte[] buffer)
+            {
+                ValueTask<int> task;
+                fixed (byte* p = buffer)
+                {
+                    task = f.ReadRawAsync({|UR0005:p|}, buffer.Length);
+                }
+
+                return task.GetAwaiter().GetResult();
+            }
+        }
+        """);
+
     // After awaiting a [Lends] helper whose result carries no buffer, the buffer is the caller's again (the helper only
     // borrowed it), unless the helper disposed it or returned it to a pool: then it took the buffer over, and the
     // caller may not touch it afterwards (docs/analyzers.md and docs/guide/buffers.md say the same).

@@ -436,9 +436,9 @@ internal sealed partial class OwnershipDataflow
             StartDelegates(invocation);
         }
 
+        // GetResult on an awaiter, fresh (`GetAwaiter().GetResult()`) or kept in a local, completes its task's loans.
         if (invocation.Instance != null
-            && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
-                || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
+            && (method.Name == "GetResult" || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
         {
             Complete(invocation.Instance);
             Snapshot();
