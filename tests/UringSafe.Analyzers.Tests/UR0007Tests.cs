@@ -686,20 +686,6 @@ public class UR0007Tests
     // borrowed it), unless the helper disposed it or returned it to a pool: then it took the buffer over, and the
     // caller may not touch it afterwards (docs/analyzers.md and docs/guide/buffers.md say the same).
 
-    private const string DisposingHelpers = """
-
-        sealed class Buf : IDisposable
-        {
-            public byte[] Data = new byte[16];
-            public void Dispose() { }
-        }
-
-        static class Ops
-        {
-            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
-        }
-        """;
-
     [Fact]
     public Task CallerMayNotUseABufferAHelperDisposed() => Verify.ContractAsync("""
         using UringSafe;
@@ -744,7 +730,7 @@ public class UR0007Tests
                 {|UR0001:other|}.Dispose();
             }
         }
-        """ + DisposingHelpers);
+        """ + TestApi.DisposableBuffer);
 
     [Fact]
     public Task CallerMayUseABufferAHelperOnlyBorrowed() => Verify.ContractAsync("""
@@ -767,6 +753,6 @@ public class UR0007Tests
                 buf.Dispose();
             }
         }
-        """ + DisposingHelpers);
+        """ + TestApi.DisposableBuffer);
 }
 
