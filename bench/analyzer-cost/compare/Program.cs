@@ -1,6 +1,7 @@
 // Times two or more builds of UringSafe.Analyzers side by side, in the same process and the same rounds, over one generated
 // project (bench/analyzer-cost/generate.py): each build's analyzers from its own load context, one analyzer at a time,
-// single-threaded, Roslyn's own telemetry; minimum of ROUNDS, with the compiler's own time as the load gauge.
+// single-threaded, Roslyn's own telemetry; minimum, median and maximum of ROUNDS (after one untimed warm-up round, which
+// JITs every build's code), with the compiler's own time as the load gauge.
 // Usage: dotnet run -c Release --project bench/analyzer-cost/compare -- ROUNDS GENERATED_DIR OLD.dll NEW.dll [...]
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -28,9 +29,10 @@ var sets = dlls.Select(d => {
   var asm = ctx.LoadFromAssemblyPath(Path.GetFullPath(d));
   return (d, asm.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() != null).OrderBy(t => t.Name).ToArray());
 }).ToArray();
-var best = new Dictionary<string, double>();
-void Note(string k, double v) { best[k] = best.TryGetValue(k, out var o) ? Math.Min(o, v) : v; }
-for (int r = 0; r < rounds; r++) {
+var times = new Dictionary<string, List<double>>();
+int round = 0;
+void Note(string k, double v) { if (round > 0) (times.TryGetValue(k, out var l) ? l : times[k] = new List<double>()).Add(v); }
+for (round = 0; round <= rounds; round++) {
   var sw = Stopwatch.StartNew(); Compile().GetDiagnostics(); Note("compiler", sw.Elapsed.TotalMilliseconds);
   foreach (var (d, types) in sets) foreach (var t in types) {
     var a = (DiagnosticAnalyzer)Activator.CreateInstance(t)!;
@@ -40,4 +42,8 @@ for (int r = 0; r < rounds; r++) {
     Note($"{d} {t.Name} ({diags.Length} diags)", tel.ExecutionTime.TotalMilliseconds);
   }
 }
-foreach (var (k, v) in best.OrderBy(p => p.Key)) Console.WriteLine($"{v,8:0} ms  {k}");
+Console.WriteLine("     min   median      max");
+foreach (var (k, l) in times.OrderBy(p => p.Key)) {
+  l.Sort();
+  Console.WriteLine($"{l[0],8:0} {l[l.Count / 2],8:0} {l[^1],8:0} ms  {k}");
+}

@@ -12,12 +12,14 @@ namespace UringSafe.Analyzers;
 /// </summary>
 internal sealed class AccessPathResolver
 {
-    private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
-    private readonly Dictionary<IOperation, AccessPath?> _paths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
-    private readonly Dictionary<IOperation, AccessPath?> _uncapturedPaths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
+    // Made on first use: a resolver of an operation tree (no graph) often answers without any.
+    private Dictionary<CaptureId, List<IOperation>>? _captures;
+    private Dictionary<IOperation, AccessPath?>? _paths;
+    private Dictionary<IOperation, AccessPath?>? _uncapturedPaths;
 
     public void AddCapture(IFlowCaptureOperation capture)
     {
+        _captures ??= new Dictionary<CaptureId, List<IOperation>>();
         if (!_captures.TryGetValue(capture.Id, out var list))
         {
             list = new List<IOperation>();
@@ -28,7 +30,7 @@ internal sealed class AccessPathResolver
     }
 
     /// <summary>The values a flow capture may hold, or null for a capture of another graph.</summary>
-    public List<IOperation>? CapturedValues(CaptureId id) => _captures.TryGetValue(id, out var values) ? values : null;
+    public List<IOperation>? CapturedValues(CaptureId id) => _captures != null && _captures.TryGetValue(id, out var values) ? values : null;
 
     /// <summary>The syntax of what a capture reference stands for (the captured expression), for messages.</summary>
     public SyntaxNode? CapturedSyntax(IFlowCaptureReferenceOperation reference)
@@ -40,12 +42,15 @@ internal sealed class AccessPathResolver
     /// <summary>The location an operation names; it depends on the operation alone, so each answer is kept for the fixpoint's later passes.</summary>
     public AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true)
     {
-        if (operation == null)
+        if (operation == null || !CanNameLocation(operation, followCaptures))
         {
+            // Most operations name no location: answered without hashing them into the cache.
             return null;
         }
 
-        var cache = followCaptures ? _paths : _uncapturedPaths;
+        var cache = followCaptures
+            ? _paths ??= new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer)
+            : _uncapturedPaths ??= new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
         if (!cache.TryGetValue(operation, out var path))
         {
             path = ResolvePath(operation, followCaptures, 0);
@@ -54,6 +59,14 @@ internal sealed class AccessPathResolver
 
         return path;
     }
+
+    private static bool CanNameLocation(IOperation? operation, bool followCaptures) => operation switch
+    {
+        ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IArrayElementReferenceOperation => true,
+        IPropertyReferenceOperation property => property.Arguments.IsEmpty,
+        IFlowCaptureReferenceOperation => followCaptures,
+        _ => false,
+    };
 
     private AccessPath? ResolvePath(IOperation? operation, bool followCaptures, int depth)
     {
@@ -91,7 +104,8 @@ internal sealed class AccessPathResolver
 
             case IFlowCaptureReferenceOperation reference when followCaptures:
                 {
-                    if (!_captures.TryGetValue(reference.Id, out var values))
+                    var values = CapturedValues(reference.Id);
+                    if (values == null)
                     {
                         return null;
                     }

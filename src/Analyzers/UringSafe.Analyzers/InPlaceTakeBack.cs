@@ -24,21 +24,73 @@ internal static class InPlaceTakeBack
     /// <param name="functionSymbol">The function's own symbol, which owns the parameters it may lend.</param>
     public static bool CoversEveryLoanIn(IOperation function, ISymbol? functionSymbol, LendingFacts facts)
     {
-        // Variable lent -> the references that are part of taking it back in place (the lent argument, the
-        // deconstruction target) or are evaluated before the loan starts (other arguments of the call).
-        var lent = new Dictionary<ISymbol, HashSet<IOperation>>(SymbolEqualityComparer.Default);
-        var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var statements = new HashSet<IOperation>();
-        var references = new List<IOperation>();
-        var pending = new Stack<IOperation>();
+        var walk = new Walk(facts);
         foreach (var child in function.ChildOperations)
         {
-            pending.Push(child);
+            if (!walk.Visit(child))
+            {
+                return false;
+            }
         }
 
-        while (pending.Count > 0)
+        if (walk.Lent.Count == 0)
         {
-            var operation = pending.Pop();
+            return true;
+        }
+
+        foreach (var variable in walk.Lent)
+        {
+            var ownedByFunction = variable is IParameterSymbol parameter
+                ? parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, functionSymbol)
+                : walk.Declared.Contains(variable);
+            if (!ownedByFunction)
+            {
+                return false;
+            }
+        }
+
+        foreach (var reference in walk.References)
+        {
+            var variable = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
+            if (walk.Lent.Contains(variable) && !walk.InPlace.Contains(reference) && !HarmlessUse(reference, function, walk))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One pass over a function's operations (nested functions end it: they are not this shape).</summary>
+    private sealed class Walk
+    {
+        private readonly LendingFacts _facts;
+
+        public Walk(LendingFacts facts)
+        {
+            _facts = facts;
+        }
+
+        /// <summary>Variables lent by the function.</summary>
+        public HashSet<ISymbol> Lent { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+        /// <summary>References that are part of taking a variable back in place: the lent argument and the deconstruction target.</summary>
+        public HashSet<IOperation> InPlace { get; } = new HashSet<IOperation>();
+
+        /// <summary>The deconstructions that take a buffer back in place.</summary>
+        public HashSet<IOperation> Statements { get; } = new HashSet<IOperation>();
+
+        /// <summary>The lending calls in them.</summary>
+        public HashSet<IOperation> Calls { get; } = new HashSet<IOperation>();
+
+        /// <summary>Locals declared by a plain declaration statement with a fresh value (or none).</summary>
+        public HashSet<ISymbol> Declared { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+        public List<IOperation> References { get; } = new List<IOperation>();
+
+        /// <summary>False as soon as the function is not of the shape.</summary>
+        public bool Visit(IOperation operation)
+        {
             switch (operation)
             {
                 case IAnonymousFunctionOperation:
@@ -49,12 +101,12 @@ internal static class InPlaceTakeBack
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
                         && (declarator.Initializer == null || !MayAlias(declarator.Initializer.Value)))
                     {
-                        declared.Add(declarator.Symbol);
+                        Declared.Add(declarator.Symbol);
                     }
 
                     break;
-                case IInvocationOperation invocation when facts.IsLendingInvocation(invocation):
-                    if (!TakenBackInPlace(invocation, facts, lent, statements))
+                case IInvocationOperation invocation when _facts.IsLendingInvocation(invocation):
+                    if (!TakenBackInPlace(invocation, _facts, this))
                     {
                         return false;
                     }
@@ -62,44 +114,27 @@ internal static class InPlaceTakeBack
                     break;
                 case ILocalReferenceOperation:
                 case IParameterReferenceOperation:
-                    references.Add(operation);
-                    break;
+                    References.Add(operation);
+                    return true;
             }
 
             foreach (var child in operation.ChildOperations)
             {
-                pending.Push(child);
+                if (!Visit(child))
+                {
+                    return false;
+                }
             }
-        }
 
-        foreach (var variable in lent.Keys)
-        {
-            var ownedByFunction = variable is IParameterSymbol parameter
-                ? parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, functionSymbol)
-                : declared.Contains(variable);
-            if (!ownedByFunction)
-            {
-                return false;
-            }
+            return true;
         }
-
-        foreach (var reference in references)
-        {
-            var variable = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
-            if (lent.TryGetValue(variable, out var inPlace) && !inPlace.Contains(reference) && !HarmlessUse(reference, function, statements))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>
     /// <c>(…, v, …) = await call(v, …)</c> (through <c>ConfigureAwait</c>): one lent value, a local or parameter of a
     /// managed buffer type, assigned back from the result's buffer element; the other targets are plain variables.
     /// </summary>
-    private static bool TakenBackInPlace(IInvocationOperation invocation, LendingFacts facts, Dictionary<ISymbol, HashSet<IOperation>> lent, HashSet<IOperation> statements)
+    private static bool TakenBackInPlace(IInvocationOperation invocation, LendingFacts facts, Walk walk)
     {
         var values = facts.GetLentValues(invocation);
         if (values.Length != 1)
@@ -144,23 +179,11 @@ internal static class InPlaceTakeBack
             }
         }
 
-        if (!lent.TryGetValue(variable, out var inPlace))
-        {
-            inPlace = new HashSet<IOperation>();
-            lent[variable] = inPlace;
-        }
-
-        inPlace.Add(argument);
-        inPlace.Add(tuple.Elements[index]);
-        foreach (var other in invocation.Arguments)
-        {
-            foreach (var part in other.DescendantsAndSelf())
-            {
-                inPlace.Add(part);
-            }
-        }
-
-        statements.Add(deconstruction);
+        walk.Lent.Add(variable);
+        walk.InPlace.Add(argument);
+        walk.InPlace.Add(tuple.Elements[index]);
+        walk.Statements.Add(deconstruction);
+        walk.Calls.Add(invocation);
         return true;
     }
 
@@ -176,16 +199,20 @@ internal static class InPlaceTakeBack
     /// using, foreach or lock header (their finally reaches it on the exception path), or makes something that may
     /// alias the buffer (a copy of the reference, a view of its memory, a pattern over it).
     /// </summary>
-    private static bool HarmlessUse(IOperation reference, IOperation function, HashSet<IOperation> statements)
+    private static bool HarmlessUse(IOperation reference, IOperation function, Walk walk)
     {
+        for (var parent = reference.Parent; parent != null && parent != function; parent = parent.Parent)
+        {
+            if (walk.Statements.Contains(parent))
+            {
+                // Inside a statement that lends the variable: only the lending call's other arguments run before the loan starts.
+                return InArgumentOfLendingCall(reference, parent, walk);
+            }
+        }
+
         var child = reference;
         for (var parent = reference.Parent; parent != null && parent != function; child = parent, parent = parent.Parent)
         {
-            if (statements.Contains(parent))
-            {
-                return false;
-            }
-
             switch (parent)
             {
                 case IUsingOperation usingStatement when usingStatement.Resources == child:
@@ -205,6 +232,19 @@ internal static class InPlaceTakeBack
         }
 
         return true;
+    }
+
+    private static bool InArgumentOfLendingCall(IOperation reference, IOperation statement, Walk walk)
+    {
+        for (var current = reference; current.Parent != null && current.Parent != statement; current = current.Parent)
+        {
+            if (current is IArgumentOperation && walk.Calls.Contains(current.Parent))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a value assigned to a variable may refer to memory something else also refers to (anything but a fresh value).</summary>
