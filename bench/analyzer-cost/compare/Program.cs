@@ -1,7 +1,8 @@
 // Times two or more builds of UringSafe.Analyzers side by side, in the same process and the same rounds, over one generated
 // project (bench/analyzer-cost/generate.py): each build's analyzers from its own load context, one analyzer at a time,
 // single-threaded, Roslyn's own telemetry; minimum, median and maximum of ROUNDS (after one untimed warm-up round, which
-// JITs every build's code), with the compiler's own time as the load gauge.
+// JITs every build's code), with the compiler's own time as the load gauge; and the process CPU time of each analyzer's
+// whole run, which load does not inflate (the difference between two analyzers' runs is the difference of their own cost).
 // Usage: dotnet run -c Release --project bench/analyzer-cost/compare -- ROUNDS GENERATED_DIR OLD.dll NEW.dll [...]
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -36,10 +37,14 @@ for (round = 0; round <= rounds; round++) {
   var sw = Stopwatch.StartNew(); Compile().GetDiagnostics(); Note("compiler", sw.Elapsed.TotalMilliseconds);
   foreach (var (d, types) in sets) foreach (var t in types) {
     var a = (DiagnosticAnalyzer)Activator.CreateInstance(t)!;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var w = Compile().WithAnalyzers(ImmutableArray.Create(a), new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
     var diags = await w.GetAnalyzerDiagnosticsAsync();
     var tel = await w.GetAnalyzerTelemetryInfoAsync(a, CancellationToken.None);
     Note($"{d} {t.Name} ({diags.Length} diags)", tel.ExecutionTime.TotalMilliseconds);
+    // CPU time of the whole run (the compiler's binding of the fresh compilation included, the same for every
+    // analyzer): unlike the telemetry's wall clock, it does not grow when other processes take the cores.
+    Note($"{d} {t.Name} CPU of the run", (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
   }
 }
 Console.WriteLine("     min   median      max");
