@@ -63,4 +63,19 @@ internal static class TestApi
             }
         }
         """;
+
+    /// <summary>A disposable buffer type and a [Lends] operation on it, appended to a test's source.</summary>
+    public const string DisposableBuffer = """
+
+        sealed class Buf : IDisposable
+        {
+            public byte[] Data = new byte[16];
+            public void Dispose() { }
+        }
+
+        static class Ops
+        {
+            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
+        }
+        """;
 }

@@ -623,23 +623,68 @@ public class UR0007Tests
         }
         """);
 
+    // A read into a fixed array that completes before the fixed block ends: the pinned memory comes back to nobody, and the
+    // kernel is done with it before the method returns, so the caller's array is never lent past the call (no [Lends]).
+
+    [Fact]
+    public Task ReadIntoAFixedArrayCompletedInsideTheBlockIsFine() => Verify.ContractAsync("""
+        unsafe class C
+        {
+            int ReadBlocking(UringFile f, byte[] buffer)
+            {
+                fixed (byte* p = buffer)
+                {
+                    return f.ReadRawAsync(p, buffer.Length).GetAwaiter().GetResult();
+                }
+            }
+
+            int ReadWaited(UringFile f, byte[] buffer, int offset)
+            {
+                int n;
+                fixed (byte* p = &buffer[offset])
+                {
+                    var task = f.ReadRawAsync(p + 1, buffer.Length - offset - 1).AsTask();
+                    task.Wait();
+                    n = task.Result;
+                }
+
+                return n;
+            }
+
+            static int ReadPinned(UringFile f, byte[] buffer)
+            {
+                fixed (byte* p = buffer)
+                {
+                    var awaiter = f.ReadRawAsync(p, 16).GetAwaiter();
+                    return awaiter.GetResult();
+                }
+            }
+        }
+        """);
+
+    // A read still in flight when the fixed block ends is UR0005 (the pin is gone); that is the one finding, not UR0007
+    // (UR0005Tests.FixedPointerEscapesFixedBlock returns the task instead).
+
+    [Fact]
+    public Task ReadIntoAFixedArrayLeftInFlightIsUR0005Only() => Verify.ContractAsync("""
+        unsafe class C
+        {
+            int ReadAndWaitAfterTheBlock(UringFile f, byte[] buffer)
+            {
+                ValueTask<int> task;
+                fixed (byte* p = buffer)
+                {
+                    task = f.ReadRawAsync({|UR0005:p|}, buffer.Length);
+                }
+
+                return task.GetAwaiter().GetResult();
+            }
+        }
+        """);
+
     // After awaiting a [Lends] helper whose result carries no buffer, the buffer is the caller's again (the helper only
     // borrowed it), unless the helper disposed it or returned it to a pool: then it took the buffer over, and the
     // caller may not touch it afterwards (docs/analyzers.md and docs/guide/buffers.md say the same).
-
-    private const string DisposingHelpers = """
-
-        sealed class Buf : IDisposable
-        {
-            public byte[] Data = new byte[16];
-            public void Dispose() { }
-        }
-
-        static class Ops
-        {
-            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
-        }
-        """;
 
     [Fact]
     public Task CallerMayNotUseABufferAHelperDisposed() => Verify.ContractAsync("""
@@ -685,7 +730,7 @@ public class UR0007Tests
                 {|UR0001:other|}.Dispose();
             }
         }
-        """ + DisposingHelpers);
+        """ + TestApi.DisposableBuffer);
 
     [Fact]
     public Task CallerMayUseABufferAHelperOnlyBorrowed() => Verify.ContractAsync("""
@@ -708,6 +753,6 @@ public class UR0007Tests
                 buf.Dispose();
             }
         }
-        """ + DisposingHelpers);
+        """ + TestApi.DisposableBuffer);
 }
 

@@ -1,6 +1,8 @@
 // Times two or more builds of UringSafe.Analyzers side by side, in the same process and the same rounds, over one generated
 // project (bench/analyzer-cost/generate.py): each build's analyzers from its own load context, one analyzer at a time,
-// single-threaded, Roslyn's own telemetry; minimum of ROUNDS, with the compiler's own time as the load gauge.
+// single-threaded, Roslyn's own telemetry; minimum, median and maximum of ROUNDS (after one untimed warm-up round, which
+// JITs every build's code), with the compiler's own time as the load gauge; and the process CPU time of each analyzer's
+// whole run, which load does not inflate (the difference between two analyzers' runs is the difference of their own cost).
 // Usage: dotnet run -c Release --project bench/analyzer-cost/compare -- ROUNDS GENERATED_DIR OLD.dll NEW.dll [...]
 using System.Collections.Immutable;
 using System.Diagnostics;
@@ -28,16 +30,25 @@ var sets = dlls.Select(d => {
   var asm = ctx.LoadFromAssemblyPath(Path.GetFullPath(d));
   return (d, asm.GetTypes().Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttribute<DiagnosticAnalyzerAttribute>() != null).OrderBy(t => t.Name).ToArray());
 }).ToArray();
-var best = new Dictionary<string, double>();
-void Note(string k, double v) { best[k] = best.TryGetValue(k, out var o) ? Math.Min(o, v) : v; }
-for (int r = 0; r < rounds; r++) {
+var times = new Dictionary<string, List<double>>();
+int round = 0;
+void Note(string k, double v) { if (round > 0) (times.TryGetValue(k, out var l) ? l : times[k] = new List<double>()).Add(v); }
+for (round = 0; round <= rounds; round++) {
   var sw = Stopwatch.StartNew(); Compile().GetDiagnostics(); Note("compiler", sw.Elapsed.TotalMilliseconds);
   foreach (var (d, types) in sets) foreach (var t in types) {
     var a = (DiagnosticAnalyzer)Activator.CreateInstance(t)!;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
     var w = Compile().WithAnalyzers(ImmutableArray.Create(a), new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
     var diags = await w.GetAnalyzerDiagnosticsAsync();
     var tel = await w.GetAnalyzerTelemetryInfoAsync(a, CancellationToken.None);
     Note($"{d} {t.Name} ({diags.Length} diags)", tel.ExecutionTime.TotalMilliseconds);
+    // CPU time of the whole run (the compiler's binding of the fresh compilation included, the same for every
+    // analyzer): unlike the telemetry's wall clock, it does not grow when other processes take the cores.
+    Note($"{d} {t.Name} CPU of the run", (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
   }
 }
-foreach (var (k, v) in best.OrderBy(p => p.Key)) Console.WriteLine($"{v,8:0} ms  {k}");
+Console.WriteLine("     min   median      max");
+foreach (var (k, l) in times.OrderBy(p => p.Key)) {
+  l.Sort();
+  Console.WriteLine($"{l[0],8:0} {l[l.Count / 2],8:0} {l[^1],8:0} ms  {k}");
+}

@@ -47,8 +47,8 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var lendingFunctions = LendingFunctions(root, facts);
-            if (lendingFunctions == null)
+            var lendingFunctions = LendingFunctions(root, facts, out var lendingBodies);
+            if (lendingFunctions == null || AllTakenBackInPlace(lendingBodies!, context.OwningSymbol, facts))
             {
                 continue;
             }
@@ -69,10 +69,12 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
     /// <summary>
     /// Null when nothing in the body lends; otherwise the lambdas and local functions that contain a lending call,
     /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed.
+    /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly.
     /// </summary>
-    private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts)
+    private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts, out HashSet<IOperation>? lendingBodies)
     {
         HashSet<IMethodSymbol>? functions = null;
+        lendingBodies = null;
         foreach (var operation in body.DescendantsAndSelf())
         {
             if (!(operation is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
@@ -81,20 +83,46 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
             }
 
             functions ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            lendingBodies ??= new HashSet<IOperation>();
+            IOperation? innermost = null;
             for (var parent = invocation.Parent; parent != null; parent = parent.Parent)
             {
                 switch (parent)
                 {
                     case IAnonymousFunctionOperation lambda:
                         functions.Add(lambda.Symbol);
+                        innermost ??= lambda;
                         break;
                     case ILocalFunctionOperation localFunction:
                         functions.Add(localFunction.Symbol);
+                        innermost ??= localFunction;
                         break;
                 }
             }
+
+            lendingBodies.Add(innermost ?? body);
         }
 
         return functions;
+    }
+
+    /// <summary>Whether every function that lends takes each buffer back in the statement that lends it (<see cref="InPlaceTakeBack"/>): then no graph is needed.</summary>
+    private static bool AllTakenBackInPlace(HashSet<IOperation> lendingBodies, ISymbol owner, LendingFacts facts)
+    {
+        foreach (var function in lendingBodies)
+        {
+            var symbol = function switch
+            {
+                IAnonymousFunctionOperation lambda => lambda.Symbol,
+                ILocalFunctionOperation localFunction => localFunction.Symbol,
+                _ => owner,
+            };
+            if (!InPlaceTakeBack.CoversEveryLoanIn(function, symbol, facts))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -17,29 +17,24 @@ namespace UringSafe.Analyzers;
 /// branch that leaves try regions flows through their finally regions, in a context of its own, and resumes at its
 /// destination with the state the last finally ends with.
 /// </summary>
-internal sealed partial class OwnershipDataflow
+internal sealed class OwnershipDataflow
 {
     private readonly ControlFlowGraph _cfg;
-    private readonly OwnershipDiagnostics _diagnostics;
-    private readonly SemanticModel? _model;
-    private readonly LendingFacts _facts;
     private readonly CancellationToken _cancellationToken;
-    private readonly Dictionary<CaptureId, List<IOperation>> _captures = new Dictionary<CaptureId, List<IOperation>>();
-    private readonly Dictionary<IOperation, LoanInfo> _loanInfo = new Dictionary<IOperation, LoanInfo>(OwnershipState.OperationComparer);
-    private readonly Dictionary<IOperation, AccessPath?> _paths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
-    private readonly Dictionary<IOperation, AccessPath?> _uncapturedPaths = new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
-
-    private OwnershipState _state = new OwnershipState();
-    private OwnershipState? _exceptional;
-    private bool _reporting;
+    private readonly AccessPathResolver _paths = new AccessPathResolver();
+    private readonly PinnedScopeChecks _pinned;
+    private readonly OwnershipTransfer _transfer;
+    private readonly LendingFacts _facts;
 
     private OwnershipDataflow(ControlFlowGraph cfg, SemanticModel? model, LendingFacts facts, OwnershipDiagnostics diagnostics, CancellationToken cancellationToken)
     {
-        _model = model;
-        _facts = facts;
         _cfg = cfg;
-        _diagnostics = diagnostics;
+        _facts = facts;
         _cancellationToken = cancellationToken;
+        var loans = new Dictionary<IOperation, LoanInfo>(OwnershipState.OperationComparer);
+        var uses = new OwnershipUseChecks(diagnostics, facts, model, loans);
+        _pinned = new PinnedScopeChecks(loans, uses);
+        _transfer = new OwnershipTransfer(cfg, facts, _paths, loans, uses, new CaptureTracker(_paths, uses, cancellationToken), cancellationToken);
     }
 
     /// <summary>Analyzes a graph, then the graphs of the local functions and lambdas nested in it that lend (<paramref name="lendingFunctions"/>).</summary>
@@ -63,7 +58,7 @@ internal sealed partial class OwnershipDataflow
 
         foreach (var block in cfg.Blocks)
         {
-            foreach (var operation in BlockOperations(block))
+            foreach (var operation in FlowGraphs.Operations(block))
             {
                 foreach (var descendant in operation.DescendantsAndSelf())
                 {
@@ -76,26 +71,13 @@ internal sealed partial class OwnershipDataflow
         }
     }
 
-    private static IEnumerable<IOperation> BlockOperations(BasicBlock block)
-    {
-        foreach (var operation in block.Operations)
-        {
-            yield return operation;
-        }
-
-        if (block.BranchValue != null)
-        {
-            yield return block.BranchValue;
-        }
-    }
-
     private void Run()
     {
         var blocks = _cfg.Blocks;
         var lends = new bool[blocks.Length];
         foreach (var block in blocks)
         {
-            foreach (var operation in BlockOperations(block))
+            foreach (var operation in FlowGraphs.Operations(block))
             {
                 foreach (var descendant in operation.DescendantsAndSelf())
                 {
@@ -105,13 +87,7 @@ internal sealed partial class OwnershipDataflow
                     }
                     else if (descendant is IFlowCaptureOperation capture)
                     {
-                        if (!_captures.TryGetValue(capture.Id, out var list))
-                        {
-                            list = new List<IOperation>();
-                            _captures[capture.Id] = list;
-                        }
-
-                        list.Add(capture.Value);
+                        _paths.AddCapture(capture);
                     }
                 }
             }
@@ -121,8 +97,8 @@ internal sealed partial class OwnershipDataflow
         var finallyDepth = new int[blocks.Length];
         for (var i = 0; i < blocks.Length; i++)
         {
-            handlers[i] = HandlerEntries(blocks[i], blocks);
-            finallyDepth[i] = FinallyDepth(blocks[i]);
+            handlers[i] = ExceptionalFlow.HandlerEntries(blocks[i], blocks);
+            finallyDepth[i] = ExceptionalFlow.FinallyDepth(blocks[i]);
         }
 
         // Entry states per block and per finally context (which continuation each enclosing finally resumes to).
@@ -155,11 +131,11 @@ internal sealed partial class OwnershipDataflow
 
             queued.Remove((ordinal, context));
             var block = blocks[ordinal];
-            var outState = Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0);
+            var outState = _transfer.Transfer(block, entryStates[ordinal][context], handlers[ordinal].Count > 0, report: false);
 
-            if (_exceptional != null && handlers[ordinal].Count > 0)
+            if (_transfer.Exceptional != null && handlers[ordinal].Count > 0)
             {
-                var exceptional = _exceptional.OnExceptionPath();
+                var exceptional = _transfer.Exceptional.OnExceptionPath();
                 foreach (var (handler, isFinally) in handlers[ordinal])
                 {
                     var depth = finallyDepth[handler.Ordinal];
@@ -176,12 +152,12 @@ internal sealed partial class OwnershipDataflow
                 }
             }
 
-            foreach (var successor in Successors(block))
+            foreach (var successor in FlowGraphs.Successors(block))
             {
                 Follow(successor, 0, context.Truncate(finallyDepth[ordinal]), outState);
             }
 
-            if (IsFinallyExit(block) && context.Branch != null && context.Parent != null)
+            if (ExceptionalFlow.IsFinallyExit(block) && context.Branch != null && context.Parent != null)
             {
                 // The end of a finally entered by a normal branch: run the next finally the branch leaves, or
                 // resume at the branch's destination, with the state the finally ends with.
@@ -190,7 +166,6 @@ internal sealed partial class OwnershipDataflow
         }
 
         // Final pass: replay each block with its stable entry states and report.
-        _reporting = true;
         foreach (var block in blocks)
         {
             foreach (var entry in entryStates[block.Ordinal].Values)
@@ -201,15 +176,15 @@ internal sealed partial class OwnershipDataflow
                     continue;
                 }
 
-                var outState = Transfer(block, entry, trackExceptional: false);
-                foreach (var successor in Successors(block))
+                var outState = _transfer.Transfer(block, entry, trackExceptional: false, report: true);
+                foreach (var successor in FlowGraphs.Successors(block))
                 {
-                    CheckLeavingRegions(successor, outState);
+                    _pinned.CheckLeavingRegions(successor, outState);
                 }
 
                 if (block.Kind == BasicBlockKind.Exit)
                 {
-                    CheckStackLoansAtExit(entry);
+                    _pinned.CheckStackLoansAtExit(entry);
                 }
             }
         }
@@ -259,34 +234,5 @@ internal sealed partial class OwnershipDataflow
                 pendingOrdinals.Add(target);
             }
         }
-    }
-
-    private static IEnumerable<ControlFlowBranch> Successors(BasicBlock block)
-    {
-        if (block.FallThroughSuccessor?.Destination != null)
-        {
-            yield return block.FallThroughSuccessor;
-        }
-
-        if (block.ConditionalSuccessor?.Destination != null)
-        {
-            yield return block.ConditionalSuccessor;
-        }
-    }
-
-    private sealed class LoanInfo
-    {
-        /// <summary>Nothing is taken back from the result (raw memory, views of a location): completing the operation releases the location.</summary>
-        public bool ReleasedAtCompletion { get; set; }
-
-        public PointerOrigin? Origin { get; set; }
-
-        /// <summary>For a delegate started by a call returning a task: the outer locations it reads while it may run.</summary>
-        public List<(AccessPath Path, SyntaxNode Syntax)>? Running { get; set; }
-
-        /// <summary>The [Lends] helper that disposes the buffer or returns it to a pool, which nothing gives back.</summary>
-        public string? ConsumedBy { get; set; }
-
-        public SyntaxNode? OriginSyntax { get; set; }
     }
 }

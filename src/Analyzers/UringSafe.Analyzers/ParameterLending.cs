@@ -123,6 +123,10 @@ internal sealed class ParameterLending
             case IParameterReferenceOperation reference:
                 result.Add(reference.Parameter);
                 return;
+            case ILocalReferenceOperation pinned when pinned.Local.IsFixed:
+                // Memory pinned by a fixed statement of this method is lent only until the block ends: a read still in
+                // flight there is UR0005, so nothing is lent past the call and the parameter needs no [Lends].
+                return;
             case ILocalReferenceOperation local when visited.Add(local.Local) && _assignments.TryGetValue(local.Local, out var values):
                 foreach (var assigned in values)
                 {

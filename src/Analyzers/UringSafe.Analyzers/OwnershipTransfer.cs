@@ -1,19 +1,55 @@
 using System.Collections.Generic;
-using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
 
-/// <summary>Transfer functions: how each operation changes the ownership state (lending, completing, assigning, aliasing).</summary>
-internal sealed partial class OwnershipDataflow
+/// <summary>
+/// The transfer function of the ownership dataflow over one control flow graph: how each operation of a basic block
+/// changes the ownership state (lending, completing, assigning, aliasing), and the states an exception may leave with.
+/// </summary>
+internal sealed class OwnershipTransfer
 {
-    private OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional)
+    private readonly ControlFlowGraph _cfg;
+    private readonly LendingFacts _facts;
+    private readonly AccessPathResolver _paths;
+    private readonly Dictionary<IOperation, LoanInfo> _loans;
+    private readonly OwnershipUseChecks _uses;
+    private readonly CaptureTracker _captures;
+    private readonly CancellationToken _cancellationToken;
+
+    private OwnershipState _state = new OwnershipState();
+    private OwnershipState? _exceptional;
+    private bool _report;
+
+    public OwnershipTransfer(ControlFlowGraph cfg, LendingFacts facts, AccessPathResolver paths, Dictionary<IOperation, LoanInfo> loans,
+        OwnershipUseChecks uses, CaptureTracker captures, CancellationToken cancellationToken)
+    {
+        _cfg = cfg;
+        _facts = facts;
+        _paths = paths;
+        _loans = loans;
+        _uses = uses;
+        _captures = captures;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>After a transfer with trackExceptional: the join of the states an exception could leave the block with.</summary>
+    public OwnershipState? Exceptional => _exceptional;
+
+    /// <summary>
+    /// The state after <paramref name="block"/>, from a copy of <paramref name="entry"/>. With
+    /// <paramref name="trackExceptional"/>, <see cref="Exceptional"/> then holds the join of every state an exception
+    /// could leave the block with; with <paramref name="report"/>, uses of lent locations are reported on the way.
+    /// </summary>
+    public OwnershipState Transfer(BasicBlock block, OwnershipState entry, bool trackExceptional, bool report)
     {
         _state = entry.Clone();
         _exceptional = trackExceptional ? new OwnershipState() : null;
-        foreach (var operation in BlockOperations(block))
+        _report = report;
+        foreach (var operation in FlowGraphs.Operations(block))
         {
             if (MayThrow(operation))
             {
@@ -85,6 +121,14 @@ internal sealed partial class OwnershipDataflow
         _exceptional?.JoinWith(_state);
     }
 
+    private void Use(AccessPath path, SyntaxNode syntax)
+    {
+        if (_report)
+        {
+            _uses.Use(_state, path, syntax);
+        }
+    }
+
     private void Visit(IOperation? operation)
     {
         if (operation == null)
@@ -116,13 +160,13 @@ internal sealed partial class OwnershipDataflow
                 Complete(awaitOperation.Operation);
                 Snapshot();
                 return;
-            case IPropertyReferenceOperation result when result.Property.Name == "Result" && IsTaskLike(result.Instance?.Type):
+            case IPropertyReferenceOperation result when result.Property.Name == "Result" && BufferTypes.IsTaskLike(result.Instance?.Type):
                 Visit(result.Instance);
                 Complete(result.Instance);
                 Snapshot();
                 return;
             case IFlowCaptureOperation capture:
-                if (ResolvePath(capture.Value) != null)
+                if (_paths.ResolvePath(capture.Value) != null)
                 {
                     // The captured location is read where the capture is referenced.
                     VisitPathReceiver(capture.Value);
@@ -133,24 +177,32 @@ internal sealed partial class OwnershipDataflow
                 return;
             case IFlowCaptureReferenceOperation captureReference:
                 {
-                    var path = ResolvePath(captureReference);
+                    var path = _paths.ResolvePath(captureReference);
                     if (path != null)
                     {
-                        Use(path, CapturedSyntax(captureReference) ?? captureReference.Syntax);
+                        Use(path, _paths.CapturedSyntax(captureReference) ?? captureReference.Syntax);
                     }
 
                     return;
                 }
 
             case IFlowAnonymousFunctionOperation lambda:
-                CheckCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                if (_report)
+                {
+                    _captures.CheckLambda(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), _state);
+                }
+
                 return;
             case IMethodReferenceOperation methodReference when methodReference.Method.MethodKind == MethodKind.LocalFunction:
-                CheckLocalFunction(methodReference.Method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+                if (_report)
+                {
+                    _captures.CheckLocalFunction(_cfg, _state, methodReference.Method);
+                }
+
                 return;
         }
 
-        var referencedPath = ResolvePath(operation);
+        var referencedPath = _paths.ResolvePath(operation);
         if (referencedPath != null)
         {
             VisitPathReceiver(operation);
@@ -188,7 +240,7 @@ internal sealed partial class OwnershipDataflow
 
     private void VisitAssignment(ISimpleAssignmentOperation assignment)
     {
-        var target = ResolvePath(assignment.Target);
+        var target = _paths.ResolvePath(assignment.Target);
         if (target == null)
         {
             Visit(assignment.Target);
@@ -219,7 +271,7 @@ internal sealed partial class OwnershipDataflow
                 return;
         }
 
-        var path = ResolvePath(target);
+        var path = _paths.ResolvePath(target);
         if (path != null)
         {
             VisitPathReceiver(target);
@@ -239,7 +291,7 @@ internal sealed partial class OwnershipDataflow
     private void DeclarePatternLocals(IPatternOperation pattern, IOperation input)
     {
         var stripped = LendingModel.StripConversions(input);
-        Declare(pattern, ResolvePath(stripped) ?? DerivedRoot(stripped), isTop: true);
+        Declare(pattern, _paths.ResolvePath(stripped) ?? _paths.DerivedRoot(stripped), isTop: true);
 
         void Declare(IOperation current, AccessPath? inputPath, bool isTop)
         {
@@ -259,7 +311,7 @@ internal sealed partial class OwnershipDataflow
                 else
                 {
                     _state.Overwrite(AccessPath.Of(declared));
-                    if (inputPath != null && declared is ILocalSymbol local && IsAliasCapable(local.Type))
+                    if (inputPath != null && declared is ILocalSymbol local && BufferTypes.IsAliasCapable(local.Type))
                     {
                         AliasTo(AccessPath.Of(declared), inputPath);
                     }
@@ -303,16 +355,16 @@ internal sealed partial class OwnershipDataflow
             _state.TaskLoans[target] = loans;
         }
 
-        if (IsAliasCapable(value.Type) || IsAliasCapable(stripped.Type))
+        if (BufferTypes.IsAliasCapable(value.Type) || BufferTypes.IsAliasCapable(stripped.Type))
         {
-            var source = ResolvePath(stripped) ?? DerivedRoot(stripped);
+            var source = _paths.ResolvePath(stripped) ?? _paths.DerivedRoot(stripped);
             if (source != null)
             {
                 AliasTo(target, source);
             }
         }
 
-        var origin = ComputeOrigin(stripped);
+        var origin = _paths.ComputeOrigin(stripped, _state);
         if (origin != null)
         {
             _state.Origins[target] = origin;
@@ -358,7 +410,7 @@ internal sealed partial class OwnershipDataflow
 
             if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
             {
-                var output = ResolvePath(argument.Value);
+                var output = _paths.ResolvePath(argument.Value);
                 if (output != null)
                 {
                     VisitPathReceiver(argument.Value);
@@ -383,7 +435,7 @@ internal sealed partial class OwnershipDataflow
                 // Raw memory, and a view (arr.AsMemory()) of a location, come back to nobody: the location is
                 // usable again once the kernel is done, whatever happens to the view in the result.
                 var stripped = LendingModel.StripConversions(item.Value);
-                if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || ResolvePath(stripped) != null))
+                if (!LendingModel.IsRawMemoryType(stripped.Type) && (item.Path == null || _paths.ResolvePath(stripped) != null))
                 {
                     info.ReleasedAtCompletion = false;
                 }
@@ -408,9 +460,9 @@ internal sealed partial class OwnershipDataflow
                 info.ReleasedAtCompletion = true;
             }
 
-            if (!_loanInfo.ContainsKey(invocation))
+            if (!_loans.ContainsKey(invocation))
             {
-                _loanInfo[invocation] = info;
+                _loans[invocation] = info;
             }
 
             _state.Loans[invocation] = LoanFlags.InFlight;
@@ -426,19 +478,19 @@ internal sealed partial class OwnershipDataflow
         }
 
         var method = invocation.TargetMethod;
-        if (method.MethodKind == MethodKind.LocalFunction)
+        if (method.MethodKind == MethodKind.LocalFunction && _report)
         {
-            CheckLocalFunction(method, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            _captures.CheckLocalFunction(_cfg, _state, method);
         }
 
-        if (lent == null && IsTaskLike(invocation.Type))
+        if (lent == null && BufferTypes.IsTaskLike(invocation.Type))
         {
             StartDelegates(invocation);
         }
 
+        // GetResult on an awaiter, fresh (`GetAwaiter().GetResult()`) or kept in a local, completes its task's loans.
         if (invocation.Instance != null
-            && ((method.Name == "GetResult" && invocation.Instance is IInvocationOperation getAwaiter && getAwaiter.TargetMethod.Name == "GetAwaiter")
-                || (method.Name == "Wait" && IsTaskLike(invocation.Instance.Type))))
+            && (method.Name == "GetResult" || (method.Name == "Wait" && BufferTypes.IsTaskLike(invocation.Instance.Type))))
         {
             Complete(invocation.Instance);
             Snapshot();
@@ -462,7 +514,7 @@ internal sealed partial class OwnershipDataflow
                 {
                     value = creation.Target;
                 }
-                else if (value is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var values) && values.Count == 1)
+                else if (value is IFlowCaptureReferenceOperation reference && _paths.CapturedValues(reference.Id) is { Count: 1 } values)
                 {
                     value = values[0];
                 }
@@ -474,7 +526,7 @@ internal sealed partial class OwnershipDataflow
 
             if (value is IFlowAnonymousFunctionOperation lambda)
             {
-                CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
+                _captures.CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
             }
         }
 
@@ -483,147 +535,37 @@ internal sealed partial class OwnershipDataflow
             return;
         }
 
-        if (!_loanInfo.ContainsKey(invocation))
+        if (!_loans.ContainsKey(invocation))
         {
-            _loanInfo[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
+            _loans[invocation] = new LoanInfo { ReleasedAtCompletion = true, Running = captured };
         }
 
         _state.Loans[invocation] = LoanFlags.InFlight;
     }
 
-    /// <summary>The outer locations a lambda (and the lambdas in it) reads.</summary>
-    private void CollectCaptures(ControlFlowGraph graph, IMethodSymbol lambda, List<(AccessPath Path, SyntaxNode Syntax)> captured)
-    {
-        foreach (var block in graph.Blocks)
-        {
-            foreach (var operation in BlockOperations(block))
-            {
-                foreach (var descendant in operation.DescendantsAndSelf())
-                {
-                    if (descendant is IFlowAnonymousFunctionOperation nested)
-                    {
-                        CollectCaptures(graph.GetAnonymousFunctionControlFlowGraph(nested, _cancellationToken), lambda, captured);
-                        continue;
-                    }
-
-                    if (!(descendant is ILocalReferenceOperation || descendant is IParameterReferenceOperation))
-                    {
-                        continue;
-                    }
-
-                    var path = ResolvePath(descendant, followCaptures: false);
-                    if (path != null && !IsDeclaredIn(path.Root, lambda))
-                    {
-                        captured.Add((path, descendant.Syntax));
-                    }
-                }
-            }
-        }
-
-        static bool IsDeclaredIn(ISymbol symbol, IMethodSymbol function)
-        {
-            for (var container = symbol.ContainingSymbol; container != null; container = container.ContainingSymbol)
-            {
-                if (SymbolEqualityComparer.Default.Equals(container, function))
-                {
-                    return true;
-                }
-
-                if (container is INamedTypeSymbol)
-                {
-                    return false;
-                }
-            }
-
-            return false;
-        }
-    }
-
-    /// <summary>Reports a delegate that may still be running and uses the lent location, or an alias of it.</summary>
-    private void CheckRunningDelegates(AccessPath lentPath)
-    {
-        foreach (var pair in _state.Loans)
-        {
-            if ((pair.Value & LoanFlags.InFlight) == 0 || !_loanInfo.TryGetValue(pair.Key, out var info) || info.Running == null)
-            {
-                continue;
-            }
-
-            foreach (var (captured, syntax) in info.Running)
-            {
-                if (Overlaps(captured, lentPath))
-                {
-                    Report(DiagnosticDescriptors.UR0001_BufferUsedWhileLent, Rank.UsedWhileLent, syntax, null, null, new object[]
-                    {
-                        captured.ToString(), "", "a delegate that may still be running uses it: await the delegate's task before lending the buffer",
-                    });
-                    continue;
-                }
-
-                foreach (var alias in _state.AliasesOf(captured))
-                {
-                    if (Overlaps(alias, lentPath))
-                    {
-                        Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, captured.ToString(), lentPath.ToString());
-                        break;
-                    }
-                }
-            }
-        }
-
-        static bool Overlaps(AccessPath a, AccessPath b) => a.IsWithin(b) || b.IsWithin(a);
-    }
-
     private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
     {
         var stripped = LendingModel.StripConversions(value);
-        var path = ResolvePath(stripped);
+        var path = _paths.ResolvePath(stripped);
         if (path != null)
         {
             VisitPathReceiver(stripped);
         }
         else
         {
-            path = DerivedRoot(stripped);
+            path = _paths.DerivedRoot(stripped);
             if (path == null)
             {
                 Visit(value);
             }
         }
 
-        var origin = ComputeOrigin(stripped);
-        if (path != null && _reporting)
+        var origin = _paths.ComputeOrigin(stripped, _state);
+        if (path != null && _report)
         {
-            CheckRunningDelegates(path);
-            var syntax = stripped is IFlowCaptureReferenceOperation reference ? CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
-            var status = EffectiveStatus(path);
+            var syntax = stripped is IFlowCaptureReferenceOperation reference ? _paths.CapturedSyntax(reference) ?? stripped.Syntax : stripped.Syntax;
             var lentInSameCall = earlierInSameCall.Exists(item => item.Path != null && (item.Path.IsWithin(path) || path.IsWithin(item.Path)));
-            if ((status & LoanFlags.InFlight) != 0 || lentInSameCall)
-            {
-                Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
-            }
-            else if ((status & LoanFlags.AwaitedNotReturned) != 0)
-            {
-                ReportUsedWhileLent(path, syntax);
-            }
-            else
-            {
-                foreach (var alias in _state.AliasesOf(path))
-                {
-                    var aliasStatus = EffectiveStatus(alias);
-                    if ((aliasStatus & LoanFlags.InFlight) != 0)
-                    {
-                        Report(DiagnosticDescriptors.UR0004_BufferLentTwice, syntax, path.ToString());
-                        break;
-                    }
-
-                    if (aliasStatus != LoanFlags.None)
-                    {
-                        Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, path.ToString(), alias.ToString());
-                        break;
-                    }
-                }
-            }
+            _uses.CheckLend(_state, path, syntax, lentInSameCall);
         }
 
         return (path, value, origin);
@@ -641,7 +583,7 @@ internal sealed partial class OwnershipDataflow
         {
             if (_state.Loans.TryGetValue(loan, out var flags) && flags != LoanFlags.None)
             {
-                var released = _loanInfo.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
+                var released = _loans.TryGetValue(loan, out var info) && info.ReleasedAtCompletion;
                 _state.Loans[loan] = released ? LoanFlags.None : LoanFlags.AwaitedNotReturned;
             }
         }
@@ -666,7 +608,7 @@ internal sealed partial class OwnershipDataflow
             current = LendingModel.StripConversions(current);
             switch (current)
             {
-                case IInvocationOperation invocation when _loanInfo.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
+                case IInvocationOperation invocation when _loans.ContainsKey(invocation) || _facts.IsLendingInvocation(invocation):
                     (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).Add(invocation);
                     return;
                 case IInvocationOperation wrapper when wrapper.Instance != null
@@ -674,7 +616,7 @@ internal sealed partial class OwnershipDataflow
                     Collect(wrapper.Instance, depth + 1);
                     return;
                 case IFlowCaptureReferenceOperation reference:
-                    if (_captures.TryGetValue(reference.Id, out var values))
+                    if (_paths.CapturedValues(reference.Id) is { } values)
                     {
                         foreach (var value in values)
                         {
@@ -685,7 +627,7 @@ internal sealed partial class OwnershipDataflow
                     return;
             }
 
-            var path = ResolvePath(current);
+            var path = _paths.ResolvePath(current);
             if (path != null && _state.TaskLoans.TryGetValue(path, out var loans))
             {
                 (result ??= new HashSet<IOperation>(OwnershipState.OperationComparer)).UnionWith(loans);

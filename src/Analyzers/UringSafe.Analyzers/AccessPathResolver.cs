@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -5,18 +6,51 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
 
-/// <summary>Path resolution: which tracked location an operation reads, which location a view or pointer was derived from, and where pointed-to memory lives.</summary>
-internal sealed partial class OwnershipDataflow
+/// <summary>
+/// Which tracked location an operation of one control flow graph names, which location a view or pointer was derived
+/// from, and where pointed-to memory lives. Knows the graph's flow captures (what each capture id may hold).
+/// </summary>
+internal sealed class AccessPathResolver
 {
-    /// <summary>The location an operation names; it depends on the operation alone, so each answer is kept for the fixpoint's later passes.</summary>
-    private AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true)
+    // Made on first use: a resolver of an operation tree (no graph) often answers without any.
+    private Dictionary<CaptureId, List<IOperation>>? _captures;
+    private Dictionary<IOperation, AccessPath?>? _paths;
+    private Dictionary<IOperation, AccessPath?>? _uncapturedPaths;
+
+    public void AddCapture(IFlowCaptureOperation capture)
     {
-        if (operation == null)
+        _captures ??= new Dictionary<CaptureId, List<IOperation>>();
+        if (!_captures.TryGetValue(capture.Id, out var list))
         {
+            list = new List<IOperation>();
+            _captures[capture.Id] = list;
+        }
+
+        list.Add(capture.Value);
+    }
+
+    /// <summary>The values a flow capture may hold, or null for a capture of another graph.</summary>
+    public List<IOperation>? CapturedValues(CaptureId id) => _captures != null && _captures.TryGetValue(id, out var values) ? values : null;
+
+    /// <summary>The syntax of what a capture reference stands for (the captured expression), for messages.</summary>
+    public SyntaxNode? CapturedSyntax(IFlowCaptureReferenceOperation reference)
+    {
+        var values = CapturedValues(reference.Id);
+        return values != null && values.Count > 0 ? values[0].Syntax : null;
+    }
+
+    /// <summary>The location an operation names; it depends on the operation alone, so each answer is kept for the fixpoint's later passes.</summary>
+    public AccessPath? ResolvePath(IOperation? operation, bool followCaptures = true)
+    {
+        if (operation == null || !CanNameLocation(operation, followCaptures))
+        {
+            // Most operations name no location: answered without hashing them into the cache.
             return null;
         }
 
-        var cache = followCaptures ? _paths : _uncapturedPaths;
+        var cache = followCaptures
+            ? _paths ??= new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer)
+            : _uncapturedPaths ??= new Dictionary<IOperation, AccessPath?>(OwnershipState.OperationComparer);
         if (!cache.TryGetValue(operation, out var path))
         {
             path = ResolvePath(operation, followCaptures, 0);
@@ -25,6 +59,14 @@ internal sealed partial class OwnershipDataflow
 
         return path;
     }
+
+    private static bool CanNameLocation(IOperation? operation, bool followCaptures) => operation switch
+    {
+        ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IArrayElementReferenceOperation => true,
+        IPropertyReferenceOperation property => property.Arguments.IsEmpty,
+        IFlowCaptureReferenceOperation => followCaptures,
+        _ => false,
+    };
 
     private AccessPath? ResolvePath(IOperation? operation, bool followCaptures, int depth)
     {
@@ -62,7 +104,8 @@ internal sealed partial class OwnershipDataflow
 
             case IFlowCaptureReferenceOperation reference when followCaptures:
                 {
-                    if (!_captures.TryGetValue(reference.Id, out var values))
+                    var values = CapturedValues(reference.Id);
+                    if (values == null)
                     {
                         return null;
                     }
@@ -88,17 +131,17 @@ internal sealed partial class OwnershipDataflow
     }
 
     /// <summary>The location a Span, Memory, array segment or pointer was derived from (<c>buf.AsSpan()</c>, <c>&amp;buf[0]</c>).</summary>
-    private AccessPath? DerivedRoot(IOperation operation)
+    public AccessPath? DerivedRoot(IOperation operation)
     {
         for (var depth = 0; depth < 8; depth++)
         {
             operation = LendingModel.StripConversions(operation);
             switch (operation)
             {
-                case IInvocationOperation invocation when IsBufferView(invocation.Type) && !IsCopy(invocation):
+                case IInvocationOperation invocation when BufferTypes.IsBufferView(invocation.Type) && !BufferTypes.IsCopy(invocation):
                     {
                         var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                        if (source == null || !IsBufferView(LendingModel.StripConversions(source).Type))
+                        if (source == null || !BufferTypes.IsBufferView(LendingModel.StripConversions(source).Type))
                         {
                             // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
                             return null;
@@ -114,7 +157,7 @@ internal sealed partial class OwnershipDataflow
                         continue;
                     }
 
-                case IObjectCreationOperation creation when IsBufferView(creation.Type) && creation.Arguments.Length > 0:
+                case IObjectCreationOperation creation when BufferTypes.IsBufferView(creation.Type) && creation.Arguments.Length > 0:
                     {
                         var source = creation.Arguments[0].Value;
                         var path = ResolvePath(LendingModel.StripConversions(source));
@@ -127,7 +170,7 @@ internal sealed partial class OwnershipDataflow
                         continue;
                     }
 
-                case IImplicitIndexerReferenceOperation slice when IsBufferView(slice.Type):
+                case IImplicitIndexerReferenceOperation slice when BufferTypes.IsBufferView(slice.Type):
                     {
                         // `frame[..4]` on a Span or Memory: Slice, a view of the same memory.
                         var path = ResolvePath(LendingModel.StripConversions(slice.Instance));
@@ -172,27 +215,17 @@ internal sealed partial class OwnershipDataflow
                         continue;
                     }
 
-                case IFieldReferenceOperation field when field.Instance != null && IsBufferView(field.Type):
+                case IMemberReferenceOperation member when (member is IFieldReferenceOperation || member is IPropertyReferenceOperation)
+                    && member.Instance != null && BufferTypes.IsBufferView(member.Type):
                     {
-                        var path = ResolvePath(LendingModel.StripConversions(field.Instance));
+                        // `conn.Memory`, `buf.Span`: a view held by (or made from) the instance.
+                        var path = ResolvePath(LendingModel.StripConversions(member.Instance));
                         if (path != null)
                         {
                             return path;
                         }
 
-                        operation = field.Instance;
-                        continue;
-                    }
-
-                case IPropertyReferenceOperation property when property.Instance != null && IsBufferView(property.Type):
-                    {
-                        var path = ResolvePath(LendingModel.StripConversions(property.Instance));
-                        if (path != null)
-                        {
-                            return path;
-                        }
-
-                        operation = property.Instance;
+                        operation = member.Instance;
                         continue;
                     }
 
@@ -204,8 +237,8 @@ internal sealed partial class OwnershipDataflow
         return null;
     }
 
-    /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory.</summary>
-    private PointerOrigin? ComputeOrigin(IOperation operation)
+    /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory (<paramref name="state"/> knows the pointer locals').</summary>
+    public PointerOrigin? ComputeOrigin(IOperation operation, OwnershipState state)
     {
         operation = LendingModel.StripConversions(operation);
         var syntax = operation.Syntax;
@@ -238,69 +271,11 @@ internal sealed partial class OwnershipDataflow
         }
 
         var path = ResolvePath(operation);
-        if (path != null && _state.Origins.TryGetValue(path, out var origin))
+        if (path != null && state.Origins.TryGetValue(path, out var origin))
         {
             return origin;
         }
 
         return null;
-    }
-
-    /// <summary>Calls that return fresh memory holding a copy (<c>ToArray()</c>), not a view of their source.</summary>
-    private static bool IsCopy(IInvocationOperation invocation)
-    {
-        var name = invocation.TargetMethod.Name;
-        return name == "ToArray" || name == "Clone" || name == "ToImmutableArray";
-    }
-
-    private static bool IsTaskLike(ITypeSymbol? type)
-    {
-        if (!(type is INamedTypeSymbol named))
-        {
-            return false;
-        }
-
-        var name = named.Name;
-        return (name == "Task" || name == "ValueTask")
-            && LendingModel.IsNamespace(named.ContainingNamespace, "System.Threading.Tasks");
-    }
-
-    private static bool IsBufferView(ITypeSymbol? type)
-    {
-        if (type == null)
-        {
-            return false;
-        }
-
-        if (type.TypeKind == TypeKind.Array || type.TypeKind == TypeKind.Pointer
-            || type.SpecialType == SpecialType.System_IntPtr || type.SpecialType == SpecialType.System_UIntPtr)
-        {
-            return true;
-        }
-
-        if (type is INamedTypeSymbol named && named.IsGenericType)
-        {
-            switch (named.Name)
-            {
-                case "Span":
-                case "ReadOnlySpan":
-                case "Memory":
-                case "ReadOnlyMemory":
-                case "ArraySegment":
-                    return LendingModel.IsNamespace(named.ContainingNamespace, "System");
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsAliasCapable(ITypeSymbol? type)
-    {
-        if (type == null || type.SpecialType == SpecialType.System_String || IsTaskLike(type))
-        {
-            return false;
-        }
-
-        return IsBufferView(type) || type.IsReferenceType || type.IsRefLikeType;
     }
 }

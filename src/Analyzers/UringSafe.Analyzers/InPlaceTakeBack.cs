@@ -1,0 +1,270 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace UringSafe.Analyzers;
+
+/// <summary>
+/// A check on the operation tree, before any control flow graph is built: whether every loan a function makes is
+/// taken back in the statement that makes it (<c>(n, buf) = await file.ReadAtAsync(buf, off);</c>), with nothing
+/// that could see the buffer while it is lent. Then the ownership dataflow has nothing to find, and is skipped.
+/// </summary>
+/// <remarks>
+/// Why nothing can be found: the buffer's variable is lent only between the call and the deconstruction that
+/// assigns it back, where no code of the function runs, so no use, lend or scope end of it happens while it is lent on
+/// a normal path. On the exception path it stays lent, but with no try statement in the function an exception leaves
+/// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
+/// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
+/// could hold it) and no lambda or local function in the function, nothing else can name the buffer.
+/// </remarks>
+internal static class InPlaceTakeBack
+{
+    /// <summary>Whether every lending call directly in <paramref name="function"/> (nested functions excluded) is taken back in place.</summary>
+    /// <param name="function">A method body, or a lambda or local function.</param>
+    /// <param name="functionSymbol">The function's own symbol, which owns the parameters it may lend.</param>
+    public static bool CoversEveryLoanIn(IOperation function, ISymbol? functionSymbol, LendingFacts facts)
+    {
+        var walk = new Walk(facts);
+        foreach (var child in function.ChildOperations)
+        {
+            if (!walk.Visit(child))
+            {
+                return false;
+            }
+        }
+
+        if (walk.Lent.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var variable in walk.Lent)
+        {
+            var ownedByFunction = variable is IParameterSymbol parameter
+                ? parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, functionSymbol)
+                : walk.Declared.Contains(variable);
+            if (!ownedByFunction)
+            {
+                return false;
+            }
+        }
+
+        foreach (var reference in walk.References)
+        {
+            var variable = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
+            if (walk.Lent.Contains(variable) && !walk.InPlace.Contains(reference) && !HarmlessUse(reference, function, walk))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One pass over a function's operations (nested functions end it: they are not this shape).</summary>
+    private sealed class Walk
+    {
+        private readonly LendingFacts _facts;
+
+        public Walk(LendingFacts facts)
+        {
+            _facts = facts;
+        }
+
+        /// <summary>Variables lent by the function.</summary>
+        public HashSet<ISymbol> Lent { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+        /// <summary>References that are part of taking a variable back in place: the lent argument and the deconstruction target.</summary>
+        public HashSet<IOperation> InPlace { get; } = new HashSet<IOperation>();
+
+        /// <summary>The deconstructions that take a buffer back in place.</summary>
+        public HashSet<IOperation> Statements { get; } = new HashSet<IOperation>();
+
+        /// <summary>The lending calls in them.</summary>
+        public HashSet<IOperation> Calls { get; } = new HashSet<IOperation>();
+
+        /// <summary>Locals declared by a plain declaration statement with a fresh value (or none).</summary>
+        public HashSet<ISymbol> Declared { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+
+        public List<IOperation> References { get; } = new List<IOperation>();
+
+        /// <summary>False as soon as the function is not of the shape.</summary>
+        public bool Visit(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IAnonymousFunctionOperation:
+                case ILocalFunctionOperation:
+                case ITryOperation:
+                    return false;
+                case IVariableDeclaratorOperation declarator:
+                    if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
+                        && (declarator.Initializer == null || !MayAlias(declarator.Initializer.Value)))
+                    {
+                        Declared.Add(declarator.Symbol);
+                    }
+
+                    break;
+                case IInvocationOperation invocation when _facts.IsLendingInvocation(invocation):
+                    if (!TakenBackInPlace(invocation, _facts, this))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case ILocalReferenceOperation:
+                case IParameterReferenceOperation:
+                    References.Add(operation);
+                    return true;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                if (!Visit(child))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <c>(…, v, …) = await call(v, …)</c> (through <c>ConfigureAwait</c>): one lent value, a local or parameter of a
+    /// managed buffer type, assigned back from the result's buffer element; the other targets are plain variables.
+    /// </summary>
+    private static bool TakenBackInPlace(IInvocationOperation invocation, LendingFacts facts, Walk walk)
+    {
+        var values = facts.GetLentValues(invocation);
+        if (values.Length != 1)
+        {
+            return false;
+        }
+
+        var argument = LendingModel.StripConversions(values[0]);
+        var variable = VariableOf(argument);
+        if (variable == null || LendingModel.IsRawMemoryType(argument.Type))
+        {
+            return false;
+        }
+
+        if (!(LendingModel.SkipTaskWrappersUpward(invocation).Parent is IAwaitOperation awaited))
+        {
+            return false;
+        }
+
+        IOperation value = awaited;
+        while (value.Parent is IConversionOperation || value.Parent is IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        if (!(value.Parent is IDeconstructionAssignmentOperation deconstruction) || deconstruction.Value != value
+            || !(deconstruction.Target is ITupleOperation tuple) || tuple.Elements.Length < 2)
+        {
+            return false;
+        }
+
+        var index = LendingModel.GetBufferElementIndex(awaited.Type, tuple.Elements.Length, invocation, facts);
+        for (var i = 0; i < tuple.Elements.Length; i++)
+        {
+            var element = tuple.Elements[i];
+            var target = VariableOf(element);
+            if (i == index ? !SymbolEqualityComparer.Default.Equals(target, variable)
+                : !(element is IDiscardOperation || element is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation })
+                    && (target == null || SymbolEqualityComparer.Default.Equals(target, variable)))
+            {
+                return false;
+            }
+        }
+
+        walk.Lent.Add(variable);
+        walk.InPlace.Add(argument);
+        walk.InPlace.Add(tuple.Elements[index]);
+        walk.Statements.Add(deconstruction);
+        walk.Calls.Add(invocation);
+        return true;
+    }
+
+    private static ISymbol? VariableOf(IOperation operation) => operation switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A use of a lent variable outside the statements that lend it: harmless unless it is inside one of them, in a
+    /// using, foreach or lock header (their finally reaches it on the exception path), or makes something that may
+    /// alias the buffer (a copy of the reference, a view of its memory, a pattern over it).
+    /// </summary>
+    private static bool HarmlessUse(IOperation reference, IOperation function, Walk walk)
+    {
+        for (var parent = reference.Parent; parent != null && parent != function; parent = parent.Parent)
+        {
+            if (walk.Statements.Contains(parent))
+            {
+                // Inside a statement that lends the variable: only the lending call's other arguments run before the loan starts.
+                return InArgumentOfLendingCall(reference, parent, walk);
+            }
+        }
+
+        var child = reference;
+        for (var parent = reference.Parent; parent != null && parent != function; child = parent, parent = parent.Parent)
+        {
+            switch (parent)
+            {
+                case IUsingOperation usingStatement when usingStatement.Resources == child:
+                case IUsingDeclarationOperation:
+                case IForEachLoopOperation loop when loop.Collection == child:
+                case ILockOperation @lock when @lock.LockedValue == child:
+                case IDeconstructionAssignmentOperation:
+                case IIsPatternOperation:
+                case ISwitchOperation:
+                case ISwitchExpressionOperation:
+                    return false;
+                case ISimpleAssignmentOperation assignment:
+                    return assignment.Target == child ? !MayAlias(assignment.Value) : !BufferTypes.IsAliasCapable(assignment.Value.Type);
+                case IVariableInitializerOperation initializer:
+                    return !BufferTypes.IsAliasCapable(initializer.Value.Type) && !BufferTypes.IsAliasCapable(LendingModel.StripConversions(initializer.Value).Type);
+            }
+        }
+
+        return true;
+    }
+
+    private static bool InArgumentOfLendingCall(IOperation reference, IOperation statement, Walk walk)
+    {
+        for (var current = reference; current.Parent != null && current.Parent != statement; current = current.Parent)
+        {
+            if (current is IArgumentOperation && walk.Calls.Contains(current.Parent))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a value assigned to a variable may refer to memory something else also refers to (anything but a fresh value).</summary>
+    private static bool MayAlias(IOperation value)
+    {
+        var stripped = LendingModel.StripConversions(value);
+        if (!BufferTypes.IsAliasCapable(value.Type) && !BufferTypes.IsAliasCapable(stripped.Type))
+        {
+            return false;
+        }
+
+        switch (stripped)
+        {
+            case IConditionalOperation:
+            case ICoalesceOperation:
+            case ISwitchExpressionOperation:
+                return true;
+        }
+
+        var paths = new AccessPathResolver();
+        return paths.ResolvePath(stripped) != null || paths.DerivedRoot(stripped) != null;
+    }
+}

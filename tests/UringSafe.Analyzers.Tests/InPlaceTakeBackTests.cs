@@ -1,0 +1,180 @@
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace UringSafe.Analyzers.Tests;
+
+// The ownership analysis skips its dataflow when every buffer is taken back in the statement that lends it
+// (InPlaceTakeBack). These cases are one step away from that shape, each in a way the dataflow does find something:
+// the skip must not hide it. The clean shapes are the first case.
+public class InPlaceTakeBackTests
+{
+
+    private const string Clean = """
+        class C
+        {
+            async Task<int> Read(UringFile f)
+            {
+                var buf = new byte[16];
+                int n;
+                (n, buf) = await f.ReadAtAsync(buf, buf.Length);
+                int first = n > 0 ? buf[0] : 0;
+                return first + n;
+            }
+
+            async Task Copy(UringFile source, UringFile target, byte[] buf)
+            {
+                long offset = 0;
+                while (true)
+                {
+                    int n;
+                    (n, buf) = await source.ReadAtAsync(buf, offset).ConfigureAwait(false);
+                    if (n == 0)
+                        break;
+                    (_, buf) = await target.WriteAtAsync(buf, offset);
+                    offset += n;
+                }
+            }
+
+            Func<Task<int>> Lambda(UringFile f) => async () =>
+            {
+                var data = new byte[8];
+                int n;
+                (n, data) = await f.ReadAtAsync(data, 0);
+                return n + data.Length;
+            };
+        }
+        """;
+
+    [Fact]
+    public Task TakenBackInPlaceIsClean() => Verify.AnalyzerAsync(Clean);
+
+    // The cases above are the skip's own: the clean methods take it, each near miss does not.
+
+    [Theory]
+    [InlineData(nameof(Clean), "Read", true)]
+    [InlineData(nameof(Clean), "Copy", true)]
+    [InlineData(nameof(Clean), "Lambda", true)]
+    [InlineData(nameof(NotTakenBack), "M", false)]
+    [InlineData(nameof(NotInPlace), "M", false)]
+    public void TheSkipTakesOnlyInPlaceShapes(string source, string method, bool skipped)
+    {
+        var text = source == nameof(Clean) ? Clean : source == nameof(NotTakenBack) ? NotTakenBack : NotInPlace;
+        // Without the test markup ({|UR0001:buf|} -> buf), so that the code compiles.
+        var tree = CSharpSyntaxTree.ParseText(UringTest.Usings + Regex.Replace(text, @"\{\|[^:|]+:(.*?)\|\}", "$1"));
+        Assert.Empty(tree.GetDiagnostics());
+        var compilation = CSharpCompilation.Create("InPlace", [tree, CSharpSyntaxTree.ParseText(TestApi.Source)], TestReferences.Net,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var model = compilation.GetSemanticModel(tree);
+        var declaration = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.Text == method);
+        IOperation function = model.GetOperation(declaration)!;
+        var symbol = model.GetDeclaredSymbol(declaration);
+        if (function.Descendants().OfType<IAnonymousFunctionOperation>().FirstOrDefault() is { } lambda)
+        {
+            function = lambda;
+            symbol = lambda.Symbol;
+        }
+
+        Assert.Equal(skipped, InPlaceTakeBack.CoversEveryLoanIn(function, symbol, new LendingFacts(compilation)));
+    }
+
+    [Fact]
+    public Task ACatchThatLoopsBackLendsTheLostBufferAgain() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                while (true)
+                {
+                    try
+                    {
+                        (_, buf) = await f.ReadAtAsync({|UR0004:buf|}, 0);
+                    }
+                    catch (Exception)
+                    {
+                    }
+                }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AUsingOverTheBufferDisposesItOnTheExceptionPath() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Buf buf)
+            {
+                using ({|UR0001:buf|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer);
+
+    [Fact]
+    public Task AnAliasDisposedByAUsingOnTheExceptionPath() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M()
+            {
+                var buf = new Buf();
+                Buf copy = buf;
+                using ({|UR0006:copy|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer);
+
+    [Fact]
+    public Task ARunningDelegateUsesTheBuffer() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var hashing = Task.Run(() => Sink.Use({|UR0001:buf|}));
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                await hashing;
+            }
+        }
+        """);
+
+    private const string NotTakenBack = """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                byte[] other;
+                (_, other) = await f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0001:buf|});
+            }
+        }
+        """;
+
+    [Fact]
+    public Task TakenBackIntoAnotherVariable() => Verify.AnalyzerAsync(NotTakenBack);
+
+    private const string NotInPlace = """
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var pending = f.ReadAtAsync(buf, 0);
+                (_, buf) = await f.ReadAtAsync({|UR0004:buf|}, 0);
+                await pending;
+            }
+        }
+        """;
+
+    [Fact]
+    public Task OneLendNotTakenBackInPlace() => Verify.AnalyzerAsync(NotInPlace);
+}
