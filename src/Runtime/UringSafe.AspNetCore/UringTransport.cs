@@ -9,6 +9,7 @@ internal sealed class UringTransport : IDisposable
 {
     private readonly ReactorContext?[] _contexts;
     private readonly MemoryPool<byte> _memoryPool;
+    private readonly ConnectionClosedNotifier _closedNotifier = new();
 
     public UringTransport(UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
     {
@@ -28,7 +29,7 @@ internal sealed class UringTransport : IDisposable
 
     /// <summary>The context of reactor <paramref name="index"/>; call on that reactor's thread.</summary>
     public ReactorContext GetReactorContext(int index)
-        => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger);
+        => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger, _closedNotifier);
 
     /// <summary>Sends of output-pipe data (io_uring sendmsg operations) over every reactor so far.</summary>
     public long Sends
@@ -63,6 +64,7 @@ internal sealed class UringTransport : IDisposable
             }
         }
         Executor.Dispose();
+        _closedNotifier.Dispose();
         _memoryPool.Dispose();
     }
 }
