@@ -9,7 +9,7 @@ internal sealed class UringTransport : IDisposable
 {
     private readonly ReactorContext?[] _contexts;
     private readonly MemoryPool<byte> _memoryPool;
-    private readonly ConnectionClosedNotifier _closedNotifier = new();
+    private readonly ConnectionClosedNotifier _closedNotifier;
 
     public UringTransport(UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
     {
@@ -18,6 +18,7 @@ internal sealed class UringTransport : IDisposable
         _memoryPool = memoryPool;
         int count = options.ReactorCount > 0 ? options.ReactorCount : Environment.ProcessorCount;
         Executor = new UringExecutor(count, options.PinToCores, options.ReactorOptions);
+        _closedNotifier = new ConnectionClosedNotifier(); // after the reactors: nothing to stop if they could not start
         _contexts = new ReactorContext?[count];
     }
 
