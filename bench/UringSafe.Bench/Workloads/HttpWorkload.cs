@@ -15,7 +15,9 @@ namespace UringSafe.Bench.Workloads;
 /// </summary>
 public sealed class HttpWorkload : Workload
 {
-    private const int PortBase = 21480;
+    // BENCH_HTTP_PORT_BASE moves the servers' ports (base+1 to base+65) off the default, for a machine shared with
+    // another run of the bench.
+    private static readonly int PortBase = int.TryParse(Environment.GetEnvironmentVariable("BENCH_HTTP_PORT_BASE"), out int b) ? b : 21480;
 
     /// <inheritdoc/>
     public override string Name => "http";
@@ -73,6 +75,20 @@ public sealed class HttpWorkload : Workload
             ];
             return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
         }
+        // HTTP/2 over TLS: the peers have no TLS app, so the baseline is KestrelOnUring --sockets --tls (stock Kestrel),
+        // as for JSON. Each server makes its self-signed certificate at startup.
+        Impl[] TlsKestrels(int conns, int portOffset)
+        {
+            int p = PortBase + portOffset;
+            ServerHost.Program app = ServerHost.Sample("KestrelOnUring");
+            Impl[] all =
+            [
+                new HttpImpl("kestrel-sockets", p + 1, secs, conns, "/plaintext", app, url: true, HttpLoad.H2Tls, "--sockets", "--tls"),
+                new HttpImpl("kestrel-uringsafe", p + 2, secs, conns, "/plaintext", app, url: true, HttpLoad.H2Tls, "--reactors", "1", "--tls"),
+                new HttpImpl("kestrel-uringsafe-per-core", p + 5, secs, conns, "/plaintext", app, url: true, HttpLoad.H2Tls, "--tls"),
+            ];
+            return context.Impls is { } only ? all.Where(i => only.Contains(i.Id)).ToArray() : all;
+        }
         return
         [
             new BenchCase("http-plaintext", $"HTTP plaintext, wrk -t1 -c64 -d{secs}s", Impls(64, 0, json: false), "kestrel-sockets"),
@@ -81,16 +97,18 @@ public sealed class HttpWorkload : Workload
             new BenchCase("http-json-c256", $"HTTP JSON, wrk -t1 -c256 -d{secs}s", Impls(256, 30, json: true), "kestrel-sockets"),
             new BenchCase("http-pipelined", $"HTTP/1.1 pipelined 16 deep, wrk -t1 -c64 -d{secs}s -s bench/pipeline.lua", Kestrels(HttpLoad.Pipelined, 64, 40), "kestrel-sockets"),
             new BenchCase("http-h2c", $"HTTP/2 cleartext, h2load -t1 -c16 -m32 -D {secs}", Kestrels(HttpLoad.H2c, 16, 50, h2c), "kestrel-sockets"),
+            new BenchCase("http-h2-tls", $"HTTP/2 over TLS (ALPN), h2load -t1 -c16 -m32 -D {secs}", TlsKestrels(16, 60), "kestrel-sockets"),
         ];
     }
 
     /// <summary>The client: keep-alive GETs (wrk), 16-deep pipelined GETs (wrk with bench/pipeline.lua), or HTTP/2
-    /// cleartext streams (h2load).</summary>
+    /// streams (h2load), in cleartext or over TLS (an https:// url: the server gets one too).</summary>
     private enum HttpLoad
     {
         KeepAlive,
         Pipelined,
         H2c,
+        H2Tls,
     }
 
     private sealed class HttpImpl(string id, int port, int secs, int conns, string path, ServerHost.Program program, bool url, HttpLoad load = HttpLoad.KeepAlive, params string[] extra) : Impl
@@ -105,22 +123,23 @@ public sealed class HttpWorkload : Workload
 
         public override Measurement Measure(BenchContext context)
         {
-            string[] args = url ? [$"http://127.0.0.1:{port}", .. extra] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet", .. extra];
+            string scheme = load == HttpLoad.H2Tls ? "https" : "http";
+            string[] args = url ? [$"{scheme}://127.0.0.1:{port}", .. extra] : ["127.0.0.1", port.ToString(CultureInfo.InvariantCulture), "--quiet", .. extra];
             using ServerHost server = ServerHost.Start(context, program, args, port);
-            string target = $"http://127.0.0.1:{port}{path}";
+            string target = $"{scheme}://127.0.0.1:{port}{path}";
             string c = "-c" + conns.ToString(CultureInfo.InvariantCulture);
             string script = Path.Combine(context.RepoRoot, "bench", "pipeline.lua");
             string Run(int seconds) => load switch
             {
                 HttpLoad.Pipelined => ServerHost.RunTool("wrk", "-t1", c, $"-d{seconds}s", "-s", script, target, "--", "16"),
-                HttpLoad.H2c => ServerHost.RunTool("h2load", "-t1", c, "-m32", "-D", seconds.ToString(CultureInfo.InvariantCulture), target),
+                HttpLoad.H2c or HttpLoad.H2Tls => ServerHost.RunTool("h2load", "-t1", c, "-m32", "-D", seconds.ToString(CultureInfo.InvariantCulture), target),
                 _ => ServerHost.RunTool("wrk", "-t1", c, $"-d{seconds}s", target),
             };
             Run(3); // JIT warm-up, not counted
             var window = ServerHost.Window.Begin(server);
             string output = Run(secs);
             var (serverPct, otherPct, wall) = window.End(out double serverSeconds);
-            double rps = load == HttpLoad.H2c ? ParseH2load(output) : ParseWrk(output);
+            double rps = load is HttpLoad.H2c or HttpLoad.H2Tls ? ParseH2load(output) : ParseWrk(output);
             return new Measurement(new Metric(rps, "req/s", HigherIsBetter: true), (long)(rps * wall), wall,
             [
                 new Metric(serverPct, "server CPU %", HigherIsBetter: false),

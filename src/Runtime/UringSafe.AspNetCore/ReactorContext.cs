@@ -13,9 +13,11 @@ internal sealed class ReactorContext : IDisposable
     private IoBufferPool? _pool;
     private ProvidedBufferPool? _provided;
 
-    public ReactorContext(int index, UringReactor reactor, UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
+    public ReactorContext(int index, UringReactor reactor, UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger,
+        ConnectionClosedNotifier closedNotifier)
     {
         Index = index;
+        ClosedNotifier = closedNotifier;
         Reactor = reactor;
         Options = options;
         Logger = logger;
@@ -41,6 +43,9 @@ internal sealed class ReactorContext : IDisposable
     public UringSafeTransportOptions Options { get; }
 
     public ILogger Logger { get; }
+
+    /// <summary>Raises the connections' ConnectionClosed (the transport's, shared by its reactors).</summary>
+    public ConnectionClosedNotifier ClosedNotifier { get; }
 
     public int BufferSize { get; }
 

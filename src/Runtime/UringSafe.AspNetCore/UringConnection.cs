@@ -259,12 +259,13 @@ internal sealed class UringConnection : ConnectionContext,
         // what the receive saw.
         _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? Volatile.Read(ref _sendEnded) ?? error);
         // Like the sockets transport: the receive side ended, so the connection is closed as far as the app knows.
-        // Cancelling runs the app's callbacks: keep them off the reactor.
-        ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), this, preferLocal: false);
+        // Cancelling runs the app's callbacks: off the reactor, and not behind a busy thread pool's queue.
+        _rc.ClosedNotifier.Notify(this);
         // If nothing is being sent, the send loop waits for the app; the app learns of the end from the input pipe.
     }
 
-    private void FireClosed()
+    /// <summary>Raises <see cref="ConnectionClosed"/> (the notifier's thread).</summary>
+    internal void FireClosed()
     {
         try
         {

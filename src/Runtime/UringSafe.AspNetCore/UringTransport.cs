@@ -9,6 +9,7 @@ internal sealed class UringTransport : IDisposable
 {
     private readonly ReactorContext?[] _contexts;
     private readonly MemoryPool<byte> _memoryPool;
+    private readonly ConnectionClosedNotifier _closedNotifier;
 
     public UringTransport(UringSafeTransportOptions options, MemoryPool<byte> memoryPool, ILogger logger)
     {
@@ -17,6 +18,7 @@ internal sealed class UringTransport : IDisposable
         _memoryPool = memoryPool;
         int count = options.ReactorCount > 0 ? options.ReactorCount : Environment.ProcessorCount;
         Executor = new UringExecutor(count, options.PinToCores, options.ReactorOptions);
+        _closedNotifier = new ConnectionClosedNotifier(); // after the reactors: nothing to stop if they could not start
         _contexts = new ReactorContext?[count];
     }
 
@@ -28,7 +30,7 @@ internal sealed class UringTransport : IDisposable
 
     /// <summary>The context of reactor <paramref name="index"/>; call on that reactor's thread.</summary>
     public ReactorContext GetReactorContext(int index)
-        => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger);
+        => _contexts[index] ??= new ReactorContext(index, Executor.Reactors[index], Options, _memoryPool, Logger, _closedNotifier);
 
     /// <summary>Sends of output-pipe data (io_uring sendmsg operations) over every reactor so far.</summary>
     public long Sends
@@ -63,6 +65,7 @@ internal sealed class UringTransport : IDisposable
             }
         }
         Executor.Dispose();
+        _closedNotifier.Dispose();
         _memoryPool.Dispose();
     }
 }
