@@ -100,15 +100,7 @@ public class KilledDownloadTests(ITestOutputHelper output)
         await using TestServer server = await TestServer.StartAsync(endpoints: app =>
             app.MapGet("/download/{size:long}", (HttpContext context, long size) => WritePatternAsync(context, size)));
         int port = server.BaseAddress.Port;
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync("127.0.0.1", port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes("GET /download/2000000000 HTTP/1.1\r\nHost: test\r\n\r\n"));
-        byte[] buffer = new byte[64 * 1024];
-        using (var timeout = new CancellationTokenSource(Limit))
-        {
-            for (int read = 0; read < 256 * 1024;)
-                read += await socket.ReceiveAsync(buffer, timeout.Token);
-        }
+        using Socket socket = await StartDownloadAsync(port);
         Assert.Equal((0, 1), ServerSockets(port));
 
         // From here on the test thread only blocks and polls: its own continuations would wait in the pool's queue too.
@@ -132,6 +124,88 @@ public class KilledDownloadTests(ITestOutputHelper output)
         Assert.True(left == (0, 0), $"The server's socket is still {(left.CloseWait > 0 ? "in CLOSE-WAIT" : "established")} " +
             $"{clock.Elapsed.TotalSeconds:0.#} s after its client half-closed, while the thread pool was saturated: " +
             "ConnectionClosed (and Kestrel's abort) waited for the pool.");
+    }
+
+    /// <summary>
+    /// One connection's ConnectionClosed callback that blocks (an application's, registered by connection middleware)
+    /// must not hold up the others' notices: a client that leaves meanwhile is still closed promptly (the notices of a
+    /// blocked notifier go to the thread pool, as the sockets transport raises them all).
+    /// </summary>
+    [Fact]
+    public async Task A_blocking_connection_closed_callback_does_not_hold_up_other_connections()
+    {
+        using var entered = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        int first = 0;
+        await using TestServer server = await TestServer.StartAsync(
+            kestrel: k => k.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Use(next => context =>
+            {
+                if (Interlocked.Exchange(ref first, 1) == 0)
+                {
+                    context.ConnectionClosed.Register(() =>
+                    {
+                        entered.Set();
+                        gate.Wait(TimeSpan.FromSeconds(20)); // the application's callback, blocking
+                    });
+                }
+                return next(context);
+            })),
+            endpoints: app => app.MapGet("/download/{size:long}", (HttpContext context, long size) => WritePatternAsync(context, size)));
+        int port = server.BaseAddress.Port;
+        try
+        {
+            // The first connection leaves; its callback blocks the thread that raised it.
+            using (var blocker = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                await blocker.ConnectAsync("127.0.0.1", port);
+                await blocker.SendAsync(Encoding.ASCII.GetBytes("GET /hello HTTP/1.1\r\nHost: test\r\n\r\n"));
+                byte[] reply = new byte[4096];
+                using var timeout = new CancellationTokenSource(Limit);
+                Assert.True(await blocker.ReceiveAsync(reply, timeout.Token) > 0);
+            }
+            Assert.True(entered.Wait(Limit), $"Watchdog: the first connection's ConnectionClosed was not raised within {Limit.TotalSeconds} s.");
+
+            // A second client half-closes its download: the server must close that socket while the callback blocks.
+            using Socket socket = await StartDownloadAsync(port);
+            socket.Shutdown(SocketShutdown.Send);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            (int CloseWait, int Established) left;
+            while ((left = ServerSockets(port)) != (0, 0) && clock.Elapsed < CloseBar)
+                await Task.Delay(20);
+            output.WriteLine($"closed in {clock.ElapsedMilliseconds} ms while another connection's callback blocked");
+            Assert.True(left == (0, 0), $"The server's socket is still {(left.CloseWait > 0 ? "in CLOSE-WAIT" : "established")} " +
+                $"{clock.Elapsed.TotalSeconds:0.#} s after its client half-closed, while another connection's ConnectionClosed callback " +
+                "blocked: its notice waited behind that callback.");
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    /// <summary>A client that asked for a 2 GB download and has read the first 256 KiB of it.</summary>
+    private static async Task<Socket> StartDownloadAsync(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync("127.0.0.1", port);
+            await socket.SendAsync(Encoding.ASCII.GetBytes("GET /download/2000000000 HTTP/1.1\r\nHost: test\r\n\r\n"));
+            byte[] buffer = new byte[64 * 1024];
+            using var timeout = new CancellationTokenSource(Limit);
+            for (int read = 0; read < 256 * 1024;)
+            {
+                int n = await socket.ReceiveAsync(buffer, timeout.Token);
+                Assert.True(n > 0, "the server closed the download early");
+                read += n;
+            }
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private static async Task WritePatternAsync(HttpContext context, long size)
@@ -163,19 +237,9 @@ public class KilledDownloadTests(ITestOutputHelper output)
 
     private static async Task DownloadAndLeaveAsync(int port, string leave)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket = await StartDownloadAsync(port);
         try
         {
-            await socket.ConnectAsync("127.0.0.1", port);
-            await socket.SendAsync(Encoding.ASCII.GetBytes("GET /download/2000000000 HTTP/1.1\r\nHost: test\r\n\r\n"));
-            byte[] buffer = new byte[64 * 1024];
-            using var timeout = new CancellationTokenSource(Limit);
-            for (int read = 0; read < 256 * 1024;)
-            {
-                int n = await socket.ReceiveAsync(buffer, timeout.Token);
-                Assert.True(n > 0, "the server closed the download early");
-                read += n;
-            }
             switch (leave)
             {
                 case "fin":

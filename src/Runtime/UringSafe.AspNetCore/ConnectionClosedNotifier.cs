@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace UringSafe.AspNetCore;
 
@@ -9,22 +10,39 @@ namespace UringSafe.AspNetCore;
 /// queue either, as the sockets transport does: there the notice waits behind whatever the pool has queued, and when
 /// handlers keep every pool thread busy (downloads streamed to fast clients, whose sends the reactors never let fall
 /// behind) it waited seconds, and with it Kestrel's abort, so a client that had left stayed in CLOSE-WAIT with its fd
-/// held (issue 19).
+/// held (issue 19). A callback that blocks must not hold up the other connections' notices in turn: once one has run for
+/// <see cref="StuckAfter"/>, the notices waiting and arriving behind it go to the thread pool, as the sockets transport
+/// raises them all.
 /// </summary>
 internal sealed class ConnectionClosedNotifier : IDisposable
 {
     private readonly BlockingCollection<UringConnection> _queue = new(new ConcurrentQueue<UringConnection>());
     private readonly Thread _thread;
+    private readonly Timer _rescue;
+    private long _firingSince; // Stopwatch timestamp at which the callback running now started; 0 when idle
+
+    /// <summary>How long one connection's callbacks may run before the notices behind them go to the thread pool.</summary>
+    internal static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(100);
 
     public ConnectionClosedNotifier()
     {
+        _rescue = new Timer(static n => ((ConnectionClosedNotifier)n!).OnRescueTimer(), this, Timeout.Infinite, Timeout.Infinite);
         _thread = new Thread(Run) { IsBackground = true, Name = "uring-closed" };
         _thread.Start();
     }
 
+    private bool IsStuck
+        => Volatile.Read(ref _firingSince) is var since and not 0 && Stopwatch.GetElapsedTime(since) >= StuckAfter;
+
     /// <summary>Queues <paramref name="connection"/>'s notice (any thread). Once disposed, the thread pool raises it.</summary>
     public void Notify(UringConnection connection)
     {
+        if (IsStuck)
+        {
+            RescueIfStuck();
+            ToThreadPool(connection);
+            return;
+        }
         try
         {
             if (_queue.TryAdd(connection))
@@ -34,13 +52,51 @@ internal sealed class ConnectionClosedNotifier : IDisposable
         {
             // disposed (adding completed): the transport is stopping
         }
-        ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), connection, preferLocal: false);
+        ToThreadPool(connection);
+    }
+
+    private static void ToThreadPool(UringConnection connection)
+        => ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), connection, preferLocal: false);
+
+    /// <summary>While a callback blocks the thread, the notices queued behind it go to the thread pool.</summary>
+    private void RescueIfStuck()
+    {
+        while (IsStuck && _queue.TryTake(out UringConnection? waiting))
+            ToThreadPool(waiting);
+    }
+
+    // The timer armed when a callback started: a timer may fire a little early, so until that callback is stuck (or
+    // done), look again.
+    private void OnRescueTimer()
+    {
+        long since = Volatile.Read(ref _firingSince);
+        if (since == 0)
+            return;
+        TimeSpan ran = Stopwatch.GetElapsedTime(since);
+        if (ran < StuckAfter)
+        {
+            try
+            {
+                _rescue.Change(StuckAfter - ran + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // the transport stopped
+            }
+            return;
+        }
+        RescueIfStuck();
     }
 
     private void Run()
     {
         foreach (UringConnection connection in _queue.GetConsumingEnumerable())
+        {
+            Volatile.Write(ref _firingSince, Stopwatch.GetTimestamp());
+            _rescue.Change(StuckAfter, Timeout.InfiniteTimeSpan);
             connection.FireClosed(); // logs what a callback threw
+            Volatile.Write(ref _firingSince, 0);
+        }
     }
 
     /// <summary>Raises what is queued and ends the thread (waiting at most 2 s for a callback that blocks).</summary>
@@ -48,5 +104,6 @@ internal sealed class ConnectionClosedNotifier : IDisposable
     {
         _queue.CompleteAdding();
         _thread.Join(TimeSpan.FromSeconds(2));
+        _rescue.Dispose();
     }
 }
