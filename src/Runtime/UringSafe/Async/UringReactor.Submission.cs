@@ -1,7 +1,5 @@
-using System.Runtime.CompilerServices;
 using UringSafe.Abi;
 using UringSafe.Diagnostics;
-using UringSafe.Driver;
 using UringSafe.Raw;
 using UringSafe.Raw.Ops;
 
@@ -59,34 +57,32 @@ public sealed unsafe partial class UringReactor
     {
         if (_shuttingDown)
             return Refusal.ShuttingDown; // nothing is submitted once Dispose began: the drain would never cancel it
-        if (_preparing)
-            throw new InvalidOperationException("An operation's Prepare started another operation; Prepare only fills its SQE.");
         int needed = slot.Timeout > TimeSpan.Zero ? 2 : 1;
         if (_faults is not null && _faults.RefuseSubmit())
             return Refusal.FaultInjected;
-        RingDriver driver = _driver;
-        // The SQE is filled in place in the SQ (no copy of a 64-byte struct) and queued only once prepared, so a
-        // Prepare that throws leaves nothing queued and the next submission reuses the entry.
-        ref Sqe sqe = ref NextSqe(driver, out bool room);
-        if (!room || (needed == 2 && driver.SqSpaceLeft < 2))
+        if (_driver.SqSpaceLeft < needed)
         {
             Metrics.SqFullWait();
-            driver.Submit();
-            if (driver.SqSpaceLeft < needed)
+            _driver.Submit();
+            if (_driver.SqSpaceLeft < needed)
                 return Refusal.SubmissionQueueFull;
-            sqe = ref NextSqe(driver, out _);
         }
         if (_maxInFlight > 0 && _inFlight >= _maxInFlight)
             return Refusal.MaxInFlight;
 
+        if (_preparing)
+            throw new InvalidOperationException("An operation's Prepare started another operation; Prepare only fills its SQE.");
         int index = _slots.Take();
         ulong userData = UserData.ForOperation(_slots.Generation(index), index);
         byte* scratch = _slots.PrepareScratch(index);
+        // Filled in place in the SQ (no copy of a 64-byte struct); queued only once prepared, so a Prepare that throws
+        // leaves nothing queued and the next submission reuses the entry. Room was checked above.
+        ref Sqe sqe = ref _driver.NextSqe(out _);
         sqe = default;
         _preparing = true;
         try
         {
-            slot.Prepare(ref sqe, new OperationContext(KernelRingOf(driver), scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
+            slot.Prepare(ref sqe, new OperationContext(_driver.KernelRing, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
         }
         catch
         {
@@ -114,12 +110,12 @@ public sealed unsafe partial class UringReactor
         if (_faults is not null)
             slot.ShortTransferSafe = opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
                 && sqe.Off != ulong.MaxValue;
-        QueueNextSqe(driver);
+        _driver.QueueNextSqe();
         if (needed == 2)
         {
             var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
             *ts = KernelTimespec.From(slot.Timeout);
-            driver.TryPush(new LinkTimeout((nint)ts).UserData(UserData.Ignore).Build()); // room checked above
+            _driver.TryPush(new LinkTimeout((nint)ts).UserData(UserData.Ignore).Build()); // room checked above
         }
         slot.UserData = userData;
         slot.IsLive = true;
@@ -135,28 +131,6 @@ public sealed unsafe partial class UringReactor
         _faults?.OnSubmitted(this, slot);
         return Refusal.None;
     }
-
-    // The hot driver calls of the submit path. The kernel ring's are made through its sealed type, so the JIT calls (and
-    // inlines) them directly whatever the profile says; the userspace ring's stay virtual. One API, one submit path.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref Sqe NextSqe(RingDriver driver, out bool ok)
-    {
-        if (driver is KernelRingDriver kernel)
-            return ref kernel.NextSqe(out ok);
-        return ref driver.NextSqe(out ok);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void QueueNextSqe(RingDriver driver)
-    {
-        if (driver is KernelRingDriver kernel)
-            kernel.QueueNextSqe();
-        else
-            driver.QueueNextSqe();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Ring? KernelRingOf(RingDriver driver) => driver is KernelRingDriver kernel ? kernel.KernelRing : driver.KernelRing;
 
     /// <summary>
     /// Asks the kernel to cancel <paramref name="slot"/>'s current request if it is still operation
