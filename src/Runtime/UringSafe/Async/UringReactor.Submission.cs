@@ -70,27 +70,19 @@ public sealed unsafe partial class UringReactor
         if (_maxInFlight > 0 && _inFlight >= _maxInFlight)
             return Refusal.MaxInFlight;
 
-        if (_preparing)
-            throw new InvalidOperationException("An operation's Prepare started another operation; Prepare only fills its SQE.");
         int index = _slots.Take();
         ulong userData = UserData.ForOperation(_slots.Generation(index), index);
         byte* scratch = _slots.PrepareScratch(index);
-        // Filled in place in the SQ (no copy of a 64-byte struct); queued only once prepared, so a Prepare that throws
-        // leaves nothing queued and the next submission reuses the entry. Room was checked above.
-        ref Sqe sqe = ref _driver.NextSqe(out _);
-        sqe = default;
-        _preparing = true;
+        Sqe sqe = default;
         try
         {
             slot.Prepare(ref sqe, new OperationContext(_driver.KernelRing, scratch, SlotTable.OperationScratchSize, _slots.ScratchUsed(index)));
         }
         catch
         {
-            _preparing = false;
             _slots.Untake(index);
             throw;
         }
-        _preparing = false;
         sqe.UserData = userData;
         IoUringOpcode opcode = sqe.Opcode;
         if (_disabledOpcodes is not null && _disabledOpcodes[(int)opcode])
@@ -103,14 +95,7 @@ public sealed unsafe partial class UringReactor
         }
         if (needed == 2)
             sqe.Flags |= SqeFlags.IoLink;
-        bool producesFd = opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
-            && sqe.SpliceFdIn == 0;
-        if (UringEventSource.Log.OperationsEnabled)
-            UringEventSource.Log.Submit(Id, userData, opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
-        if (_faults is not null)
-            slot.ShortTransferSafe = opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
-                && sqe.Off != ulong.MaxValue;
-        _driver.QueueNextSqe();
+        _driver.TryPush(in sqe);
         if (needed == 2)
         {
             var ts = (KernelTimespec*)(scratch + SlotTable.OperationScratchSize); // written whole: no clear needed
@@ -120,11 +105,17 @@ public sealed unsafe partial class UringReactor
         slot.UserData = userData;
         slot.IsLive = true;
         slot.Opcode = opcode;
-        slot.ProducesFd = producesFd;
+        slot.ProducesFd = opcode is IoUringOpcode.OpenAt or IoUringOpcode.OpenAt2 or IoUringOpcode.Accept or IoUringOpcode.Socket
+            && sqe.SpliceFdIn == 0;
         slot.SubmittedAt = _turnStart;
         slot.StallReported = false;
         if (_captureCallSites)
             slot.CallSite = CallSites.Capture();
+        if (UringEventSource.Log.OperationsEnabled)
+            UringEventSource.Log.Submit(Id, userData, opcode.ToString(), (sqe.Flags & SqeFlags.FixedFile) != 0 ? -1 : sqe.Fd);
+        if (_faults is not null)
+            slot.ShortTransferSafe = opcode is IoUringOpcode.Read or IoUringOpcode.Write or IoUringOpcode.ReadFixed or IoUringOpcode.WriteFixed
+                && sqe.Off != ulong.MaxValue;
         _slots.Bind(index, slot);
         _inFlight++;
         Metrics.OperationSubmitted(opcode);
@@ -181,13 +172,6 @@ public sealed unsafe partial class UringReactor
     /// </summary>
     internal void SubmitInternal(in Sqe sqe)
     {
-        if (_preparing)
-        {
-            // Asked for from inside an operation's Prepare (a close, a wake), whose SQE is being filled in the entry
-            // a push would take: queued on the next loop turn.
-            _deferredInternal.Enqueue(sqe);
-            return;
-        }
         if (_deferredInternal.Count == 0 && _driver.TryPush(in sqe))
             return;
         _deferredInternal.Enqueue(sqe);

@@ -40,7 +40,6 @@ public sealed unsafe partial class UringReactor : IDisposable
     private int _backlogHead, _backlogCount;
     private int _sleeping;
     private int _inFlight;
-    private bool _preparing;          // inside an operation's Prepare: its SQE is being written in place in the SQ
     private readonly bool _captureCallSites;
     private readonly bool[]? _disabledOpcodes; // opcodes forced off (URINGSAFE_FEATURES=-op:Name): never reach the kernel
     private readonly long _stallTicks, _blockedTicks;

@@ -13,9 +13,7 @@ internal sealed class KernelRingDriver(Ring ring) : RingDriver
 
     public override uint SqSpaceLeft => ring.SqSpaceLeft;
 
-    public override ref Sqe NextSqe(out bool ok) => ref ring.PeekSqe(out ok);
-
-    public override void QueueNextSqe() => ring.QueuePeekedSqe();
+    public override bool TryPush(in Sqe sqe) => ring.TryPush(in sqe);
 
     public override int Submit() => ring.Submit();
 

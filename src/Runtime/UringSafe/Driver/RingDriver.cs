@@ -22,26 +22,8 @@ internal abstract class RingDriver : IDisposable
     /// <summary>Free SQ entries right now.</summary>
     public abstract uint SqSpaceLeft { get; }
 
-    /// <summary>
-    /// The next free SQ entry, for the caller to fill in place (the one submit path writes its SQE there, with no copy);
-    /// it is queued only by <see cref="QueueNextSqe"/>, and until then the next call returns the same entry. A null ref
-    /// and false when the SQ is full.
-    /// </summary>
-    public abstract ref Sqe NextSqe(out bool ok);
-
-    /// <summary>Queues the entry <see cref="NextSqe"/> returned.</summary>
-    public abstract void QueueNextSqe();
-
     /// <summary>Queues a copy of <paramref name="sqe"/>; false (nothing queued) when the SQ is full.</summary>
-    public bool TryPush(in Sqe sqe)
-    {
-        ref Sqe entry = ref NextSqe(out bool ok);
-        if (!ok)
-            return false;
-        entry = sqe;
-        QueueNextSqe();
-        return true;
-    }
+    public abstract bool TryPush(in Sqe sqe);
 
     /// <summary>Submits what is queued without waiting.</summary>
     public abstract int Submit();

@@ -76,19 +76,6 @@ public sealed unsafe partial class Ring
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref Sqe TryGetSqe(out bool ok)
     {
-        ref Sqe sqe = ref PeekSqe(out ok);
-        if (ok)
-            _sqeTail++;
-        return ref sqe;
-    }
-
-    /// <summary>
-    /// The next free SQE, not yet handed out: the caller fills it in place (no copy) and queues it with
-    /// <see cref="QueuePeekedSqe"/>, or leaves it, and the next peek returns the same entry. A null ref and false when full.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref Sqe PeekSqe(out bool ok)
-    {
         ThrowIfDisposed();
         uint tail = _sqeTail;
         // The kernel's head only moves forward, so a stale copy can only under-report space: re-read it when full.
@@ -101,13 +88,10 @@ public sealed unsafe partial class Ring
                 return ref Unsafe.NullRef<Sqe>();
             }
         }
+        _sqeTail = tail + 1;
         ok = true;
         return ref _sqes[(tail & _sqMask) << _sqeShift];
     }
-
-    /// <summary>Queues the entry <see cref="PeekSqe"/> returned (it is published to the kernel at the next submit).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void QueuePeekedSqe() => _sqeTail++;
 
     /// <summary>
     /// Returns the next free SQE; if the queue is full, submits what is queued first and retries

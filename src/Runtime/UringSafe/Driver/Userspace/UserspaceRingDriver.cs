@@ -76,13 +76,13 @@ internal sealed unsafe partial class UserspaceRingDriver : RingDriver
 
     public override bool IsDisposed => _disposed;
 
-    public override ref Sqe NextSqe(out bool ok)
+    public override bool TryPush(in Sqe sqe)
     {
-        ok = _sqCount < _sq.Length;
-        return ref ok ? ref _sq[_sqCount] : ref System.Runtime.CompilerServices.Unsafe.NullRef<Sqe>();
+        if (_sqCount == _sq.Length)
+            return false;
+        _sq[_sqCount++] = sqe;
+        return true;
     }
-
-    public override void QueueNextSqe() => _sqCount++;
 
     public override int Submit()
     {
