@@ -38,6 +38,18 @@ internal static class InPlaceTakeBack
             return true;
         }
 
+        foreach (var statement in walk.Statements)
+        {
+            for (var parent = statement.Parent; parent != null && parent != function; parent = parent.Parent)
+            {
+                if (walk.Statements.Contains(parent))
+                {
+                    // A take-back inside another (in a ConfigureAwait argument) may run while the outer buffer is lent.
+                    return false;
+                }
+            }
+        }
+
         foreach (var variable in walk.Lent)
         {
             var ownedByFunction = variable is IParameterSymbol parameter
@@ -224,7 +236,8 @@ internal static class InPlaceTakeBack
                 case ISwitchOperation:
                 case ISwitchExpressionOperation:
                     return false;
-                case ISimpleAssignmentOperation assignment:
+                case IAssignmentOperation assignment:
+                    // Simple, compound and '??=' alike (a deconstruction is refused above).
                     return assignment.Target == child ? !MayAlias(assignment.Value) : !BufferTypes.IsAliasCapable(assignment.Value.Type);
                 case IVariableInitializerOperation initializer:
                     return !BufferTypes.IsAliasCapable(initializer.Value.Type) && !BufferTypes.IsAliasCapable(LendingModel.StripConversions(initializer.Value).Type);
