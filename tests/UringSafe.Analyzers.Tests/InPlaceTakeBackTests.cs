@@ -239,4 +239,34 @@ public class InPlaceTakeBackTests
             }
         }
         """ + TestApi.DisposableBuffer);
+
+    // An argument of the lending call runs before the loan, but may still make the lent variable an alias.
+    [Fact]
+    public Task TheLentVariableMadeAnAliasInAnArgumentOfTheLendingCall() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Positional(Buf other)
+            {
+                var buf = new Buf();
+                using ({|UR0006:other|})
+                {
+                    (_, buf) = await At.ReadAsync(buf, (buf = other).Data.Length);
+                }
+            }
+
+            async Task Named(Buf other)
+            {
+                var buf = new Buf();
+                using ({|UR0006:other|})
+                {
+                    (_, buf) = await At.ReadAsync(offset: (buf = other).Data.Length, buffer: buf);
+                }
+            }
+        }
+
+        static class At
+        {
+            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer, int offset) => new(new IoResult<Buf>(offset, buffer));
+        }
+        """ + TestApi.DisposableBuffer);
 }
