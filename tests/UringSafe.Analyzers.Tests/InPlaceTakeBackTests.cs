@@ -177,4 +177,96 @@ public class InPlaceTakeBackTests
 
     [Fact]
     public Task OneLendNotTakenBackInPlace() => Verify.AnalyzerAsync(NotInPlace);
+
+    // A take-back nested in a task wrapper's argument runs after the outer call has lent its buffer: a use of that
+    // buffer there is inside the inner lending call's arguments, but not before the outer loan.
+    [Fact]
+    public Task ATakeBackInConfigureAwaitUsesTheBufferLentOutside() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                var other = new byte[16];
+                int n, m;
+                (n, buf) = await f.ReadAtAsync(buf, 0).ConfigureAwait(((m, other) = await f.ReadAtAsync(other, Array.IndexOf({|UR0001:buf|}, (byte)0))).m > 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ATakeBackInConfigureAwaitLendsTheBufferLentOutside() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f)
+            {
+                var buf = new byte[16];
+                int n, m;
+                (n, buf) = await f.ReadAtAsync(buf, 0).ConfigureAwait(((m, buf) = await f.ReadAtAsync({|UR0004:buf|}, 1)).m > 0);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AnAliasMadeByACoalescingAssignment() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M()
+            {
+                var buf = new Buf();
+                Buf copy = null;
+                copy ??= buf;
+                using ({|UR0006:copy|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer);
+
+    [Fact]
+    public Task TheLentVariableMadeAnAliasByACoalescingAssignment() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Buf other)
+            {
+                Buf buf = null;
+                buf ??= other;
+                using ({|UR0006:other|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer);
+
+    // An argument of the lending call runs before the loan, but may still make the lent variable an alias.
+    [Fact]
+    public Task TheLentVariableMadeAnAliasInAnArgumentOfTheLendingCall() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Positional(Buf other)
+            {
+                var buf = new Buf();
+                using ({|UR0006:other|})
+                {
+                    (_, buf) = await At.ReadAsync(buf, (buf = other).Data.Length);
+                }
+            }
+
+            async Task Named(Buf other)
+            {
+                var buf = new Buf();
+                using ({|UR0006:other|})
+                {
+                    (_, buf) = await At.ReadAsync(offset: (buf = other).Data.Length, buffer: buf);
+                }
+            }
+        }
+
+        static class At
+        {
+            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer, int offset) => new(new IoResult<Buf>(offset, buffer));
+        }
+        """ + TestApi.DisposableBuffer);
 }

@@ -38,6 +38,18 @@ internal static class InPlaceTakeBack
             return true;
         }
 
+        foreach (var statement in walk.Statements)
+        {
+            for (var parent = statement.Parent; parent != null && parent != function; parent = parent.Parent)
+            {
+                if (walk.Statements.Contains(parent))
+                {
+                    // A take-back inside another (in a ConfigureAwait argument) may run while the outer buffer is lent.
+                    return false;
+                }
+            }
+        }
+
         foreach (var variable in walk.Lent)
         {
             var ownedByFunction = variable is IParameterSymbol parameter
@@ -195,23 +207,32 @@ internal static class InPlaceTakeBack
     };
 
     /// <summary>
-    /// A use of a lent variable outside the statements that lend it: harmless unless it is inside one of them, in a
-    /// using, foreach or lock header (their finally reaches it on the exception path), or makes something that may
-    /// alias the buffer (a copy of the reference, a view of its memory, a pattern over it).
+    /// A use of a lent variable outside the statements that lend it, or in an argument of a lending call in one (which
+    /// runs before the loan): harmless unless it is in a using, foreach or lock header (their finally reaches it on the
+    /// exception path), or makes something that may alias the buffer (a copy of the reference, a view of its memory, a
+    /// pattern over it) or the variable an alias.
     /// </summary>
     private static bool HarmlessUse(IOperation reference, IOperation function, Walk walk)
     {
+        var end = function;
         for (var parent = reference.Parent; parent != null && parent != function; parent = parent.Parent)
         {
             if (walk.Statements.Contains(parent))
             {
                 // Inside a statement that lends the variable: only the lending call's other arguments run before the loan starts.
-                return InArgumentOfLendingCall(reference, parent, walk);
+                var argument = ArgumentOfLendingCall(reference, parent, walk);
+                if (argument == null)
+                {
+                    return false;
+                }
+
+                end = argument;
+                break;
             }
         }
 
         var child = reference;
-        for (var parent = reference.Parent; parent != null && parent != function; child = parent, parent = parent.Parent)
+        for (var parent = reference.Parent; parent != null && parent != end; child = parent, parent = parent.Parent)
         {
             switch (parent)
             {
@@ -224,7 +245,8 @@ internal static class InPlaceTakeBack
                 case ISwitchOperation:
                 case ISwitchExpressionOperation:
                     return false;
-                case ISimpleAssignmentOperation assignment:
+                case IAssignmentOperation assignment:
+                    // Simple, compound and '??=' alike (a deconstruction is refused above).
                     return assignment.Target == child ? !MayAlias(assignment.Value) : !BufferTypes.IsAliasCapable(assignment.Value.Type);
                 case IVariableInitializerOperation initializer:
                     return !BufferTypes.IsAliasCapable(initializer.Value.Type) && !BufferTypes.IsAliasCapable(LendingModel.StripConversions(initializer.Value).Type);
@@ -234,17 +256,18 @@ internal static class InPlaceTakeBack
         return true;
     }
 
-    private static bool InArgumentOfLendingCall(IOperation reference, IOperation statement, Walk walk)
+    /// <summary>The argument of a lending call in <paramref name="statement"/> that holds <paramref name="reference"/>, if any.</summary>
+    private static IOperation? ArgumentOfLendingCall(IOperation reference, IOperation statement, Walk walk)
     {
         for (var current = reference; current.Parent != null && current.Parent != statement; current = current.Parent)
         {
             if (current is IArgumentOperation && walk.Calls.Contains(current.Parent))
             {
-                return true;
+                return current;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>Whether a value assigned to a variable may refer to memory something else also refers to (anything but a fresh value).</summary>
