@@ -104,7 +104,9 @@ public class KilledDownloadTests(ITestOutputHelper output)
         Assert.Equal((0, 1), ServerSockets(port));
 
         // From here on the test thread only blocks and polls: its own continuations would wait in the pool's queue too.
-        using var gate = new ManualResetEventSlim();
+        // Not disposed: the blocking work items still queued when the test ends call Wait on it later (a disposed one
+        // throws on the pool, which takes the test host down).
+        var gate = new ManualResetEventSlim();
         int blockers = ThreadPool.ThreadCount + 256; // more than the pool injects (about 2 a second) before the bar
         for (int i = 0; i < blockers; i++)
             ThreadPool.UnsafeQueueUserWorkItem(static g => g.Wait(TimeSpan.FromSeconds(30)), gate, preferLocal: false);
@@ -135,7 +137,7 @@ public class KilledDownloadTests(ITestOutputHelper output)
     public async Task A_blocking_connection_closed_callback_does_not_hold_up_other_connections()
     {
         using var entered = new ManualResetEventSlim();
-        using var gate = new ManualResetEventSlim();
+        var gate = new ManualResetEventSlim(); // not disposed: the blocked callback may still be waiting on it when the test ends
         int first = 0;
         await using TestServer server = await TestServer.StartAsync(
             kestrel: k => k.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Use(next => context =>
@@ -208,17 +210,18 @@ public class KilledDownloadTests(ITestOutputHelper output)
         }
     }
 
+    // The same 16 KiB over and over: the clients never look at the bytes, and computing a pattern for 24 downloads
+    // that run until Kestrel aborts them cost the CPU that a CI run (two test hosts on two cores) did not have.
+    private static readonly byte[] s_piece = Enumerable.Range(0, 16 * 1024).Select(i => TestServer.Pattern(i)).ToArray();
+
     private static async Task WritePatternAsync(HttpContext context, long size)
     {
         context.Response.ContentType = "application/octet-stream";
         context.Response.ContentLength = size;
-        byte[] piece = new byte[16 * 1024];
         for (long sent = 0; sent < size;)
         {
-            int n = (int)Math.Min(piece.Length, size - sent);
-            for (int i = 0; i < n; i++)
-                piece[i] = TestServer.Pattern(sent + i);
-            await context.Response.Body.WriteAsync(piece.AsMemory(0, n), context.RequestAborted);
+            int n = (int)Math.Min(s_piece.Length, size - sent);
+            await context.Response.Body.WriteAsync(s_piece.AsMemory(0, n), context.RequestAborted);
             sent += n;
         }
     }
@@ -232,6 +235,10 @@ public class KilledDownloadTests(ITestOutputHelper output)
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+        }
+        catch (TaskCanceledException e) when (!stop.IsCancellationRequested)
+        {
+            throw new TimeoutException($"a keep-alive GET /hello got no answer within the client's {client.Timeout.TotalSeconds} s", e);
         }
     }
 
