@@ -20,7 +20,7 @@ public sealed class AddLendsCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.ParameterLentNotDeclared);
 
-    public override FixAllProvider GetFixAllProvider() => FixAll.Instance;
+    public override FixAllProvider GetFixAllProvider() => s_fixAll;
 
     public override Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -89,23 +89,6 @@ public sealed class AddLendsCodeFixProvider : CodeFixProvider
     }
 
     /// <summary>Fix All: every target of the scope's UR0007 diagnostics in one solution change, across documents.</summary>
-    private sealed class FixAll : FixAllProvider
-    {
-        public static readonly FixAll Instance = new FixAll();
-
-        public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
-        {
-            var diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
-            if (diagnostics.IsEmpty)
-            {
-                return null;
-            }
-
-            var solution = fixAllContext.Solution;
-            return CodeAction.Create(
-                Title,
-                cancellationToken => AddLendsAsync(solution, diagnostics.Select(Target), cancellationToken),
-                equivalenceKey: nameof(AddLendsCodeFixProvider));
-        }
-    }
+    private static readonly SolutionFixAll s_fixAll = new SolutionFixAll(
+        Title, nameof(AddLendsCodeFixProvider), (solution, diagnostics, cancellationToken) => AddLendsAsync(solution, diagnostics.Select(Target), cancellationToken));
 }

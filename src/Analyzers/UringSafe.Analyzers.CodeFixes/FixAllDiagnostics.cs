@@ -1,6 +1,9 @@
+using System;
 using System.Collections.Immutable;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace UringSafe.Analyzers.CodeFixes;
@@ -43,5 +46,32 @@ internal static class FixAllDiagnostics
             default:
                 return ImmutableArray<Diagnostic>.Empty;
         }
+    }
+}
+
+/// <summary>A Fix All that applies one solution change for every diagnostic in its scope, across documents.</summary>
+internal sealed class SolutionFixAll : FixAllProvider
+{
+    private readonly string _title;
+    private readonly string _equivalenceKey;
+    private readonly Func<Solution, ImmutableArray<Diagnostic>, CancellationToken, Task<Solution>> _fix;
+
+    public SolutionFixAll(string title, string equivalenceKey, Func<Solution, ImmutableArray<Diagnostic>, CancellationToken, Task<Solution>> fix)
+    {
+        _title = title;
+        _equivalenceKey = equivalenceKey;
+        _fix = fix;
+    }
+
+    public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+    {
+        var diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
+        if (diagnostics.IsEmpty)
+        {
+            return null;
+        }
+
+        var solution = fixAllContext.Solution;
+        return CodeAction.Create(_title, cancellationToken => _fix(solution, diagnostics, cancellationToken), equivalenceKey: _equivalenceKey);
     }
 }

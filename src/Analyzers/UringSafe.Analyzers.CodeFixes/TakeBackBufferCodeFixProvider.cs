@@ -80,24 +80,9 @@ public sealed class TakeBackBufferCodeFixProvider : CodeFixProvider
     /// Fix All: each await that dropped a buffer is rewritten once, however many diagnostics point to it (a UR0002
     /// and every UR0001 after it), one after the other in each document so that every rewrite sees the previous ones.
     /// </summary>
-    private sealed class FixAll : FixAllProvider
+    private static class FixAll
     {
-        public static readonly FixAll Instance = new FixAll();
-
-        public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
-        {
-            var diagnostics = await FixAllDiagnostics.CollectAsync(fixAllContext).ConfigureAwait(false);
-            if (diagnostics.IsEmpty)
-            {
-                return null;
-            }
-
-            var solution = fixAllContext.Solution;
-            return CodeAction.Create(
-                Title,
-                cancellationToken => FixAsync(solution, diagnostics, cancellationToken),
-                equivalenceKey: nameof(TakeBackBufferCodeFixProvider));
-        }
+        public static readonly SolutionFixAll Instance = new SolutionFixAll(Title, nameof(TakeBackBufferCodeFixProvider), FixAsync);
 
         private static async Task<Solution> FixAsync(Solution solution, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
