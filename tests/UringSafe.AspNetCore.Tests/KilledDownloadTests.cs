@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -288,19 +287,8 @@ public class KilledDownloadTests(ITestOutputHelper output)
     /// <summary>The server's sockets on <paramref name="port"/> in CLOSE-WAIT and ESTABLISHED, from /proc/net/tcp.</summary>
     private static (int CloseWait, int Established) ServerSockets(int port)
     {
-        int closeWait = 0, established = 0;
-        string local = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
-        foreach (string line in File.ReadLines("/proc/net/tcp").Skip(1))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (!f[1].EndsWith(local, StringComparison.Ordinal))
-                continue;
-            if (f[3] == "08")
-                closeWait++;
-            else if (f[3] == "01")
-                established++;
-        }
-        return (closeWait, established);
+        var mine = FdCensus.KernelSockets("tcp").Where(s => s.LocalPort == port).ToList();
+        return (mine.Count(s => s.State == "08"), mine.Count(s => s.State == "01"));
     }
 
     private static int SocketFds() => FdCensus.Targets().GetValueOrDefault("socket");

@@ -34,6 +34,7 @@ internal static class FdCensus
         }
         return targets;
     }
+
     /// <summary>The inodes of this process's open sockets (to tell, after a count went up, which sockets are new).</summary>
     public static HashSet<string> SocketInodes()
     {
@@ -53,6 +54,44 @@ internal static class FdCensus
         return inodes;
     }
 
+    /// <summary>One row of a /proc/net socket table: addresses as the kernel writes them (hex "ADDR:PORT"; null for
+    /// unix), the TCP state (hex, "01" ESTABLISHED, "08" CLOSE_WAIT), the inode, and a unix socket's path.</summary>
+    public readonly record struct KernelSocket(string Table, string? Local, string? Remote, string? State, string Inode, string? Path)
+    {
+        /// <summary>The local port, for tcp and udp rows.</summary>
+        public int? LocalPort => Local is { } l && l.LastIndexOf(':') is int colon and >= 0 ? Convert.ToInt32(l[(colon + 1)..], 16) : null;
+
+        public override string ToString() => Table == "unix"
+            ? $"unix inode {Inode} {Path ?? "(unnamed)"}"
+            : $"{Table} inode {Inode} local {Endpoint(Local!)} remote {Endpoint(Remote!)} state {TcpState(State!)}";
+    }
+
+    /// <summary>The rows of /proc/net/<paramref name="table"/> ("tcp", "tcp6", "udp", "udp6", "unix"): the one reader
+    /// of those tables for the tests; empty when the table cannot be read.</summary>
+    public static IEnumerable<KernelSocket> KernelSockets(string table)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines("/proc/net/" + table);
+        }
+        catch (IOException)
+        {
+            yield break;
+        }
+        foreach (string line in lines.Skip(1))
+        {
+            string[] cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (table == "unix")
+            {
+                if (cols.Length > 6)
+                    yield return new KernelSocket(table, null, null, null, cols[6], cols.Length > 7 ? cols[7] : null);
+            }
+            else if (cols.Length > 9)
+                yield return new KernelSocket(table, cols[1], cols[2], cols[3], cols[9], null);
+        }
+    }
+
     /// <summary>What the kernel says of each socket in <paramref name="inodes"/> (protocol, addresses and TCP state from
     /// /proc/net), so that a leak check names the socket that leaked.</summary>
     public static string DescribeSockets(IEnumerable<string> inodes)
@@ -61,23 +100,10 @@ internal static class FdCensus
         var found = new List<string>();
         foreach (string table in new[] { "tcp", "tcp6", "udp", "udp6", "unix" })
         {
-            string[] lines;
-            try
+            foreach (KernelSocket socket in KernelSockets(table))
             {
-                lines = File.ReadAllLines("/proc/net/" + table);
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-            int inodeColumn = table == "unix" ? 6 : 9;
-            foreach (string line in lines.Skip(1))
-            {
-                string[] cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (cols.Length > inodeColumn && wanted.Remove(cols[inodeColumn]))
-                    found.Add(table == "unix"
-                        ? $"unix inode {cols[inodeColumn]} {(cols.Length > 7 ? cols[7] : "(unnamed)")}"
-                        : $"{table} inode {cols[inodeColumn]} local {Endpoint(cols[1])} remote {Endpoint(cols[2])} state {TcpState(cols[3])}");
+                if (wanted.Remove(socket.Inode))
+                    found.Add(socket.ToString());
             }
         }
         found.AddRange(wanted.Select(i => $"inode {i} (not in /proc/net: another family, e.g. netlink)"));
