@@ -38,6 +38,15 @@ public class InPlaceTakeBackTests
                 }
             }
 
+            async Task<int> NextStatement(UringFile f, byte[] data)
+            {
+                var written = await f.WriteAtAsync(data, 0);
+                data = written.Buffer;
+                IoResult<byte[]> read = await f.ReadAtAsync(data, 0).ConfigureAwait(false);
+                data = read.Buffer;
+                return written.Result + read.Result + data.Length;
+            }
+
             Func<Task<int>> Lambda(UringFile f) => async () =>
             {
                 var data = new byte[8];
@@ -57,11 +66,24 @@ public class InPlaceTakeBackTests
     [InlineData(nameof(Clean), "Read", true)]
     [InlineData(nameof(Clean), "Copy", true)]
     [InlineData(nameof(Clean), "Lambda", true)]
+    [InlineData(nameof(Clean), "NextStatement", true)]
     [InlineData(nameof(NotTakenBack), "M", false)]
     [InlineData(nameof(NotInPlace), "M", false)]
+    [InlineData(nameof(NextStatementNearMisses), "UsedBetween", false)]
+    [InlineData(nameof(NextStatementNearMisses), "ResultKeptAsAlias", false)]
+    [InlineData(nameof(NextStatementNearMisses), "ResultHandedOn", false)]
+    [InlineData(nameof(NextStatementNearMisses), "TakenBackTwice", false)]
+    [InlineData(nameof(NextStatementNearMisses), "UsingResult", false)]
+    [InlineData(nameof(NextStatementNearMisses), "TakenBackIntoAnother", false)]
     public void TheSkipTakesOnlyInPlaceShapes(string source, string method, bool skipped)
     {
-        var text = source == nameof(Clean) ? Clean : source == nameof(NotTakenBack) ? NotTakenBack : NotInPlace;
+        var text = source switch
+        {
+            nameof(Clean) => Clean,
+            nameof(NotTakenBack) => NotTakenBack,
+            nameof(NotInPlace) => NotInPlace,
+            _ => NextStatementNearMisses,
+        };
         // Without the test markup ({|UR0001:buf|} -> buf), so that the code compiles.
         var tree = CSharpSyntaxTree.ParseText(UringTest.Usings + Regex.Replace(text, @"\{\|[^:|]+:(.*?)\|\}", "$1"));
         Assert.Empty(tree.GetDiagnostics());
@@ -269,4 +291,73 @@ public class InPlaceTakeBackTests
             public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer, int offset) => new(new IoResult<Buf>(offset, buffer));
         }
         """ + TestApi.DisposableBuffer);
+    // One step from "declared, then taken back in the next statement" (var w = await op(buf); buf = w.Buffer;), each
+    // in a way the dataflow finds something (or might): the skip must not take them.
+    private const string NextStatementNearMisses = """
+        class C
+        {
+            async Task UsedBetween(UringFile f)
+            {
+                var buf = new byte[16];
+                var w = await f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0001:buf|});
+                buf = w.Buffer;
+            }
+
+            async Task ResultKeptAsAlias(Buf other)
+            {
+                var buf = new Buf();
+                var w = await Ops.ReadAsync(buf);
+                buf = w.Buffer;
+                using ({|UR0006:w.Buffer|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+
+            async Task ResultHandedOn(UringFile f)
+            {
+                var buf = new byte[16];
+                var w = await f.ReadAtAsync(buf, 0);
+                buf = w.Buffer;
+                Hold(w);
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+            }
+
+            async Task TakenBackTwice(UringFile f)
+            {
+                var buf = new byte[16];
+                var w = await f.ReadAtAsync(buf, 0);
+                buf = w.Buffer;
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                buf = w.Buffer;
+            }
+
+            async Task UsingResult(Buf buf)
+            {
+                using var w = new Holder(await Ops.ReadAsync(buf));
+                buf = w.Result.Buffer;
+            }
+
+            async Task TakenBackIntoAnother(UringFile f)
+            {
+                var buf = new byte[16];
+                var w = await f.ReadAtAsync(buf, 0);
+                var other = w.Buffer;
+                Sink.Use({|UR0001:buf|});
+            }
+
+            static void Hold(IoResult<byte[]> r) { }
+        }
+
+        sealed class Holder : IDisposable
+        {
+            public Holder(IoResult<Buf> result) => Result = result;
+            public IoResult<Buf> Result { get; }
+            public void Dispose() { }
+        }
+        """ + TestApi.DisposableBuffer;
+
+    [Fact]
+    public Task NextStatementNearMissesStillReport() => Verify.AnalyzerAsync(NextStatementNearMisses);
 }

@@ -6,13 +6,15 @@ namespace UringSafe.Analyzers;
 
 /// <summary>
 /// A check on the operation tree, before any control flow graph is built: whether every loan a function makes is
-/// taken back in the statement that makes it (<c>(n, buf) = await file.ReadAtAsync(buf, off);</c>), with nothing
-/// that could see the buffer while it is lent. Then the ownership dataflow has nothing to find, and is skipped.
+/// taken back in the statement that makes it (<c>(n, buf) = await file.ReadAtAsync(buf, off);</c>), or in the very
+/// next statement from a result declared by it (<c>var r = await file.ReadAtAsync(buf, off); buf = r.Buffer;</c>), with
+/// nothing that could see the buffer while it is lent. Then the ownership dataflow has nothing to find, and is skipped.
 /// </summary>
 /// <remarks>
-/// Why nothing can be found: the buffer's variable is lent only between the call and the deconstruction that
-/// assigns it back, where no code of the function runs, so no use, lend or scope end of it happens while it is lent on
-/// a normal path. On the exception path it stays lent, but with no try statement in the function an exception leaves
+/// Why nothing can be found: the buffer's variable is lent only between the call and the assignment that takes it
+/// back, where no code of the function runs, so no use, lend or scope end of it happens while it is lent on
+/// a normal path. A declared result holds the buffer too, so it may be read only for members that are not the buffer
+/// and cannot alias it (<c>r.Result</c>). On the exception path it stays lent, but with no try statement in the function an exception leaves
 /// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
 /// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
 /// could hold it) and no lambda or local function in the function, nothing else can name the buffer.
@@ -64,7 +66,17 @@ internal static class InPlaceTakeBack
         foreach (var reference in walk.References)
         {
             var variable = reference is ILocalReferenceOperation local ? (ISymbol)local.Local : ((IParameterReferenceOperation)reference).Parameter;
-            if (walk.Lent.Contains(variable) && !walk.InPlace.Contains(reference) && !HarmlessUse(reference, function, walk))
+            if (walk.InPlace.Contains(reference))
+            {
+                continue;
+            }
+
+            if (walk.Lent.Contains(variable) && !HarmlessUse(reference, function, walk))
+            {
+                return false;
+            }
+
+            if (walk.Results.TryGetValue(variable, out var call) && !HarmlessResultUse(reference, call, facts))
             {
                 return false;
             }
@@ -99,6 +111,9 @@ internal static class InPlaceTakeBack
         public HashSet<ISymbol> Declared { get; } = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
 
         public List<IOperation> References { get; } = new List<IOperation>();
+
+        /// <summary>Result locals a buffer is taken back from in the next statement, with the call whose result each holds.</summary>
+        public Dictionary<ISymbol, IInvocationOperation> Results { get; } = new Dictionary<ISymbol, IInvocationOperation>(SymbolEqualityComparer.Default);
 
         /// <summary>False as soon as the function is not of the shape.</summary>
         public bool Visit(IOperation operation)
@@ -172,6 +187,11 @@ internal static class InPlaceTakeBack
             value = value.Parent;
         }
 
+        if (value.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator })
+        {
+            return TakenBackInNextStatement(declarator, variable, argument, invocation, facts, walk);
+        }
+
         if (!(value.Parent is IDeconstructionAssignmentOperation deconstruction) || deconstruction.Value != value
             || !(deconstruction.Target is ITupleOperation tuple) || tuple.Elements.Length < 2)
         {
@@ -198,6 +218,48 @@ internal static class InPlaceTakeBack
         walk.Calls.Add(invocation);
         return true;
     }
+
+    /// <summary>
+    /// <c>var r = await call(v, …);</c> alone in its declaration, directly in a block, and <c>v = r.Buffer;</c> as the
+    /// block's next statement.
+    /// </summary>
+    private static bool TakenBackInNextStatement(IVariableDeclaratorOperation declarator, ISymbol variable, IOperation argument,
+        IInvocationOperation invocation, LendingFacts facts, Walk walk)
+    {
+        if (!(declarator.Parent is IVariableDeclarationOperation { Declarators.Length: 1 } declaration)
+            || !(declaration.Parent is IVariableDeclarationGroupOperation { Declarations.Length: 1 } group)
+            || !(group.Parent is IBlockOperation block))
+        {
+            return false;
+        }
+
+        var index = block.Operations.IndexOf(group);
+        if (index < 0 || index + 1 >= block.Operations.Length
+            || !(block.Operations[index + 1] is IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { IsRef: false } takeBack })
+            || !SymbolEqualityComparer.Default.Equals(VariableOf(takeBack.Target), variable)
+            || !(LendingModel.StripConversions(takeBack.Value) is IPropertyReferenceOperation { Instance: ILocalReferenceOperation result } member)
+            || !SymbolEqualityComparer.Default.Equals(result.Local, declarator.Symbol)
+            || !LendingModel.IsBufferMember(member.Property.Name, member.Type, invocation, facts))
+        {
+            return false;
+        }
+
+        walk.Lent.Add(variable);
+        walk.InPlace.Add(argument);
+        walk.InPlace.Add(takeBack.Target);
+        walk.InPlace.Add(result);
+        walk.Statements.Add(group);
+        walk.Calls.Add(invocation);
+        walk.Results[declarator.Symbol] = invocation;
+        return true;
+    }
+
+    /// <summary>A read of a declared result that cannot reach its buffer: a member that is not the buffer and cannot alias it.</summary>
+    private static bool HarmlessResultUse(IOperation reference, IInvocationOperation call, LendingFacts facts)
+        => reference.Parent is IPropertyReferenceOperation member && member.Instance == reference
+            && !LendingModel.IsBufferMember(member.Property.Name, member.Type, call, facts)
+            && !BufferTypes.IsAliasCapable(member.Type)
+            && !(member.Parent is IAssignmentOperation assignment && assignment.Target == member);
 
     private static ISymbol? VariableOf(IOperation operation) => operation switch
     {

@@ -258,7 +258,7 @@ internal static class LendingModel
     }
 
     /// <summary>Whether a member read from the awaited result is the buffer (<c>.Buffer</c>) rather than, say, <c>.Result</c>.</summary>
-    private static bool IsBufferMember(string name, ITypeSymbol? type, IInvocationOperation invocation, LendingFacts facts)
+    public static bool IsBufferMember(string name, ITypeSymbol? type, IInvocationOperation invocation, LendingFacts facts)
     {
         if (string.Equals(name, "Buffer", StringComparison.OrdinalIgnoreCase))
         {
