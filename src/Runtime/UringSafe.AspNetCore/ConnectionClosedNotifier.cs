@@ -16,16 +16,19 @@ namespace UringSafe.AspNetCore;
 /// </summary>
 internal sealed class ConnectionClosedNotifier : IDisposable
 {
-    private readonly BlockingCollection<UringConnection> _queue = new(new ConcurrentQueue<UringConnection>());
+    private readonly BlockingCollection<IConnectionClosedNotice> _queue = new(new ConcurrentQueue<IConnectionClosedNotice>());
     private readonly Thread _thread;
     private readonly Timer _rescue;
+    private readonly TimeSpan _disposeWait;
     private long _firingSince; // Stopwatch timestamp at which the callback running now started; 0 when idle
 
     /// <summary>How long one connection's callbacks may run before the notices behind them go to the thread pool.</summary>
     internal static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(100);
 
-    public ConnectionClosedNotifier()
+    /// <param name="disposeWait">How long <see cref="Dispose"/> waits for a callback that blocks (2 s unless a test says).</param>
+    public ConnectionClosedNotifier(TimeSpan? disposeWait = null)
     {
+        _disposeWait = disposeWait ?? TimeSpan.FromSeconds(2);
         _rescue = new Timer(static n => ((ConnectionClosedNotifier)n!).OnRescueTimer(), this, Timeout.Infinite, Timeout.Infinite);
         _thread = new Thread(Run) { IsBackground = true, Name = "uring-closed" };
         _thread.Start();
@@ -35,7 +38,7 @@ internal sealed class ConnectionClosedNotifier : IDisposable
         => Volatile.Read(ref _firingSince) is var since and not 0 && Stopwatch.GetElapsedTime(since) >= StuckAfter;
 
     /// <summary>Queues <paramref name="connection"/>'s notice (any thread). Once disposed, the thread pool raises it.</summary>
-    public void Notify(UringConnection connection)
+    public void Notify(IConnectionClosedNotice connection)
     {
         if (IsStuck)
         {
@@ -55,13 +58,13 @@ internal sealed class ConnectionClosedNotifier : IDisposable
         ToThreadPool(connection);
     }
 
-    private static void ToThreadPool(UringConnection connection)
+    private static void ToThreadPool(IConnectionClosedNotice connection)
         => ThreadPool.UnsafeQueueUserWorkItem(static c => c.FireClosed(), connection, preferLocal: false);
 
     /// <summary>While a callback blocks the thread, the notices queued behind it go to the thread pool.</summary>
     private void RescueIfStuck()
     {
-        while (IsStuck && _queue.TryTake(out UringConnection? waiting))
+        while (IsStuck && _queue.TryTake(out IConnectionClosedNotice? waiting))
             ToThreadPool(waiting);
     }
 
@@ -90,20 +93,32 @@ internal sealed class ConnectionClosedNotifier : IDisposable
 
     private void Run()
     {
-        foreach (UringConnection connection in _queue.GetConsumingEnumerable())
+        foreach (IConnectionClosedNotice connection in _queue.GetConsumingEnumerable())
         {
             Volatile.Write(ref _firingSince, Stopwatch.GetTimestamp());
-            _rescue.Change(StuckAfter, Timeout.InfiniteTimeSpan);
+            try
+            {
+                _rescue.Change(StuckAfter, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // disposed while an earlier callback blocked (.NET documents a throw here; this runtime ignores it)
+            }
             connection.FireClosed(); // logs what a callback threw
             Volatile.Write(ref _firingSince, 0);
         }
     }
 
-    /// <summary>Raises what is queued and ends the thread (waiting at most 2 s for a callback that blocks).</summary>
+    /// <summary>Raises what is queued and ends the thread, waiting at most 2 s for a callback that blocks; if one still
+    /// does, the notices behind it go to the thread pool, so none waits on it. Idempotent.</summary>
     public void Dispose()
     {
         _queue.CompleteAdding();
-        _thread.Join(TimeSpan.FromSeconds(2));
+        if (!_thread.Join(_disposeWait))
+        {
+            while (_queue.TryTake(out IConnectionClosedNotice? waiting))
+                ToThreadPool(waiting);
+        }
         _rescue.Dispose();
     }
 }

@@ -21,7 +21,7 @@ namespace UringSafe.AspNetCore;
 /// </summary>
 internal sealed class UringConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature,
-    IConnectionEndPointFeature, IMemoryPoolFeature
+    IConnectionEndPointFeature, IMemoryPoolFeature, IConnectionClosedNotice
 {
     private static long s_lastId;
 
@@ -265,7 +265,7 @@ internal sealed class UringConnection : ConnectionContext,
     }
 
     /// <summary>Raises <see cref="ConnectionClosed"/> (the notifier's thread).</summary>
-    internal void FireClosed()
+    public void FireClosed()
     {
         try
         {
