@@ -309,9 +309,9 @@ internal static class InPlaceTakeBack
                     return false;
                 case IAssignmentOperation assignment:
                     // Simple, compound and '??=' alike (a deconstruction is refused above).
-                    return assignment.Target == child ? !MayAlias(assignment.Value) : !BufferTypes.IsAliasCapable(assignment.Value.Type);
+                    return assignment.Target == child ? !MayAlias(assignment.Value) : !MayHoldAlias(assignment.Value);
                 case IVariableInitializerOperation initializer:
-                    return !BufferTypes.IsAliasCapable(initializer.Value.Type) && !BufferTypes.IsAliasCapable(LendingModel.StripConversions(initializer.Value).Type);
+                    return !MayHoldAlias(initializer.Value);
             }
         }
 
@@ -332,15 +332,22 @@ internal static class InPlaceTakeBack
         return null;
     }
 
+    /// <summary>
+    /// Whether a value is of a type that can alias a buffer, before or after its conversions: the dataflow strips them,
+    /// so a struct assigned from a buffer through a user-defined conversion is an alias of it there.
+    /// </summary>
+    private static bool MayHoldAlias(IOperation value) =>
+        BufferTypes.IsAliasCapable(value.Type) || BufferTypes.IsAliasCapable(LendingModel.StripConversions(value).Type);
+
     /// <summary>Whether a value assigned to a variable may refer to memory something else also refers to (anything but a fresh value).</summary>
     private static bool MayAlias(IOperation value)
     {
-        var stripped = LendingModel.StripConversions(value);
-        if (!BufferTypes.IsAliasCapable(value.Type) && !BufferTypes.IsAliasCapable(stripped.Type))
+        if (!MayHoldAlias(value))
         {
             return false;
         }
 
+        var stripped = LendingModel.StripConversions(value);
         switch (stripped)
         {
             case IConditionalOperation:
