@@ -78,6 +78,7 @@ public class InPlaceTakeBackTests
     [InlineData(nameof(ConvertedAliases), "ToAStruct", false)]
     [InlineData(nameof(ConvertedAliases), "FromAView", false)]
     [InlineData(nameof(EnumeratorLends), "M", false)]
+    [InlineData(nameof(EnumeratorLends), "Async", false)]
     public void TheSkipTakesOnlyInPlaceShapes(string source, string method, bool skipped)
     {
         var text = source switch
@@ -404,7 +405,7 @@ public class InPlaceTakeBackTests
     [Fact]
     public Task AnAliasMadeThroughAUserDefinedConversion() => Verify.AnalyzerAsync(ConvertedAliases);
 
-    // A foreach calls its collection's GetEnumerator, an invocation in the control flow graph but not in the operation
+    // A foreach calls its collection's GetEnumerator (GetAsyncEnumerator), an invocation in the control flow graph but not in the operation
     // tree: one that lends the collection (an extension with [Lends] on 'this') lends it while the skip sees no loan.
     private const string EnumeratorLends = """
         class C
@@ -420,11 +421,28 @@ public class InPlaceTakeBackTests
 
                 Sink.Use({|UR0001:ring|}.Data);
             }
+
+            async Task Async(UringFile f, Ring ring)
+            {
+                var buf = new byte[16];
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                await foreach (var n in ring)
+                {
+                }
+
+                Sink.Use({|UR0001:ring|}.Data);
+            }
         }
 
         sealed class Ring
         {
             public byte[] Data = new byte[16];
+        }
+
+        sealed class RingAsyncEnumerator
+        {
+            public int Current => 0;
+            public ValueTask<bool> MoveNextAsync() => new(false);
         }
 
         sealed class RingEnumerator
@@ -436,6 +454,7 @@ public class InPlaceTakeBackTests
         static class RingExtensions
         {
             public static RingEnumerator GetEnumerator([UringSafe.Lends] this Ring ring) => new RingEnumerator();
+            public static RingAsyncEnumerator GetAsyncEnumerator([UringSafe.Lends] this Ring ring) => new RingAsyncEnumerator();
         }
         """;
 

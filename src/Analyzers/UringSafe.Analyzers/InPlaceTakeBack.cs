@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
@@ -17,7 +19,8 @@ namespace UringSafe.Analyzers;
 /// and cannot alias it (<c>r.Result</c>). On the exception path it stays lent, but with no try statement in the function an exception leaves
 /// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
 /// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
-/// could hold it) and no lambda or local function in the function, nothing else can name the buffer.
+/// could hold it) and no lambda or local function in the function, nothing else can name the buffer. Every loan is
+/// seen on the operation tree: a foreach whose enumerator calls lend (calls the tree does not show) refuses the skip.
 /// </remarks>
 internal static class InPlaceTakeBack
 {
@@ -123,6 +126,7 @@ internal static class InPlaceTakeBack
                 case IAnonymousFunctionOperation:
                 case ILocalFunctionOperation:
                 case ITryOperation:
+                case IForEachLoopOperation loop when EnumeratorLends(loop):
                     return false;
                 case IVariableDeclaratorOperation declarator:
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
@@ -154,6 +158,37 @@ internal static class InPlaceTakeBack
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
+        /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree.
+        /// </summary>
+        private bool EnumeratorLends(IForEachLoopOperation loop)
+        {
+            if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
+            {
+                return true;
+            }
+
+            var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
+            foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
+            {
+                if (method == null)
+                {
+                    continue;
+                }
+
+                foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
+                {
+                    if (_facts.IsLendingParameter(parameter))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
     }
 
