@@ -433,6 +433,10 @@ public class InPlaceTakeBackTests
                 Sink.Use({|UR0001:ring|}.Data);
             }
         }
+        """ + LendingRing;
+
+    /// <summary>A collection whose GetEnumerator and GetAsyncEnumerator lend it, appended to a test's source.</summary>
+    private const string LendingRing = """
 
         sealed class Ring
         {
@@ -460,4 +464,26 @@ public class InPlaceTakeBackTests
 
     [Fact]
     public Task AForeachWhoseGetEnumeratorLendsTheCollection() => Verify.AnalyzerAsync(EnumeratorLends);
+
+    // The skip is decided on the functions with a lending invocation in the operation tree: a foreach that lends in
+    // a function without one (here around a lambda that lends) was not looked at, yet the dataflow analyzes it.
+    [Fact]
+    public Task AForeachThatLendsOutsideTheFunctionsThatLend() => Verify.AnalyzerAsync("""
+        class C
+        {
+            Func<Task> M(UringFile f, Ring ring)
+            {
+                foreach (var n in ring)
+                {
+                }
+
+                Sink.Use({|UR0001:ring|}.Data);
+                return async () =>
+                {
+                    var buf = new byte[16];
+                    (_, buf) = await f.ReadAtAsync(buf, 0);
+                };
+            }
+        }
+        """ + LendingRing);
 }
