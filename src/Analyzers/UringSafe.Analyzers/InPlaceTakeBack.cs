@@ -88,6 +88,38 @@ internal static class InPlaceTakeBack
         return true;
     }
 
+    /// <summary>
+    /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
+    /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree, so the
+    /// dataflow sees a loan there that no walk over the tree does.
+    /// </summary>
+    public static bool EnumeratorLends(IForEachLoopOperation loop, LendingFacts facts)
+    {
+        if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
+        {
+            return true;
+        }
+
+        var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
+        foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
+        {
+            if (method == null)
+            {
+                continue;
+            }
+
+            foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
+            {
+                if (facts.IsLendingParameter(parameter))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>One pass over a function's operations (nested functions end it: they are not this shape).</summary>
     private sealed class Walk
     {
@@ -126,7 +158,7 @@ internal static class InPlaceTakeBack
                 case IAnonymousFunctionOperation:
                 case ILocalFunctionOperation:
                 case ITryOperation:
-                case IForEachLoopOperation loop when EnumeratorLends(loop):
+                case IForEachLoopOperation loop when EnumeratorLends(loop, _facts):
                     return false;
                 case IVariableDeclaratorOperation declarator:
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
@@ -158,37 +190,6 @@ internal static class InPlaceTakeBack
             }
 
             return true;
-        }
-
-        /// <summary>
-        /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
-        /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree.
-        /// </summary>
-        private bool EnumeratorLends(IForEachLoopOperation loop)
-        {
-            if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
-            {
-                return true;
-            }
-
-            var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
-            foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
-            {
-                if (method == null)
-                {
-                    continue;
-                }
-
-                foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
-                {
-                    if (_facts.IsLendingParameter(parameter))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
         }
     }
 
