@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
@@ -17,7 +19,8 @@ namespace UringSafe.Analyzers;
 /// and cannot alias it (<c>r.Result</c>). On the exception path it stays lent, but with no try statement in the function an exception leaves
 /// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
 /// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
-/// could hold it) and no lambda or local function in the function, nothing else can name the buffer.
+/// could hold it) and no lambda or local function in the function, nothing else can name the buffer. Every loan is
+/// seen on the operation tree: a foreach whose enumerator calls lend (calls the tree does not show) refuses the skip.
 /// </remarks>
 internal static class InPlaceTakeBack
 {
@@ -85,6 +88,38 @@ internal static class InPlaceTakeBack
         return true;
     }
 
+    /// <summary>
+    /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
+    /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree, so the
+    /// dataflow sees a loan there that no walk over the tree does.
+    /// </summary>
+    public static bool EnumeratorLends(IForEachLoopOperation loop, LendingFacts facts)
+    {
+        if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
+        {
+            return true;
+        }
+
+        var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
+        foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
+        {
+            if (method == null)
+            {
+                continue;
+            }
+
+            foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
+            {
+                if (facts.IsLendingParameter(parameter))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>One pass over a function's operations (nested functions end it: they are not this shape).</summary>
     private sealed class Walk
     {
@@ -123,6 +158,7 @@ internal static class InPlaceTakeBack
                 case IAnonymousFunctionOperation:
                 case ILocalFunctionOperation:
                 case ITryOperation:
+                case IForEachLoopOperation loop when EnumeratorLends(loop, _facts):
                     return false;
                 case IVariableDeclaratorOperation declarator:
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
@@ -309,9 +345,9 @@ internal static class InPlaceTakeBack
                     return false;
                 case IAssignmentOperation assignment:
                     // Simple, compound and '??=' alike (a deconstruction is refused above).
-                    return assignment.Target == child ? !MayAlias(assignment.Value) : !BufferTypes.IsAliasCapable(assignment.Value.Type);
+                    return assignment.Target == child ? !MayAlias(assignment.Value) : !MayHoldAlias(assignment.Value);
                 case IVariableInitializerOperation initializer:
-                    return !BufferTypes.IsAliasCapable(initializer.Value.Type) && !BufferTypes.IsAliasCapable(LendingModel.StripConversions(initializer.Value).Type);
+                    return !MayHoldAlias(initializer.Value);
             }
         }
 
@@ -332,15 +368,22 @@ internal static class InPlaceTakeBack
         return null;
     }
 
+    /// <summary>
+    /// Whether a value is of a type that can alias a buffer, before or after its conversions: the dataflow strips them,
+    /// so a struct assigned from a buffer through a user-defined conversion is an alias of it there.
+    /// </summary>
+    private static bool MayHoldAlias(IOperation value) =>
+        BufferTypes.IsAliasCapable(value.Type) || BufferTypes.IsAliasCapable(LendingModel.StripConversions(value).Type);
+
     /// <summary>Whether a value assigned to a variable may refer to memory something else also refers to (anything but a fresh value).</summary>
     private static bool MayAlias(IOperation value)
     {
-        var stripped = LendingModel.StripConversions(value);
-        if (!BufferTypes.IsAliasCapable(value.Type) && !BufferTypes.IsAliasCapable(stripped.Type))
+        if (!MayHoldAlias(value))
         {
             return false;
         }
 
+        var stripped = LendingModel.StripConversions(value);
         switch (stripped)
         {
             case IConditionalOperation:

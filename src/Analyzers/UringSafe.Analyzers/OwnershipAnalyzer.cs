@@ -47,8 +47,8 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var lendingFunctions = LendingFunctions(root, facts, out var lendingBodies);
-            if (lendingFunctions == null || AllTakenBackInPlace(lendingBodies!, context.OwningSymbol, facts))
+            var lendingFunctions = LendingFunctions(root, facts, out var lendingBodies, out var loops);
+            if (lendingFunctions == null || AllTakenBackInPlace(lendingBodies!, loops, context.OwningSymbol, facts))
             {
                 continue;
             }
@@ -69,14 +69,23 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
     /// <summary>
     /// Null when nothing in the body lends; otherwise the lambdas and local functions that contain a lending call,
     /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed.
-    /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly.
+    /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly,
+    /// <paramref name="loops"/> the foreach loops anywhere in the body (whose enumerator calls may lend too).
     /// </summary>
-    private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts, out HashSet<IOperation>? lendingBodies)
+    private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts, out HashSet<IOperation>? lendingBodies,
+        out List<IForEachLoopOperation>? loops)
     {
         HashSet<IMethodSymbol>? functions = null;
         lendingBodies = null;
+        loops = null;
         foreach (var operation in body.DescendantsAndSelf())
         {
+            if (operation is IForEachLoopOperation loop)
+            {
+                (loops ??= new List<IForEachLoopOperation>()).Add(loop);
+                continue;
+            }
+
             if (!(operation is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
             {
                 continue;
@@ -106,9 +115,23 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
         return functions;
     }
 
-    /// <summary>Whether every function that lends takes each buffer back in the statement that lends it (<see cref="InPlaceTakeBack"/>): then no graph is needed.</summary>
-    private static bool AllTakenBackInPlace(HashSet<IOperation> lendingBodies, ISymbol owner, LendingFacts facts)
+    /// <summary>
+    /// Whether every function that lends takes each buffer back in the statement that lends it (<see cref="InPlaceTakeBack"/>),
+    /// and no foreach lends (in a function the skip does not walk, it would lend unseen): then no graph is needed.
+    /// </summary>
+    private static bool AllTakenBackInPlace(HashSet<IOperation> lendingBodies, List<IForEachLoopOperation>? loops, ISymbol owner, LendingFacts facts)
     {
+        if (loops != null)
+        {
+            foreach (var loop in loops)
+            {
+                if (InPlaceTakeBack.EnumeratorLends(loop, facts))
+                {
+                    return false;
+                }
+            }
+        }
+
         foreach (var function in lendingBodies)
         {
             var symbol = function switch
