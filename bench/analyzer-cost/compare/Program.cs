@@ -4,6 +4,7 @@
 // JITs every build's code), with the compiler's own time as the load gauge; and the process CPU time of each analyzer's
 // whole run, which load does not inflate (the difference between two analyzers' runs is the difference of their own cost).
 // Usage: dotnet run -c Release --project bench/analyzer-cost/compare -- ROUNDS GENERATED_DIR OLD.dll NEW.dll [...]
+// Or, against the SDK's own analyzers on the compilation a real build makes: compare --build ... (BuildMode.cs, sdk.sh).
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Reflection;
@@ -12,6 +13,11 @@ using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
+if (args[0] == "--build")
+{
+  await BuildMode.Run(args[1..]);
+  return;
+}
 int rounds = int.Parse(args[0]);
 string dir = args[1];
 var dlls = args.Skip(2).ToArray();

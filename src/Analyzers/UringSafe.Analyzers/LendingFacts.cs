@@ -24,7 +24,6 @@ internal sealed class LendingFacts
     private static HashSet<IMethodSymbol>? s_inProgress;
 
     private readonly Compilation? _compilation;
-    private readonly ConcurrentDictionary<IParameterSymbol, bool> _declared = new ConcurrentDictionary<IParameterSymbol, bool>(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _carriesBuffer = new ConcurrentDictionary<ITypeSymbol, bool>(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, MethodFacts> _methods = new ConcurrentDictionary<IMethodSymbol, MethodFacts>(SymbolEqualityComparer.Default);
 
@@ -37,8 +36,12 @@ internal sealed class LendingFacts
     /// <summary>Declared <c>[Lends]</c> only, for callers without a compilation.</summary>
     public static LendingFacts DeclaredOnly { get; } = new LendingFacts(null);
 
-    public bool IsDeclaredLending(IParameterSymbol? parameter) =>
-        parameter != null && _declared.GetOrAdd(parameter.OriginalDefinition, LendingModel.HasLendsAttribute);
+    /// <summary>
+    /// Not cached: the compiler keeps a symbol's attributes, so reading them is a few loads, while a shared dictionary
+    /// keyed by symbol cost more than the question (hashing, and locks taken for every new parameter under concurrent
+    /// analysis: a fifth of UringSafe's time on a project of mostly plain methods, bench/analyzer-cost/sdk.sh).
+    /// </summary>
+    public bool IsDeclaredLending(IParameterSymbol? parameter) => LendingModel.HasLendsAttribute(parameter);
 
     /// <summary>Declared [Lends], or inferred: lent by the method's body and given back through its result.</summary>
     public bool IsLendingParameter(IParameterSymbol? parameter)

@@ -14,9 +14,14 @@ internal sealed class ParameterLending
     private readonly LendingFacts _facts;
     private readonly Dictionary<ILocalSymbol, List<IOperation>> _assignments = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
 
-    private ParameterLending(LendingFacts facts, IEnumerable<IOperation> bodies)
+    private ParameterLending(LendingFacts facts)
     {
         _facts = facts;
+    }
+
+    /// <summary>What each local is assigned: needed only to trace a lent value back to a parameter.</summary>
+    private void RecordAssignments(List<IOperation> bodies)
+    {
         foreach (var body in bodies)
         {
             foreach (var operation in body.DescendantsAndSelf())
@@ -53,15 +58,26 @@ internal sealed class ParameterLending
     public static ParameterLending Of(LendingFacts facts, IEnumerable<IOperation> bodies)
     {
         var bodyList = new List<IOperation>(bodies);
-        var result = new ParameterLending(facts, bodyList);
+        var result = new ParameterLending(facts);
+        List<IInvocationOperation>? lending = null;
         foreach (var body in bodyList)
         {
             foreach (var operation in body.DescendantsAndSelf())
             {
                 if (operation is IInvocationOperation invocation && facts.IsLendingInvocation(invocation))
                 {
-                    result.Collect(invocation);
+                    (lending ??= new List<IInvocationOperation>()).Add(invocation);
                 }
+            }
+        }
+
+        // Most bodies lend nothing: then nothing is lent or returned, and the assignments are never read.
+        if (lending != null)
+        {
+            result.RecordAssignments(bodyList);
+            foreach (var invocation in lending)
+            {
+                result.Collect(invocation);
             }
         }
 
