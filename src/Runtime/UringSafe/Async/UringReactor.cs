@@ -35,6 +35,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private readonly Queue<WorkItem> _local = new();
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly Queue<Sqe> _deferredInternal = new();
+    private readonly HashSet<IMultishot> _pendingReads = new(ReferenceEqualityComparer.Instance); // multishot reads waiting
     private readonly FaultInjector? _faults;
     private Cqe[] _backlog;
     private int _backlogHead, _backlogCount;
@@ -502,6 +503,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             return;
         }
         _shuttingDown = true;
+        EndPendingReads();
         Drain();
         LeakedOperations = _inFlight;
         if (_inFlight > 0)
@@ -526,6 +528,36 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         if (t_current == this)
             t_current = null;
+    }
+
+    /// <summary>Ends the multishot reads pending with no request armed (starved of buffers, backing off, held, or
+    /// waiting for a refused arming to be retried): nothing would complete them once the reactor stops.</summary>
+    private void EndPendingReads()
+    {
+        if (_pendingReads.Count == 0)
+            return;
+        foreach (IMultishot stream in _pendingReads.ToArray())
+        {
+            try
+            {
+                stream.OnReactorShuttingDown();
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e); // a continuation run inline that threw: the other reads still end
+            }
+        }
+    }
+
+    /// <summary>A multishot read now waits (reactor thread).</summary>
+    internal void ReadPending(IMultishot stream) => _pendingReads.Add(stream);
+
+    /// <summary>A multishot read completed or was cancelled. Off the reactor thread (a stream stopped by another thread
+    /// once the reactor ended) the set is left alone: the reactor thread is its only user.</summary>
+    internal void ReadEnded(IMultishot stream)
+    {
+        if (IsOnReactorThread)
+            _pendingReads.Remove(stream);
     }
 
     /// <summary>
