@@ -424,4 +424,54 @@ public class ShutdownTests
             listener.Dispose();
         }, new ReactorOptions { FaultInjection = new FaultInjectionOptions { SqFullRate = 1 } });
     }
+
+    // 10. IsDisposed says the reactor has ended: by then its ring is released, so what another thread disposes once it
+    // sees it (a buffer pool, as the shutdown storm does) can't reach the ring while it is still open, from the wrong
+    // thread (io_uring_register through the reactor thread's registered ring index: EINVAL, or another ring's group).
+    [Fact]
+    public void IsDisposed_turns_true_only_once_the_ring_is_released()
+    {
+        Watchdog.RunThread("IsDisposed and the ring's release", () =>
+        {
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = LongShutdown });
+            ProvidedBufferPool pool = null!;
+            reactor.RunUntil(reactor.Spawn(() =>
+            {
+                pool = new ProvidedBufferPool(bufferSize: 64, count: 8);
+                return Task.CompletedTask;
+            }));
+            bool? endedWhileRingOpen = null;
+            Exception? disposeError = null;
+            bool poolDisposed = false;
+            void DisposePoolFromAnotherThread()
+            {
+                var other = new Thread(() =>
+                {
+                    try
+                    {
+                        pool.Dispose();
+                    }
+                    catch (Exception e)
+                    {
+                        disposeError = e;
+                    }
+                });
+                other.Start();
+                other.Join();
+                poolDisposed = true;
+            }
+            reactor.BeforeRingReleasedForTesting = () =>
+            {
+                endedWhileRingOpen = reactor.IsDisposed;
+                if (reactor.IsDisposed)
+                    DisposePoolFromAnotherThread(); // what a thread waiting for IsDisposed does at this moment
+            };
+            reactor.Dispose();
+            Assert.True(reactor.IsDisposed);
+            if (!poolDisposed)
+                DisposePoolFromAnotherThread();
+            Assert.True(disposeError is null, $"Disposing the pool once IsDisposed was true failed: {disposeError}");
+            Assert.False(endedWhileRingOpen, "IsDisposed was true while the reactor's ring was still open.");
+        }, TimeSpan.FromSeconds(30));
+    }
 }

@@ -519,6 +519,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         _disposed = true;
         s_reactors.TryRemove(Id, out _);
+        BeforeRingReleasedForTesting?.Invoke();
         _driver.Dispose();
         _wakeFd.Dispose();
         if (_inFlight == 0)
@@ -597,6 +598,9 @@ public sealed unsafe partial class UringReactor : IDisposable
             DispatchCompletions();
         }
     }
+
+    /// <summary>Test hook: runs in <see cref="Dispose"/> after the drain, just before the ring is released.</summary>
+    internal Action? BeforeRingReleasedForTesting { get; set; }
 
     /// <summary>True once <see cref="Dispose"/> began: no operation is submitted any more.</summary>
     internal bool IsShuttingDown => _shuttingDown;
