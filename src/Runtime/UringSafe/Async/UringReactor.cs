@@ -49,6 +49,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private volatile bool _inLoop;    // inside RunUntil
     private long _blockedReportedTurn = -1;
     private bool _disposed;
+    private volatile bool _ended;     // Dispose finished, ring released (IsDisposed): written last, read by other threads
     private volatile bool _shuttingDown; // Dispose began: TrySubmit refuses, multishot streams don't re-arm
     private volatile bool _postsClosed;  // the final drain began: cross-thread posts are refused (TryPost)
     private int _posting;                // cross-thread posts between their check of _postsClosed and their enqueue
@@ -150,8 +151,9 @@ public sealed unsafe partial class UringReactor : IDisposable
         return total;
     }
 
-    /// <summary>True once <see cref="Dispose"/> ran.</summary>
-    public bool IsDisposed => _disposed;
+    /// <summary>True once <see cref="Dispose"/> has finished: the loop has ended and the ring is released, so another
+    /// thread that sees it may dispose what used the ring (a <see cref="Net.ProvidedBufferPool"/>).</summary>
+    public bool IsDisposed => _ended;
 
     /// <summary>Posts continuations to this reactor's loop.</summary>
     public SynchronizationContext SynchronizationContext { get; }
@@ -529,6 +531,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         if (t_current == this)
             t_current = null;
+        _ended = true;
     }
 
     /// <summary>Ends the multishot reads pending with no request armed (starved of buffers, backing off, held, or
