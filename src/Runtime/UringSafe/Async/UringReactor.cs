@@ -212,9 +212,18 @@ public sealed unsafe partial class UringReactor : IDisposable
             Interlocked.Decrement(ref _posting);
         }
         if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            BeforeWakeForTesting?.Invoke();
             Wake();
+        }
         return true;
     }
+
+    /// <summary>True while the loop is asleep (or about to sleep) in its ring, so a post must wake it (tests).</summary>
+    internal bool IsSleepingForTesting => Volatile.Read(ref _sleeping) == 1;
+
+    /// <summary>Test hook: runs in a post that found the reactor asleep, just before it wakes it.</summary>
+    internal Action? BeforeWakeForTesting { get; set; }
 
     /// <summary>From now on TryPost refuses; returns once every post that got past the check has enqueued.</summary>
     private void ClosePosts()
@@ -260,7 +269,7 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private void ArmWake() => SubmitInternal(new Read(_wakeFd.DangerousGetHandle().ToInt32(), (nint)_wakeBuffer, 8).UserData(UserData.Wake).Build());
 
-    private void WakeByEventFd()
+    internal void WakeByEventFd()
     {
         // The SafeHandle keeps the number from being closed (and reused) under this write if the reactor is disposed
         // concurrently.
