@@ -254,9 +254,18 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private void SendMessage(UringReactor target)
     {
+        int ringFd;
+        try
+        {
+            ringFd = target._driver.RingFd;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the target ended since the post (another wake-up got there first; its drain ran the post): nobody to wake
+        }
         // Submitted at once: this thread may block right after posting (a .Wait(), a lock), and an SQE that sits in
         // our queue would leave the target asleep.
-        SubmitInternal(new MsgRing(target._driver.RingFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
+        SubmitInternal(new MsgRing(ringFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
         try
         {
             _driver.Submit();
