@@ -474,4 +474,29 @@ public class ShutdownTests
             Assert.False(endedWhileRingOpen, "IsDisposed was true while the reactor's ring was still open.");
         }, TimeSpan.FromSeconds(30));
     }
+
+    // 11. Work that keeps posting itself past the shutdown timeout: the drain's last turn runs what was queued, and what
+    // that posts again can never run. It is reported as dropped (as a post to a disposed reactor is), not lost silently.
+    [Fact]
+    public void Work_posted_in_the_last_turn_of_a_drain_that_ran_out_of_time_is_reported_as_dropped()
+    {
+        Watchdog.RunThread("posts past the shutdown timeout", () =>
+        {
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+            var dropped = new List<Exception>();
+            reactor.UnhandledException += (_, e) => dropped.Add(e);
+            int posts = 0, ran = 0;
+            void Again(object? _)
+            {
+                ran++;
+                posts++;
+                reactor.Post(Again, null); // the drain never empties its queue: it runs out of time
+            }
+            posts++;
+            reactor.Post(Again, null);
+            reactor.Dispose();
+            Assert.All(dropped, e => Assert.IsType<ObjectDisposedException>(e));
+            Assert.True(posts == ran + dropped.Count, $"{posts} posts, {ran} ran, {dropped.Count} reported as dropped: {posts - ran - dropped.Count} lost silently.");
+        }, TimeSpan.FromSeconds(30));
+    }
 }
