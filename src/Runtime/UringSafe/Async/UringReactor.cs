@@ -185,12 +185,17 @@ public sealed unsafe partial class UringReactor : IDisposable
     public void Post(SendOrPostCallback callback, object? state)
     {
         if (!TryPost(callback, state))
-            ReportUnhandled(new ObjectDisposedException(nameof(UringReactor), $"A callback posted to reactor {Id} after it was disposed was dropped (it can never run): {callback.Method.DeclaringType}.{callback.Method.Name}."));
+            ReportDropped(callback, "after it was disposed");
     }
+
+    private void ReportDropped(SendOrPostCallback callback, string when)
+        => ReportUnhandled(new ObjectDisposedException(nameof(UringReactor), $"A callback posted to reactor {Id} {when} was dropped (it can never run): {callback.Method.DeclaringType}.{callback.Method.Name}."));
 
     /// <summary>
     /// Queues <paramref name="callback"/>, or returns false when the reactor has ended (its final drain began), so the
-    /// callback would never run. Every callback accepted here runs, even one accepted during <see cref="Dispose"/>.
+    /// callback would never run. Every callback accepted here runs, even one accepted during <see cref="Dispose"/>; the
+    /// one exception, work posted on the reactor thread by the last turn of a drain that ran out of time, is reported
+    /// as dropped.
     /// </summary>
     internal bool TryPost(SendOrPostCallback callback, object? state)
     {
@@ -608,6 +613,8 @@ public sealed unsafe partial class UringReactor : IDisposable
                 ClosePosts();
                 MoveRemoteToLocal();
                 RunLocal(); // accepted work still runs (a close of an fd no abandoned operation holds closes it)
+                while (_local.TryDequeue(out WorkItem late))
+                    ReportDropped(late.Callback, "by the last turn of its shutdown drain, after the shutdown timeout"); // never lost silently
                 return;
             }
             FlushDeferredInternal();
