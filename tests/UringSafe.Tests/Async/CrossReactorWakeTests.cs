@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using UringSafe.Async;
+using UringSafe.Tests.Support;
 
 namespace UringSafe.Tests.Async;
 
@@ -32,5 +33,50 @@ public class CrossReactorWakeTests
         TimeSpan latency = Stopwatch.GetElapsedTime(0, Volatile.Read(ref latencyTicks));
         Assert.True(latency < TimeSpan.FromMilliseconds(1000),
             $"the target ran the posted work {latency.TotalMilliseconds:0} ms after the post: the wake-up waited for the blocked sender");
+    }
+
+    // A post from another reactor that finds the target asleep takes the wake-up on itself; if another wake-up gets
+    // there first and the target ends (its drain runs the post) before this one's message leaves, the message has
+    // nowhere to go. That is not an error of the post (it was accepted and ran): it must not throw (the shutdown storm's
+    // executor.Dispose() from one of its reactors threw ObjectDisposedException from the target's ring).
+    [Fact]
+    public void A_post_whose_target_ends_before_its_wake_up_leaves_does_not_throw()
+    {
+        Watchdog.RunThread("wake-up of a reactor that ended meanwhile", () =>
+        {
+            UringReactor target = null!;
+            var stop = new TaskCompletionSource();
+            using var created = new ManualResetEventSlim();
+            var targetThread = new Thread(() =>
+            {
+                target = new UringReactor();
+                created.Set();
+                try
+                {
+                    target.RunUntil(stop.Task);
+                }
+                finally
+                {
+                    target.Dispose();
+                }
+            }) { IsBackground = true, Name = "target reactor" };
+            targetThread.Start();
+            created.Wait();
+            while (!target.IsSleepingForTesting)
+                Thread.Yield(); // until the target waits in its ring, idle
+            var sender = new UringReactor(); // this thread's reactor: its posts wake others with a message
+            bool ran = false;
+            target.BeforeWakeForTesting = () =>
+            {
+                stop.SetResult();
+                target.WakeByEventFd(); // another wake-up gets there first: the target ends
+                targetThread.Join();
+            };
+            Exception? error = Record.Exception(() => target.Post(_ => ran = true, null));
+            sender.Dispose();
+            Assert.True(target.IsDisposed);
+            Assert.True(error is null, $"The post threw: {error}");
+            Assert.True(ran, "The post was accepted but never ran.");
+        }, TimeSpan.FromSeconds(30));
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using UringSafe.Async;
 using UringSafe.Buffers;
+using UringSafe.Diagnostics;
 using UringSafe.Files;
 using UringSafe.Net;
 using UringSafe.Tests.Support;
@@ -341,5 +342,161 @@ public class ShutdownTests
             Assert.DoesNotContain("while an accept was pending", e.Message);
             Assert.Contains("closed", e.Message);
         });
+    }
+
+    // 8. A multishot read (accept, receive) pending when the reactor stops, with no request armed for it: nothing
+    // completes for it any more, so the shutdown must end it (the shutdown storm's "the load never ended").
+    [Fact]
+    public void A_pending_accept_whose_arming_was_refused_ends_with_the_shutdown_error()
+    {
+        Watchdog.RunThread("accept waiting for a re-arm at shutdown", () =>
+        {
+            // Every submission is refused, as by a full SQ: the accept's arming is retried on the next loop turn, and
+            // the reactor is disposed before that turn comes.
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = LongShutdown, FaultInjection = new FaultInjectionOptions { SqFullRate = 1 } });
+            UringTcpListener listener = null!;
+            Task<UringTcpStream> accept = null!;
+            TimeSpan took = DisposeAfter(reactor, () =>
+            {
+                listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                accept = listener.AcceptAsync().AsTask();
+                return Task.CompletedTask;
+            });
+            Assert.True(took < Quick, $"Dispose took {took.TotalMilliseconds:0} ms.");
+            Assert.True(accept.IsCompleted, "The pending accept never completed: the retry of its arming found the reactor shutting down and dropped it.");
+            var e = Assert.IsAssignableFrom<UringException>(accept.Exception!.InnerException);
+            Assert.Contains("shut down", e.Message);
+            listener.Dispose();
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public void A_receive_waiting_for_a_provided_buffer_ends_with_the_shutdown_error()
+    {
+        Watchdog.RunThread("receive starved of buffers at shutdown", () =>
+        {
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = LongShutdown });
+            ProvidedBufferPool pool = null!;
+            UringTcpListener listener = null!;
+            UringTcpStream client = null!, server = null!;
+            ReceivedBuffer held = default;
+            ValueTask<ReceivedBuffer> pending = default;
+            TimeSpan took = DisposeAfter(reactor, async () =>
+            {
+                listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                Task<UringTcpStream> accept = listener.AcceptAsync().AsTask();
+                client = await UringTcpStream.ConnectAsync(listener.LocalEndPoint);
+                server = await accept;
+                pool = new ProvidedBufferPool(bufferSize: 1, count: 1); // one buffer of one byte, and no growth
+                byte[] two = new byte[2];
+                (_, two) = await client.WriteAllAsync(two);
+                held = await server.ReceiveAsync(pool); // the pool's one buffer, kept: the second byte finds none
+                pending = server.ReceiveAsync(pool);
+                while (pool.Exhaustions == 0)
+                    await UringReactor.Current.Delay(TimeSpan.FromMilliseconds(1)); // until the receive is starved (not armed)
+            });
+            Assert.True(took < Quick, $"Dispose took {took.TotalMilliseconds:0} ms.");
+            Assert.Equal(0, reactor.LeakedOperations);
+            Assert.True(pending.IsCompleted, "The receive waiting for a buffer never completed: nothing was armed for it, and the shutdown did not end it.");
+            var e = Assert.ThrowsAny<UringException>(() => pending.GetAwaiter().GetResult());
+            Assert.Contains("shut down", e.Message);
+            Assert.Equal(1, held.Length);
+            pool.Dispose(); // the kept lease goes with it
+            server.Dispose();
+            client.Dispose();
+            listener.Dispose();
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    // 9. The fd of a multishot read closed (by its SharedFd, as another owner's close would) while the read waits for
+    // its arming to be retried: the retry finds the fd closing and must end the read.
+    [Fact]
+    public void Closing_the_fd_under_an_accept_waiting_for_its_arming_ends_the_accept()
+    {
+        Watchdog.Run("close under an accept waiting for a re-arm", async () =>
+        {
+            var listener = UringTcpListener.Bind(new IPEndPoint(IPAddress.Loopback, 0)); // every submission is refused
+            Task<UringTcpStream> accept = listener.AcceptAsync().AsTask();
+            listener.SharedFd.Close();
+            await Task.Yield(); // after the retry posted by the refused arming
+            Assert.True(accept.IsCompleted, "The pending accept never completed: the retry of its arming found the fd closing and dropped it.");
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => accept);
+            listener.Dispose();
+        }, new ReactorOptions { FaultInjection = new FaultInjectionOptions { SqFullRate = 1 } });
+    }
+
+    // 10. IsDisposed says the reactor has ended: by then its ring is released, so what another thread disposes once it
+    // sees it (a buffer pool, as the shutdown storm does) can't reach the ring while it is still open, from the wrong
+    // thread (io_uring_register through the reactor thread's registered ring index: EINVAL, or another ring's group).
+    [Fact]
+    public void IsDisposed_turns_true_only_once_the_ring_is_released()
+    {
+        Watchdog.RunThread("IsDisposed and the ring's release", () =>
+        {
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = LongShutdown });
+            ProvidedBufferPool pool = null!;
+            reactor.RunUntil(reactor.Spawn(() =>
+            {
+                pool = new ProvidedBufferPool(bufferSize: 64, count: 8);
+                return Task.CompletedTask;
+            }));
+            bool? endedWhileRingOpen = null;
+            Exception? disposeError = null;
+            bool poolDisposed = false;
+            void DisposePoolFromAnotherThread()
+            {
+                var other = new Thread(() =>
+                {
+                    try
+                    {
+                        pool.Dispose();
+                    }
+                    catch (Exception e)
+                    {
+                        disposeError = e;
+                    }
+                });
+                other.Start();
+                other.Join();
+                poolDisposed = true;
+            }
+            reactor.BeforeRingReleasedForTesting = () =>
+            {
+                endedWhileRingOpen = reactor.IsDisposed;
+                if (reactor.IsDisposed)
+                    DisposePoolFromAnotherThread(); // what a thread waiting for IsDisposed does at this moment
+            };
+            reactor.Dispose();
+            Assert.True(reactor.IsDisposed);
+            if (!poolDisposed)
+                DisposePoolFromAnotherThread();
+            Assert.True(disposeError is null, $"Disposing the pool once IsDisposed was true failed: {disposeError}");
+            Assert.False(endedWhileRingOpen, "IsDisposed was true while the reactor's ring was still open.");
+        }, TimeSpan.FromSeconds(30));
+    }
+
+    // 11. Work that keeps posting itself past the shutdown timeout: the drain's last turn runs what was queued, and what
+    // that posts again can never run. It is reported as dropped (as a post to a disposed reactor is), not lost silently.
+    [Fact]
+    public void Work_posted_in_the_last_turn_of_a_drain_that_ran_out_of_time_is_reported_as_dropped()
+    {
+        Watchdog.RunThread("posts past the shutdown timeout", () =>
+        {
+            var reactor = new UringReactor(new ReactorOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(100) });
+            var dropped = new List<Exception>();
+            reactor.UnhandledException += (_, e) => dropped.Add(e);
+            int posts = 0, ran = 0;
+            void Again(object? _)
+            {
+                ran++;
+                posts++;
+                reactor.Post(Again, null); // the drain never empties its queue: it runs out of time
+            }
+            posts++;
+            reactor.Post(Again, null);
+            reactor.Dispose();
+            Assert.All(dropped, e => Assert.IsType<ObjectDisposedException>(e));
+            Assert.True(posts == ran + dropped.Count, $"{posts} posts, {ran} ran, {dropped.Count} reported as dropped: {posts - ran - dropped.Count} lost silently.");
+        }, TimeSpan.FromSeconds(30));
     }
 }

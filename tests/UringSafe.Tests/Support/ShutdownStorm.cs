@@ -237,7 +237,7 @@ internal static class ShutdownStorm
         for (int i = 0; i < work.Length; i++)
         {
             if (!work[i].IsCompleted)
-                report.Violation($"round {round} ({way}): the load on reactor {i} never ended (a continuation was lost at shutdown)");
+                report.Violation($"round {round} ({way}): the load on reactor {i} never ended (a continuation was lost at shutdown); still pending: {load.Pending(executor.Reactors[i].Id)}");
         }
         load.Finish(round, way, limit);
     }
@@ -275,6 +275,7 @@ internal static class ShutdownStorm
         private readonly ConcurrentBag<Task> _closes = [];
         private readonly ConcurrentBag<int> _ports = [];
         private readonly ConcurrentBag<ProvidedBufferPool> _pools = [];
+        private readonly ConcurrentBag<(int Reactor, string Name, Task Task)> _loops = [];
         private readonly HashSet<IoBuffer> _lent = new(ReferenceEqualityComparer.Instance);
         private readonly List<IoBuffer> _all = [];
 
@@ -289,12 +290,12 @@ internal static class ShutdownStorm
                 _ports.Add(listener.LocalEndPoint.Port);
                 var pool = new ProvidedBufferPool(bufferSize: 256, count: 16);
                 _pools.Add(pool);
-                loops.Add(AcceptLoop(listener, pool));
+                loops.Add(Named("accept loop", AcceptLoop(listener, pool)));
                 for (int i = 0; i < 3; i++)
-                    loops.Add(EchoClient(listener.LocalEndPoint, rng.Next(16, 200)));
+                    loops.Add(Named("echo client", EchoClient(listener.LocalEndPoint, rng.Next(16, 200))));
                 for (int i = 0; i < 2; i++)
-                    loops.Add(FileReader(rng.Next(1, 16)));
-                loops.Add(Timers(rng.Next(1, 5)));
+                    loops.Add(Named("file reader", FileReader(rng.Next(1, 16))));
+                loops.Add(Named("timers", Timers(rng.Next(1, 5))));
             }
             catch (Exception e) when (Expected(e))
             {
@@ -314,6 +315,20 @@ internal static class ShutdownStorm
                     report.Violation($"a load loop failed unexpectedly: {e.GetType().Name}: {e.Message}");
                 }
             }
+        }
+
+        /// <summary>Keeps <paramref name="loop"/> (started on the current reactor) by name, for the report of a load that never ended.</summary>
+        private Task Named(string name, Task loop)
+        {
+            _loops.Add((UringReactor.Current.Id, name, loop));
+            return loop;
+        }
+
+        /// <summary>The loops started on reactor <paramref name="reactorId"/> that have not ended, by name.</summary>
+        public string Pending(int reactorId)
+        {
+            string[] pending = [.. _loops.Where(l => l.Reactor == reactorId && !l.Task.IsCompleted).Select(l => l.Name).Order()];
+            return pending.Length == 0 ? "no loop (the load's own task)" : string.Join(", ", pending);
         }
 
         /// <summary>What a loop may end with when its reactor stops or its fd closes under it.</summary>
@@ -362,7 +377,7 @@ internal static class ShutdownStorm
                 {
                     UringTcpStream stream = await listener.AcceptAsync();
                     _fds.Add(stream.SharedFd);
-                    serving.Add(Serve(stream, pool));
+                    serving.Add(Named("echo server", Serve(stream, pool)));
                 }
             }
             finally

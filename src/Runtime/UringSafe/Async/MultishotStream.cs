@@ -104,6 +104,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             return ValueTask.FromCanceled<TItem>(cancellationToken);
         _paused = false;
         _waiting = true;
+        _reactor.ReadPending(this);
         _token = cancellationToken;
         if (cancellationToken.CanBeCanceled)
             _registration = cancellationToken.UnsafeRegister(static s => ((MultishotStream<TItem>)s!).OnTokenCancelled(), this);
@@ -112,10 +113,19 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
     }
 
     /// <summary>Arms the request if it should run and isn't armed. Never throws: a refusal retries on the next loop
-    /// turn, a failure fails the waiting read.</summary>
+    /// turn, a failure fails the waiting read. Once nothing can be armed any more (stopped, ended, the fd closing, the
+    /// reactor shutting down), a read still waiting ends here: no completion would ever come for it.</summary>
     protected void TryArm()
     {
-        if (IsLive || Done || _paused || _held || _later || _faultErrno != 0 || !CanArm)
+        if (IsLive)
+            return;
+        if (Done)
+        {
+            if (_waiting)
+                Deliver(default!, EndedError(pending: true));
+            return;
+        }
+        if (_paused || _held || _later || _faultErrno != 0 || !CanArm)
             return;
         UringReactor.Refusal refusal;
         Sequence++; // a pause or stop cancels this arming, not an earlier one
@@ -237,10 +247,10 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             return;
         CancelRequested = false;
         Fd!.Release();
-        if (Done && _waiting)
-            Deliver(default!, EndedError(pending: true));
-        TryArm(); // the kernel ended the request (an overflow, a pause we no longer want...): keep going if wanted
+        TryArm(); // the kernel ended the request (an overflow, a pause we no longer want...): keep going if wanted, or end the read
     }
+
+    void IMultishot.OnReactorShuttingDown() => TryArm(); // armed: its final completion ends the read; else it ends now
 
     private void OnTokenCancelled()
     {
@@ -251,6 +261,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
             if (self._waiting && self._core.Version == v)
             {
                 self._waiting = false;
+                self._reactor.ReadEnded(self);
                 self._registration = default;
                 // Nothing was taken for this read; what arrives later is queued for the next one.
                 self._core.SetException(new OperationCanceledException("The read was cancelled; what arrives later is kept for the next read.", self._token));
@@ -263,6 +274,7 @@ internal abstract class MultishotStream<TItem> : OperationSlot, IValueTaskSource
         if (!_waiting)
             return;
         _waiting = false;
+        _reactor.ReadEnded(this);
         _registration.Dispose();
         _registration = default;
         if (error is null)

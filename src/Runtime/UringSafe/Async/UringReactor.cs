@@ -35,6 +35,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private readonly Queue<WorkItem> _local = new();
     private readonly ConcurrentQueue<WorkItem> _remote = new();
     private readonly Queue<Sqe> _deferredInternal = new();
+    private readonly HashSet<IMultishot> _pendingReads = new(ReferenceEqualityComparer.Instance); // multishot reads waiting
     private readonly FaultInjector? _faults;
     private Cqe[] _backlog;
     private int _backlogHead, _backlogCount;
@@ -48,6 +49,7 @@ public sealed unsafe partial class UringReactor : IDisposable
     private volatile bool _inLoop;    // inside RunUntil
     private long _blockedReportedTurn = -1;
     private bool _disposed;
+    private volatile bool _ended;     // Dispose finished, ring released (IsDisposed): written last, read by other threads
     private volatile bool _shuttingDown; // Dispose began: TrySubmit refuses, multishot streams don't re-arm
     private volatile bool _postsClosed;  // the final drain began: cross-thread posts are refused (TryPost)
     private int _posting;                // cross-thread posts between their check of _postsClosed and their enqueue
@@ -149,8 +151,9 @@ public sealed unsafe partial class UringReactor : IDisposable
         return total;
     }
 
-    /// <summary>True once <see cref="Dispose"/> ran.</summary>
-    public bool IsDisposed => _disposed;
+    /// <summary>True once <see cref="Dispose"/> has finished: the loop has ended and the ring is released, so another
+    /// thread that sees it may dispose what used the ring (a <see cref="Net.ProvidedBufferPool"/>).</summary>
+    public bool IsDisposed => _ended;
 
     /// <summary>Posts continuations to this reactor's loop.</summary>
     public SynchronizationContext SynchronizationContext { get; }
@@ -182,12 +185,17 @@ public sealed unsafe partial class UringReactor : IDisposable
     public void Post(SendOrPostCallback callback, object? state)
     {
         if (!TryPost(callback, state))
-            ReportUnhandled(new ObjectDisposedException(nameof(UringReactor), $"A callback posted to reactor {Id} after it was disposed was dropped (it can never run): {callback.Method.DeclaringType}.{callback.Method.Name}."));
+            ReportDropped(callback, "after it was disposed");
     }
+
+    private void ReportDropped(SendOrPostCallback callback, string when)
+        => ReportUnhandled(new ObjectDisposedException(nameof(UringReactor), $"A callback posted to reactor {Id} {when} was dropped (it can never run): {callback.Method.DeclaringType}.{callback.Method.Name}."));
 
     /// <summary>
     /// Queues <paramref name="callback"/>, or returns false when the reactor has ended (its final drain began), so the
-    /// callback would never run. Every callback accepted here runs, even one accepted during <see cref="Dispose"/>.
+    /// callback would never run. Every callback accepted here runs, even one accepted during <see cref="Dispose"/>; the
+    /// one exception, work posted on the reactor thread by the last turn of a drain that ran out of time, is reported
+    /// as dropped.
     /// </summary>
     internal bool TryPost(SendOrPostCallback callback, object? state)
     {
@@ -209,9 +217,18 @@ public sealed unsafe partial class UringReactor : IDisposable
             Interlocked.Decrement(ref _posting);
         }
         if (Interlocked.Exchange(ref _sleeping, 0) == 1)
+        {
+            BeforeWakeForTesting?.Invoke();
             Wake();
+        }
         return true;
     }
+
+    /// <summary>True while the loop is asleep (or about to sleep) in its ring, so a post must wake it (tests).</summary>
+    internal bool IsSleepingForTesting => Volatile.Read(ref _sleeping) == 1;
+
+    /// <summary>Test hook: runs in a post that found the reactor asleep, just before it wakes it.</summary>
+    internal Action? BeforeWakeForTesting { get; set; }
 
     /// <summary>From now on TryPost refuses; returns once every post that got past the check has enqueued.</summary>
     private void ClosePosts()
@@ -242,9 +259,18 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private void SendMessage(UringReactor target)
     {
+        int ringFd;
+        try
+        {
+            ringFd = target._driver.RingFd;
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // the target ended since the post (another wake-up got there first; its drain ran the post): nobody to wake
+        }
         // Submitted at once: this thread may block right after posting (a .Wait(), a lock), and an SQE that sits in
         // our queue would leave the target asleep.
-        SubmitInternal(new MsgRing(target._driver.RingFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
+        SubmitInternal(new MsgRing(ringFd, 0, UserData.MessageReceived).UserData(UserData.MessageTo(target.Id)).Build());
         try
         {
             _driver.Submit();
@@ -257,7 +283,7 @@ public sealed unsafe partial class UringReactor : IDisposable
 
     private void ArmWake() => SubmitInternal(new Read(_wakeFd.DangerousGetHandle().ToInt32(), (nint)_wakeBuffer, 8).UserData(UserData.Wake).Build());
 
-    private void WakeByEventFd()
+    internal void WakeByEventFd()
     {
         // The SafeHandle keeps the number from being closed (and reused) under this write if the reactor is disposed
         // concurrently.
@@ -502,6 +528,7 @@ public sealed unsafe partial class UringReactor : IDisposable
             return;
         }
         _shuttingDown = true;
+        EndPendingReads();
         Drain();
         LeakedOperations = _inFlight;
         if (_inFlight > 0)
@@ -517,6 +544,7 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         _disposed = true;
         s_reactors.TryRemove(Id, out _);
+        BeforeRingReleasedForTesting?.Invoke();
         _driver.Dispose();
         _wakeFd.Dispose();
         if (_inFlight == 0)
@@ -526,6 +554,37 @@ public sealed unsafe partial class UringReactor : IDisposable
         }
         if (t_current == this)
             t_current = null;
+        _ended = true;
+    }
+
+    /// <summary>Ends the multishot reads pending with no request armed (starved of buffers, backing off, held, or
+    /// waiting for a refused arming to be retried): nothing would complete them once the reactor stops.</summary>
+    private void EndPendingReads()
+    {
+        if (_pendingReads.Count == 0)
+            return;
+        foreach (IMultishot stream in _pendingReads.ToArray())
+        {
+            try
+            {
+                stream.OnReactorShuttingDown();
+            }
+            catch (Exception e)
+            {
+                ReportUnhandled(e); // a continuation run inline that threw: the other reads still end
+            }
+        }
+    }
+
+    /// <summary>A multishot read now waits (reactor thread).</summary>
+    internal void ReadPending(IMultishot stream) => _pendingReads.Add(stream);
+
+    /// <summary>A multishot read completed or was cancelled. Off the reactor thread (a stream stopped by another thread
+    /// once the reactor ended) the set is left alone: the reactor thread is its only user.</summary>
+    internal void ReadEnded(IMultishot stream)
+    {
+        if (IsOnReactorThread)
+            _pendingReads.Remove(stream);
     }
 
     /// <summary>
@@ -554,6 +613,8 @@ public sealed unsafe partial class UringReactor : IDisposable
                 ClosePosts();
                 MoveRemoteToLocal();
                 RunLocal(); // accepted work still runs (a close of an fd no abandoned operation holds closes it)
+                while (_local.TryDequeue(out WorkItem late))
+                    ReportDropped(late.Callback, "by the last turn of its shutdown drain, after the shutdown timeout"); // never lost silently
                 return;
             }
             FlushDeferredInternal();
@@ -565,6 +626,9 @@ public sealed unsafe partial class UringReactor : IDisposable
             DispatchCompletions();
         }
     }
+
+    /// <summary>Test hook: runs in <see cref="Dispose"/> after the drain, just before the ring is released.</summary>
+    internal Action? BeforeRingReleasedForTesting { get; set; }
 
     /// <summary>True once <see cref="Dispose"/> began: no operation is submitted any more.</summary>
     internal bool IsShuttingDown => _shuttingDown;
