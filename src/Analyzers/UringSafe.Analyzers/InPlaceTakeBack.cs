@@ -19,7 +19,7 @@ namespace UringSafe.Analyzers;
 /// and cannot alias it (<c>r.Result</c>). On the exception path it stays lent, but with no try statement in the function an exception leaves
 /// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
 /// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
-/// could hold it) and no lambda or local function in the function, nothing else can name the buffer. Every loan is
+/// could hold it) and no lambda, local function or method group bound to a value in the function, nothing else can name the buffer. Every loan is
 /// seen on the operation tree: a foreach whose enumerator calls lend (calls the tree does not show) refuses the skip.
 /// </remarks>
 internal static class InPlaceTakeBack
@@ -159,6 +159,9 @@ internal static class InPlaceTakeBack
                 case ILocalFunctionOperation:
                 case ITryOperation:
                 case IForEachLoopOperation loop when EnumeratorLends(loop, _facts):
+                // A method group bound to a value (`buf.Touch`, an extension's `buf.Hash`, whose receiver the tree leaves out) may run while it is lent.
+                case IMethodReferenceOperation { Instance: not (null or IInstanceReferenceOperation) }:
+                case IMethodReferenceOperation { Method.IsExtensionMethod: true }:
                     return false;
                 case IVariableDeclaratorOperation declarator:
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }

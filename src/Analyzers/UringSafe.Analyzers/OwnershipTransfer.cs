@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -18,6 +19,7 @@ internal sealed class OwnershipTransfer
     private readonly Dictionary<IOperation, LoanInfo> _loans;
     private readonly OwnershipUseChecks _uses;
     private readonly CaptureTracker _captures;
+    private readonly SemanticModel? _model;
     private readonly CancellationToken _cancellationToken;
 
     private OwnershipState _state = new OwnershipState();
@@ -25,8 +27,9 @@ internal sealed class OwnershipTransfer
     private bool _report;
 
     public OwnershipTransfer(ControlFlowGraph cfg, LendingFacts facts, AccessPathResolver paths, Dictionary<IOperation, LoanInfo> loans,
-        OwnershipUseChecks uses, CaptureTracker captures, CancellationToken cancellationToken)
+        OwnershipUseChecks uses, CaptureTracker captures, SemanticModel? model, CancellationToken cancellationToken)
     {
+        _model = model;
         _cfg = cfg;
         _facts = facts;
         _paths = paths;
@@ -199,6 +202,9 @@ internal sealed class OwnershipTransfer
                     _captures.CheckLocalFunction(_cfg, _state, methodReference.Method);
                 }
 
+                return;
+            case IMethodReferenceOperation { Instance: null } extension when ExtensionTarget(extension) is { } target:
+                Use(target.Path, target.Syntax);
                 return;
         }
 
@@ -499,7 +505,8 @@ internal sealed class OwnershipTransfer
 
     /// <summary>
     /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
-    /// completes: what it captures is in use until then, like a loan that holds no location.
+    /// completes: what it captures is in use until then, like a loan that holds no location. So does the target of a
+    /// method group (<c>Task.Run(buf.Touch)</c>).
     /// </summary>
     private void StartDelegates(IInvocationOperation invocation)
     {
@@ -528,6 +535,11 @@ internal sealed class OwnershipTransfer
             {
                 _captures.CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
             }
+            else if (value is IMethodReferenceOperation group && BoundTarget(group) is { } target)
+            {
+                // A method group bound to a location (`buf.Touch`, an extension's `buf.Hash`) runs with it as its target.
+                (captured ??= new List<(AccessPath, SyntaxNode)>()).Add(target);
+            }
         }
 
         if (captured == null || captured.Count == 0)
@@ -541,6 +553,41 @@ internal sealed class OwnershipTransfer
         }
 
         _state.Loans[invocation] = LoanFlags.InFlight;
+    }
+
+    /// <summary>The location a method group is bound to (<c>buf</c> of <c>buf.Touch</c> or of an extension's <c>buf.Hash</c>).</summary>
+    private (AccessPath Path, SyntaxNode Syntax)? BoundTarget(IMethodReferenceOperation group)
+    {
+        if (group.Instance == null)
+        {
+            return ExtensionTarget(group);
+        }
+
+        var target = LendingModel.StripConversions(group.Instance);
+        var path = _paths.ResolvePath(target);
+        if (path == null)
+        {
+            return null;
+        }
+
+        return (path, target is IFlowCaptureReferenceOperation reference ? _paths.CapturedSyntax(reference) ?? target.Syntax : target.Syntax);
+    }
+
+    /// <summary>
+    /// The location an extension method group is bound to (<c>buf</c> of <c>buf.Hash</c>): the operation leaves the
+    /// receiver out (its Instance is null), so it is read from the syntax.
+    /// </summary>
+    private (AccessPath Path, SyntaxNode Syntax)? ExtensionTarget(IMethodReferenceOperation group)
+    {
+        if (!group.Method.IsExtensionMethod || !(group.Syntax is MemberAccessExpressionSyntax access))
+        {
+            return null;
+        }
+
+        var model = group.SemanticModel ?? _model;
+        var receiver = model?.SyntaxTree == access.SyntaxTree ? model.GetOperation(access.Expression, _cancellationToken) : null;
+        var path = receiver == null ? null : _paths.ResolvePath(LendingModel.StripConversions(receiver));
+        return path == null ? null : (path, access.Expression);
     }
 
     private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)
