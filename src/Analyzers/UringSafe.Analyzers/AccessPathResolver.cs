@@ -113,7 +113,10 @@ internal sealed class AccessPathResolver
                     AccessPath? result = null;
                     foreach (var value in values)
                     {
-                        var path = ResolvePath(value, followCaptures, depth + 1);
+                        // A captured assignment (`using (buf = new Buf())`) holds what its target does right after it.
+                        var path = value is ISimpleAssignmentOperation { IsRef: false } assignment
+                            ? ResolvePath(assignment.Target, followCaptures, depth + 1)
+                            : ResolvePath(value, followCaptures, depth + 1);
                         if (path == null || (result != null && !result.Equals(path)))
                         {
                             return null;

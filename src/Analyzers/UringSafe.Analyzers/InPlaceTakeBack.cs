@@ -346,9 +346,17 @@ internal static class InPlaceTakeBack
                 case ISwitchOperation:
                 case ISwitchExpressionOperation:
                     return false;
+                case IAssignmentOperation assignment when assignment.Target == child:
+                    if (MayAlias(assignment.Value))
+                    {
+                        return false;
+                    }
+
+                    // The assignment's value is the variable's: where it goes (`using (buf = new Buf())`) is looked at too.
+                    continue;
                 case IAssignmentOperation assignment:
                     // Simple, compound and '??=' alike (a deconstruction is refused above).
-                    return assignment.Target == child ? !MayAlias(assignment.Value) : !MayHoldAlias(assignment.Value);
+                    return !MayHoldAlias(assignment.Value);
                 case IVariableInitializerOperation initializer:
                     return !MayHoldAlias(initializer.Value);
             }
