@@ -278,9 +278,10 @@ public class UR0006Tests
         }
         """);
 
-    // An out argument of the lending call may hand back the lent buffer itself: the variable it sets is an alias.
+    // An out argument of the lending call may hand back the lent buffer itself: the variable it sets is an alias. So is
+    // a view handed out through an out argument by a call on memory, as its result would be.
     [Fact]
-    public Task AnOutArgumentOfTheLendingCallIsAnAlias() => Verify.AnalyzerAsync("""
+    public Task AnOutArgumentThatHandsBackTheBufferIsAnAlias() => Verify.AnalyzerAsync("""
         class C
         {
             async Task M(Buf buf)
@@ -298,6 +299,15 @@ public class UR0006Tests
                 {
                 }
 
+                (_, buf) = await pending;
+            }
+
+            async Task View(UringFile f, byte[] buf)
+            {
+                ReadOnlyMemory<byte> memory = buf;
+                System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out var segment);
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:segment|}.Array);
                 (_, buf) = await pending;
             }
         }

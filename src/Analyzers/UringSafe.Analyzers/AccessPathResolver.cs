@@ -141,12 +141,11 @@ internal sealed class AccessPathResolver
             operation = LendingModel.StripConversions(operation);
             switch (operation)
             {
-                case IInvocationOperation invocation when BufferTypes.IsBufferView(invocation.Type) && !BufferTypes.IsCopy(invocation):
+                case IInvocationOperation invocation when BufferTypes.IsBufferView(invocation.Type):
                     {
-                        var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                        if (source == null || !BufferTypes.IsBufferView(LendingModel.StripConversions(source).Type))
+                        var source = ViewedOperand(invocation);
+                        if (source == null)
                         {
-                            // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
                             return null;
                         }
 
@@ -238,6 +237,18 @@ internal sealed class AccessPathResolver
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The memory a call may return (or hand out) a view of: its receiver or first argument, when that is memory and the
+    /// call does not copy it. Only memory makes a view of memory: ArrayPool&lt;byte&gt;.Shared.Rent() is not a view of the pool.
+    /// </summary>
+    public static IOperation? ViewedOperand(IInvocationOperation invocation)
+    {
+        var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+        return source == null || BufferTypes.IsCopy(invocation) || !BufferTypes.IsBufferView(LendingModel.StripConversions(source).Type)
+            ? null
+            : source;
     }
 
     /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory (<paramref name="state"/> knows the pointer locals').</summary>

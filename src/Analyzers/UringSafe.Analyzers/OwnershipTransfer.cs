@@ -403,7 +403,7 @@ internal sealed class OwnershipTransfer
         Visit(invocation.Instance);
 
         List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
-        List<AccessPath>? outputs = null;
+        List<(AccessPath Path, IParameterSymbol Parameter)>? outputs = null;
         var consumed = false;
         foreach (var argument in invocation.Arguments)
         {
@@ -416,11 +416,13 @@ internal sealed class OwnershipTransfer
 
             if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
             {
-                var output = _paths.ResolvePath(argument.Value);
+                // `out var copy` declares the variable it sets.
+                var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                var output = _paths.ResolvePath(target);
                 if (output != null)
                 {
-                    VisitPathReceiver(argument.Value);
-                    (outputs ??= new List<AccessPath>()).Add(output);
+                    VisitPathReceiver(target);
+                    (outputs ??= new List<(AccessPath, IParameterSymbol)>()).Add((output, argument.Parameter));
                     continue;
                 }
             }
@@ -477,9 +479,13 @@ internal sealed class OwnershipTransfer
 
         if (outputs != null)
         {
-            foreach (var output in outputs)
+            foreach (var (output, parameter) in outputs)
             {
                 Assign(output, null);
+                if (BufferTypes.IsAliasCapable(parameter.Type))
+                {
+                    AliasOutput(output, parameter, invocation, lent);
+                }
             }
         }
 
@@ -553,6 +559,35 @@ internal sealed class OwnershipTransfer
         }
 
         _state.Loans[invocation] = LoanFlags.InFlight;
+    }
+
+    /// <summary>
+    /// An out argument that may hand back the buffer: of a lending call, any buffer it lends (<c>Outs.ReadAsync(buf, out
+    /// var same)</c>); of another call, a view of the memory its receiver or first argument views, as its result would
+    /// be (<c>MemoryMarshal.TryGetArray(memory, out var segment)</c>, see <see cref="AccessPathResolver.DerivedRoot"/>).
+    /// </summary>
+    private void AliasOutput(AccessPath output, IParameterSymbol parameter, IInvocationOperation invocation,
+        List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent)
+    {
+        if (lent != null)
+        {
+            foreach (var item in lent)
+            {
+                if (item.Path != null)
+                {
+                    AliasTo(output, item.Path);
+                }
+            }
+
+            return;
+        }
+
+        var source = BufferTypes.IsBufferView(parameter.Type) ? AccessPathResolver.ViewedOperand(invocation) : null;
+        var path = source == null ? null : _paths.ResolvePath(LendingModel.StripConversions(source)) ?? _paths.DerivedRoot(source);
+        if (path != null)
+        {
+            AliasTo(output, path);
+        }
     }
 
     /// <summary>The location a method group is bound to (<c>buf</c> of <c>buf.Touch</c> or of an extension's <c>buf.Hash</c>).</summary>
