@@ -381,6 +381,17 @@ public class UR0006Tests
                 (_, buf) = await f.ReadAtAsync(buf, 0);
                 return await hashing;
             }
+
+            async Task<int> BoundWhileLent(UringFile f, byte[] buf, Block block)
+            {
+                var pending = f.ReadAtAsync(buf, 0);
+                var lending = Blocks.ReadAsync(block);
+                Func<int> hash = {|UR0001:buf|}.Hash;
+                Action touch = {|UR0001:block|}.Touch;
+                (_, buf) = await pending;
+                (_, block) = await lending;
+                return hash();
+            }
         }
         """ + Blocks;
 
