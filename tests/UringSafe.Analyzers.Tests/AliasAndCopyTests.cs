@@ -237,4 +237,70 @@ public class AliasAndCopyTests
             }
         }
         """);
+
+    // A struct member holding the buffer is an alias of it, and so is that member of a copy of the struct (a struct is
+    // copied by value, the buffer reference in it is not).
+    [Fact]
+    public Task AStructCopyKeepsTheBufferItsMemberHolds() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Member(UringFile f, byte[] buf)
+            {
+                Handle h = default;
+                h.Arr = buf;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task Copy(UringFile f, byte[] buf)
+            {
+                Handle h = default;
+                h.Arr = buf;
+                var copy = h;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:copy.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task LentAgain(UringFile f, byte[] buf)
+            {
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Handle h = default;
+                h.Arr = buf;
+                Handle copy;
+                copy = h;
+                var pending = f.ReadAtAsync(buf, 0);
+                {|UR0006:copy.Arr|}[0] = 1;
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+        """);
+
+    [Fact]
+    public Task AStructCopyOfAnotherBufferIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] buf, byte[] other)
+            {
+                Handle h = default;
+                h.Arr = other;
+                var copy = h;
+                h.Arr = buf;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use(copy.Arr);
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+        """);
 }
