@@ -369,11 +369,50 @@ internal sealed class OwnershipTransfer
                 AliasTo(target, source);
             }
         }
+        else if (stripped.Type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } structType
+            && SymbolEqualityComparer.Default.Equals(structType, value.Type)
+            && _paths.ResolvePath(stripped) is { } copied)
+        {
+            CopyMembers(target, copied, structType);
+        }
 
         var origin = _paths.ComputeOrigin(stripped, _state);
         if (origin != null)
         {
             _state.Origins[target] = origin;
+        }
+    }
+
+    /// <summary>
+    /// A struct copied from a location (<c>var copy = h;</c>): each member of the copy that can hold a buffer holds what
+    /// the original's does, an alias of it and of everything it aliases (structs in it alike, as deep as a path goes).
+    /// </summary>
+    private void CopyMembers(AccessPath target, AccessPath source, ITypeSymbol type)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (!(member is IFieldSymbol { IsStatic: false } field))
+            {
+                continue;
+            }
+
+            // An auto-property's backing field: its paths name the property.
+            var symbol = field.AssociatedSymbol ?? field;
+            var targetMember = target.Append(symbol);
+            var sourceMember = source.Append(symbol);
+            if (targetMember == null || sourceMember == null)
+            {
+                continue;
+            }
+
+            if (BufferTypes.IsAliasCapable(field.Type))
+            {
+                AliasTo(targetMember, sourceMember);
+            }
+            else if (field.Type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } && !SymbolEqualityComparer.Default.Equals(field.Type, type))
+            {
+                CopyMembers(targetMember, sourceMember, field.Type);
+            }
         }
     }
 
