@@ -282,6 +282,59 @@ public class AliasAndCopyTests
         }
         """);
 
+    // An object initializer that stores the buffer in a member (`new Holder { Arr = buf }`) makes that member an alias.
+    [Fact]
+    public Task AnObjectInitializerStoresTheBufferInAMember() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Struct(UringFile f, byte[] buf)
+            {
+                var h = new Handle { Arr = buf };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task Class(UringFile f, byte[] buf)
+            {
+                Holder h;
+                h = new Holder { Count = 1, Arr = buf };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task View(UringFile f, byte[] buf)
+            {
+                var h = new Holder { Memory = buf.AsMemory(0, 4) };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Memory|});
+                (_, buf) = await pending;
+            }
+
+            async Task OfOthers(UringFile f, byte[] buf, byte[] other)
+            {
+                var h = new Holder { Arr = other, Memory = new byte[4], Count = buf.Length };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use(h.Arr);
+                Sink.Use(h.Memory);
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+
+        class Holder
+        {
+            public byte[] Arr;
+            public Memory<byte> Memory { get; set; }
+            public int Count;
+        }
+        """);
+
     [Fact]
     public Task AStructCopyOfAnotherBufferIsFine() => Verify.AnalyzerAsync("""
         class C
