@@ -16,6 +16,7 @@ internal sealed class AccessPathResolver
     private Dictionary<CaptureId, List<IOperation>>? _captures;
     private Dictionary<IOperation, AccessPath?>? _paths;
     private Dictionary<IOperation, AccessPath?>? _uncapturedPaths;
+    private Dictionary<CaptureId, List<(ISymbol Member, IOperation Value)>>? _initialized;
 
     public void AddCapture(IFlowCaptureOperation capture)
     {
@@ -28,6 +29,38 @@ internal sealed class AccessPathResolver
 
         list.Add(capture.Value);
     }
+
+    /// <summary>
+    /// Records an assignment to a member of a captured value (<c>{ Arr = buf }</c> of an object initializer assigns
+    /// <c>Arr</c> of the capture of <c>new Holder()</c>): <see cref="InitializedMembers"/> answers for it.
+    /// </summary>
+    public void AddMemberAssignment(ISimpleAssignmentOperation assignment)
+    {
+        var member = assignment.Target switch
+        {
+            IFieldReferenceOperation { Field.IsStatic: false } field => (ISymbol)field.Field,
+            IPropertyReferenceOperation { Property.IsStatic: false, Arguments.IsEmpty: true } property => property.Property,
+            _ => null,
+        };
+        if (member != null && !assignment.IsRef && ((IMemberReferenceOperation)assignment.Target).Instance is IFlowCaptureReferenceOperation instance)
+        {
+            _initialized ??= new Dictionary<CaptureId, List<(ISymbol, IOperation)>>();
+            if (!_initialized.TryGetValue(instance.Id, out var members))
+            {
+                members = new List<(ISymbol, IOperation)>();
+                _initialized[instance.Id] = members;
+            }
+
+            members.Add((member, assignment.Value));
+        }
+    }
+
+    /// <summary>The members an object initializer assigns, with their values, when the capture holds the object it creates.</summary>
+    public List<(ISymbol Member, IOperation Value)>? InitializedMembers(CaptureId id) =>
+        _initialized != null && _initialized.TryGetValue(id, out var members)
+            && CapturedValues(id) is { Count: 1 } values && values[0] is IObjectCreationOperation
+            ? members
+            : null;
 
     /// <summary>The values a flow capture may hold, or null for a capture of another graph.</summary>
     public List<IOperation>? CapturedValues(CaptureId id) => _captures != null && _captures.TryGetValue(id, out var values) ? values : null;

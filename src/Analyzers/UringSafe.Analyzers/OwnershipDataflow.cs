@@ -89,6 +89,10 @@ internal sealed class OwnershipDataflow
                     {
                         _paths.AddCapture(capture);
                     }
+                    else if (descendant is ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Instance: IFlowCaptureReferenceOperation } } assignment)
+                    {
+                        _paths.AddMemberAssignment(assignment);
+                    }
                 }
             }
         }

@@ -361,6 +361,20 @@ internal sealed class OwnershipTransfer
             _state.TaskLoans[target] = loans;
         }
 
+        AliasValue(target, value, stripped);
+        var origin = _paths.ComputeOrigin(stripped, _state);
+        if (origin != null)
+        {
+            _state.Origins[target] = origin;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="target"/>, just assigned <paramref name="value"/>, refers to: the memory of the location the
+    /// value names or views, the members of a struct it copies, the members an object initializer gave it.
+    /// </summary>
+    private void AliasValue(AccessPath target, IOperation value, IOperation stripped)
+    {
         if (BufferTypes.IsAliasCapable(value.Type) || BufferTypes.IsAliasCapable(stripped.Type))
         {
             var source = _paths.ResolvePath(stripped) ?? _paths.DerivedRoot(stripped);
@@ -376,10 +390,16 @@ internal sealed class OwnershipTransfer
             CopyMembers(target, copied, structType);
         }
 
-        var origin = _paths.ComputeOrigin(stripped, _state);
-        if (origin != null)
+        if (stripped is IFlowCaptureReferenceOperation created && _paths.InitializedMembers(created.Id) is { } members)
         {
-            _state.Origins[target] = origin;
+            // `h = new Holder { Arr = buf }`: the initializer assigned the members of the object h now holds.
+            foreach (var (member, memberValue) in members)
+            {
+                if (target.Append(member) is { } targetMember)
+                {
+                    AliasValue(targetMember, memberValue, LendingModel.StripConversions(memberValue));
+                }
+            }
         }
     }
 
