@@ -95,6 +95,13 @@ internal static class InPlaceTakeBack
     /// </summary>
     public static bool EnumeratorLends(IForEachLoopOperation loop, LendingFacts facts)
     {
+        var collection = loop.Collection is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
+        if (!loop.IsAsynchronous && (collection.Type is IArrayTypeSymbol || collection.Type?.SpecialType == SpecialType.System_String))
+        {
+            // An array or a string is enumerated by the compiler itself: no GetEnumerator, MoveNext or Dispose is called.
+            return false;
+        }
+
         if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
         {
             return true;
