@@ -356,4 +356,36 @@ public class AliasAndCopyTests
             public byte[] Arr;
         }
         """);
+
+    // An indexer of a result that holds the buffer (`r[0]`, reading `r.Buffer[0]`) reads the buffer: after the buffer
+    // is taken back from the result and lent again, it is a use of an alias. Its other members are not.
+    [Fact]
+    public Task AnIndexerOfAResultReadsTheBufferItHolds() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(byte[] buf)
+            {
+                var r = await Frames.ReadAsync(buf);
+                buf = r.Buffer;
+                var pending = Frames.ReadAsync(buf);
+                int first = {|UR0006:r|}[0];
+                int n = r.Result;
+                buf = (await pending).Buffer;
+                return first + n + r[1];
+            }
+        }
+
+        readonly struct Frame
+        {
+            public Frame(int result, byte[] buffer) { Result = result; Buffer = buffer; }
+            public int Result { get; }
+            public byte[] Buffer { get; }
+            public byte this[int index] => Buffer[index];
+        }
+
+        static class Frames
+        {
+            public static ValueTask<Frame> ReadAsync([UringSafe.Lends] byte[] buffer) => new(new Frame(0, buffer));
+        }
+        """);
 }
