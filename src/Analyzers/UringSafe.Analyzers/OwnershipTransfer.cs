@@ -208,6 +208,13 @@ internal sealed class OwnershipTransfer
                 return;
         }
 
+        if (operation is IPropertyReferenceOperation { Arguments.IsEmpty: false, Instance: { } indexed } && _report
+            && _paths.ResolvePath(indexed) is { } indexedPath)
+        {
+            // An indexer (`r[0]`) may read any member of what it indexes (`r.Buffer[0]`).
+            _uses.UseMembers(_state, indexedPath, indexed is IFlowCaptureReferenceOperation reference ? _paths.CapturedSyntax(reference) ?? indexed.Syntax : indexed.Syntax);
+        }
+
         var referencedPath = _paths.ResolvePath(operation);
         if (referencedPath != null)
         {
