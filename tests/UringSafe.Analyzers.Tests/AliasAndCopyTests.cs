@@ -388,4 +388,44 @@ public class AliasAndCopyTests
             public static ValueTask<Frame> ReadAsync([UringSafe.Lends] byte[] buffer) => new(new Frame(0, buffer));
         }
         """);
+
+    // A result whose Buffer is the result itself (`Buffer => this`): after `buf = r.Buffer`, r is the buffer too, and
+    // any member of it is read from the lent buffer. A result of another type (IoResult) is not the buffer.
+    [Fact]
+    public Task AResultThatIsItsOwnBufferIsAnAliasOfIt() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Block buf)
+            {
+                var r = await Blocks.ReadAsync(buf);
+                buf = r.Buffer;
+                var pending = Blocks.ReadAsync(buf);
+                Sink.Use({|UR0006:r|}.Data);
+                int n = {|UR0006:r|}.Result;
+                (_, buf) = await pending;
+            }
+
+            async Task Other(UringFile f, byte[] buf)
+            {
+                var r = await f.ReadAtAsync(buf, 0);
+                buf = r.Buffer;
+                var pending = f.ReadAtAsync(buf, 0);
+                int n = r.Result;
+                (_, buf) = await pending;
+            }
+        }
+
+        sealed class Block
+        {
+            public byte[] Data = new byte[16];
+            public int Result => Data.Length;
+            public Block Buffer => this;
+            public void Deconstruct(out int result, out Block buffer) { result = Result; buffer = this; }
+        }
+
+        static class Blocks
+        {
+            public static ValueTask<Block> ReadAsync([UringSafe.Lends] Block block) => new(block);
+        }
+        """);
 }
