@@ -389,6 +389,13 @@ internal sealed class OwnershipTransfer
             {
                 AliasTo(target, source);
             }
+
+            if (stripped is IPropertyReferenceOperation { Arguments.IsEmpty: true, Instance: { Type.IsReferenceType: true } instance } property
+                && SymbolEqualityComparer.Default.Equals(property.Type, instance.Type) && _paths.ResolvePath(instance) is { } self)
+            {
+                // A property of its instance's own class may return the instance (`Buffer => this`, `buf = r.Buffer`).
+                AliasTo(target, self);
+            }
         }
         else if (stripped.Type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } structType
             && SymbolEqualityComparer.Default.Equals(structType, value.Type)
