@@ -391,9 +391,10 @@ internal sealed class OwnershipTransfer
             }
 
             if (stripped is IPropertyReferenceOperation { Arguments.IsEmpty: true, Instance: { Type.IsReferenceType: true } instance } property
-                && SymbolEqualityComparer.Default.Equals(property.Type, instance.Type) && _paths.ResolvePath(instance) is { } self)
+                && property.Property.Name == "Buffer" && SymbolEqualityComparer.Default.Equals(property.Type, instance.Type)
+                && _paths.ResolvePath(instance) is { } self)
             {
-                // A property of its instance's own class may return the instance (`Buffer => this`, `buf = r.Buffer`).
+                // A result's Buffer of the result's own class may be the result itself (`Buffer => this`, `buf = r.Buffer`).
                 AliasTo(target, self);
             }
         }
