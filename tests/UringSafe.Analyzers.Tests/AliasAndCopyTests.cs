@@ -237,4 +237,195 @@ public class AliasAndCopyTests
             }
         }
         """);
+
+    // A struct member holding the buffer is an alias of it, and so is that member of a copy of the struct (a struct is
+    // copied by value, the buffer reference in it is not).
+    [Fact]
+    public Task AStructCopyKeepsTheBufferItsMemberHolds() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Member(UringFile f, byte[] buf)
+            {
+                Handle h = default;
+                h.Arr = buf;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task Copy(UringFile f, byte[] buf)
+            {
+                Handle h = default;
+                h.Arr = buf;
+                var copy = h;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:copy.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task LentAgain(UringFile f, byte[] buf)
+            {
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                Handle h = default;
+                h.Arr = buf;
+                Handle copy;
+                copy = h;
+                var pending = f.ReadAtAsync(buf, 0);
+                {|UR0006:copy.Arr|}[0] = 1;
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+        """);
+
+    // An object initializer that stores the buffer in a member (`new Holder { Arr = buf }`) makes that member an alias.
+    [Fact]
+    public Task AnObjectInitializerStoresTheBufferInAMember() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task Struct(UringFile f, byte[] buf)
+            {
+                var h = new Handle { Arr = buf };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task Class(UringFile f, byte[] buf)
+            {
+                Holder h;
+                h = new Holder { Count = 1, Arr = buf };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Arr|});
+                (_, buf) = await pending;
+            }
+
+            async Task View(UringFile f, byte[] buf)
+            {
+                var h = new Holder { Memory = buf.AsMemory(0, 4) };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:h.Memory|});
+                (_, buf) = await pending;
+            }
+
+            async Task OfOthers(UringFile f, byte[] buf, byte[] other)
+            {
+                var h = new Holder { Arr = other, Memory = new byte[4], Count = buf.Length };
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use(h.Arr);
+                Sink.Use(h.Memory);
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+
+        class Holder
+        {
+            public byte[] Arr;
+            public Memory<byte> Memory { get; set; }
+            public int Count;
+        }
+        """);
+
+    [Fact]
+    public Task AStructCopyOfAnotherBufferIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(UringFile f, byte[] buf, byte[] other)
+            {
+                Handle h = default;
+                h.Arr = other;
+                var copy = h;
+                h.Arr = buf;
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use(copy.Arr);
+                (_, buf) = await pending;
+            }
+        }
+
+        struct Handle
+        {
+            public byte[] Arr;
+        }
+        """);
+
+    // An indexer of a result that holds the buffer (`r[0]`, reading `r.Buffer[0]`) reads the buffer: after the buffer
+    // is taken back from the result and lent again, it is a use of an alias. Its other members are not.
+    [Fact]
+    public Task AnIndexerOfAResultReadsTheBufferItHolds() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task<int> M(byte[] buf)
+            {
+                var r = await Frames.ReadAsync(buf);
+                buf = r.Buffer;
+                var pending = Frames.ReadAsync(buf);
+                int first = {|UR0006:r|}[0];
+                int n = r.Result;
+                buf = (await pending).Buffer;
+                return first + n + r[1];
+            }
+        }
+
+        readonly struct Frame
+        {
+            public Frame(int result, byte[] buffer) { Result = result; Buffer = buffer; }
+            public int Result { get; }
+            public byte[] Buffer { get; }
+            public byte this[int index] => Buffer[index];
+        }
+
+        static class Frames
+        {
+            public static ValueTask<Frame> ReadAsync([UringSafe.Lends] byte[] buffer) => new(new Frame(0, buffer));
+        }
+        """);
+
+    // A result whose Buffer is the result itself (`Buffer => this`): after `buf = r.Buffer`, r is the buffer too, and
+    // any member of it is read from the lent buffer. A result of another type (IoResult) is not the buffer.
+    [Fact]
+    public Task AResultThatIsItsOwnBufferIsAnAliasOfIt() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Block buf)
+            {
+                var r = await Blocks.ReadAsync(buf);
+                buf = r.Buffer;
+                var pending = Blocks.ReadAsync(buf);
+                Sink.Use({|UR0006:r|}.Data);
+                int n = {|UR0006:r|}.Result;
+                (_, buf) = await pending;
+            }
+
+            async Task Other(UringFile f, byte[] buf)
+            {
+                var r = await f.ReadAtAsync(buf, 0);
+                buf = r.Buffer;
+                var pending = f.ReadAtAsync(buf, 0);
+                int n = r.Result;
+                (_, buf) = await pending;
+            }
+        }
+
+        sealed class Block
+        {
+            public byte[] Data = new byte[16];
+            public int Result => Data.Length;
+            public Block Buffer => this;
+            public void Deconstruct(out int result, out Block buffer) { result = Result; buffer = this; }
+        }
+
+        static class Blocks
+        {
+            public static ValueTask<Block> ReadAsync([UringSafe.Lends] Block block) => new(block);
+        }
+        """);
 }

@@ -79,6 +79,11 @@ public class InPlaceTakeBackTests
     [InlineData(nameof(ConvertedAliases), "FromAView", false)]
     [InlineData(nameof(EnumeratorLends), "M", false)]
     [InlineData(nameof(EnumeratorLends), "Async", false)]
+    [InlineData(nameof(UR0001Tests.UsingAssignsTheLentVariable), "M", false)]
+    [InlineData(nameof(UR0001Tests.UsingAssignsTheLentVariable), "Parameter", false)]
+    [InlineData(nameof(UR0006Tests.MethodGroupBoundToTheBuffer), "Instance", false)]
+    [InlineData(nameof(UR0006Tests.MethodGroupBoundToTheBuffer), "Created", false)]
+    [InlineData(nameof(UR0006Tests.MethodGroupBoundToTheBuffer), "Extension", false)]
     public void TheSkipTakesOnlyInPlaceShapes(string source, string method, bool skipped)
     {
         var text = source switch
@@ -88,6 +93,8 @@ public class InPlaceTakeBackTests
             nameof(NotInPlace) => NotInPlace,
             nameof(ConvertedAliases) => ConvertedAliases,
             nameof(EnumeratorLends) => EnumeratorLends,
+            nameof(UR0001Tests.UsingAssignsTheLentVariable) => UR0001Tests.UsingAssignsTheLentVariable,
+            nameof(UR0006Tests.MethodGroupBoundToTheBuffer) => UR0006Tests.MethodGroupBoundToTheBuffer,
             _ => NextStatementNearMisses,
         };
         // Without the test markup ({|UR0001:buf|} -> buf), so that the code compiles.
@@ -433,34 +440,7 @@ public class InPlaceTakeBackTests
                 Sink.Use({|UR0001:ring|}.Data);
             }
         }
-        """ + LendingRing;
-
-    /// <summary>A collection whose GetEnumerator and GetAsyncEnumerator lend it, appended to a test's source.</summary>
-    private const string LendingRing = """
-
-        sealed class Ring
-        {
-            public byte[] Data = new byte[16];
-        }
-
-        sealed class RingAsyncEnumerator
-        {
-            public int Current => 0;
-            public ValueTask<bool> MoveNextAsync() => new(false);
-        }
-
-        sealed class RingEnumerator
-        {
-            public int Current => 0;
-            public bool MoveNext() => false;
-        }
-
-        static class RingExtensions
-        {
-            public static RingEnumerator GetEnumerator([UringSafe.Lends] this Ring ring) => new RingEnumerator();
-            public static RingAsyncEnumerator GetAsyncEnumerator([UringSafe.Lends] this Ring ring) => new RingAsyncEnumerator();
-        }
-        """;
+        """ + TestApi.LendingRing;
 
     [Fact]
     public Task AForeachWhoseGetEnumeratorLendsTheCollection() => Verify.AnalyzerAsync(EnumeratorLends);
@@ -485,5 +465,5 @@ public class InPlaceTakeBackTests
                 };
             }
         }
-        """ + LendingRing);
+        """ + TestApi.LendingRing);
 }

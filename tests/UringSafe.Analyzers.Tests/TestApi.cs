@@ -78,4 +78,31 @@ internal static class TestApi
             public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer) => new(new IoResult<Buf>(0, buffer));
         }
         """;
+
+    /// <summary>A collection whose GetEnumerator and GetAsyncEnumerator lend it, appended to a test's source.</summary>
+    public const string LendingRing = """
+
+        sealed class Ring
+        {
+            public byte[] Data = new byte[16];
+        }
+
+        sealed class RingAsyncEnumerator
+        {
+            public int Current => 0;
+            public ValueTask<bool> MoveNextAsync() => new(false);
+        }
+
+        sealed class RingEnumerator
+        {
+            public int Current => 0;
+            public bool MoveNext() => false;
+        }
+
+        static class RingExtensions
+        {
+            public static RingEnumerator GetEnumerator([UringSafe.Lends] this Ring ring) => new RingEnumerator();
+            public static RingAsyncEnumerator GetAsyncEnumerator([UringSafe.Lends] this Ring ring) => new RingAsyncEnumerator();
+        }
+        """;
 }

@@ -446,5 +446,93 @@ public class UR0001Tests
             }
         }
         """);
-}
 
+    // `using (buf = new Buf())` disposes the value it assigns, the buffer the body lends: on the exception path the
+    // kernel may still own it, as with `using (buf)`.
+    internal const string UsingAssignsTheLentVariable = """
+        class C
+        {
+            async Task M()
+            {
+                Buf buf;
+                using ({|UR0001:buf = new Buf()|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+
+            async Task Parameter(Buf buf, Buf other)
+            {
+                using ({|UR0001:buf = other|})
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer;
+
+    [Fact]
+    public Task AUsingThatAssignsTheLentVariableDisposesItOnTheExceptionPath() => Verify.AnalyzerAsync(UsingAssignsTheLentVariable);
+
+    [Fact]
+    public Task AUsingThatAssignsAnotherVariableIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Buf buf)
+            {
+                Buf other;
+                using (other = new Buf())
+                {
+                    (_, buf) = await Ops.ReadAsync(buf);
+                }
+
+                Buf after;
+                (_, buf) = await Ops.ReadAsync(buf);
+                using (after = buf)
+                {
+                }
+            }
+        }
+        """ + TestApi.DisposableBuffer);
+
+    // A foreach whose GetEnumerator lends the collection is the function's only lending call: the function is analyzed.
+    [Fact]
+    public Task AFunctionWhoseOnlyLendIsAForeach() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(Ring ring)
+            {
+                foreach (var n in ring)
+                {
+                }
+
+                Sink.Use({|UR0001:ring|}.Data);
+            }
+
+            Action Lambda(Ring ring) => () =>
+            {
+                foreach (var n in ring)
+                {
+                }
+
+                Sink.Use({|UR0001:ring|}.Data);
+            };
+        }
+        """ + TestApi.LendingRing);
+
+    [Fact]
+    public Task AForeachThatLendsNothingIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            void M(Ring ring, byte[][] all)
+            {
+                foreach (var b in all)
+                {
+                    Sink.Use(b);
+                }
+
+                Sink.Use(ring.Data);
+            }
+        }
+        """ + TestApi.LendingRing);
+}

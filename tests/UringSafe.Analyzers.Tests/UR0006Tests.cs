@@ -277,5 +277,159 @@ public class UR0006Tests
             }
         }
         """);
-}
 
+    // An out argument of the lending call may hand back the lent buffer itself: the variable it sets is an alias. So is
+    // a view handed out through an out argument by a call on memory, as its result would be.
+    [Fact]
+    public Task AnOutArgumentThatHandsBackTheBufferIsAnAlias() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Buf buf)
+            {
+                var pending = Outs.ReadAsync(buf, out var copy);
+                Sink.Use({|UR0006:copy|}.Data);
+                (_, buf) = await pending;
+            }
+
+            async Task Declared(Buf buf)
+            {
+                Buf copy;
+                var pending = Outs.ReadAsync(buf, out copy);
+                using ({|UR0006:copy|})
+                {
+                }
+
+                (_, buf) = await pending;
+            }
+
+            async Task View(UringFile f, byte[] buf)
+            {
+                ReadOnlyMemory<byte> memory = buf;
+                System.Runtime.InteropServices.MemoryMarshal.TryGetArray(memory, out var segment);
+                var pending = f.ReadAtAsync(buf, 0);
+                Sink.Use({|UR0006:segment|}.Array);
+                (_, buf) = await pending;
+            }
+        }
+        """ + Outs + TestApi.DisposableBuffer);
+
+    [Fact]
+    public Task AnOutArgumentThatCannotHoldTheBufferIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            async Task M(Buf buf, Buf other)
+            {
+                var pending = Outs.ReadCountedAsync(buf, out var count);
+                Outs.Peek(other, out var view);
+                Sink.Use(view.Data);
+                (_, buf) = await pending;
+                Sink.Use(buf.Data.AsSpan(0, count));
+            }
+        }
+        """ + Outs + TestApi.DisposableBuffer);
+
+    private const string Outs = """
+
+        static class Outs
+        {
+            public static ValueTask<IoResult<Buf>> ReadAsync([UringSafe.Lends] Buf buffer, out Buf same)
+            {
+                same = buffer;
+                return new(new IoResult<Buf>(0, buffer));
+            }
+
+            public static ValueTask<IoResult<Buf>> ReadCountedAsync([UringSafe.Lends] Buf buffer, out int count)
+            {
+                count = 0;
+                return new(new IoResult<Buf>(0, buffer));
+            }
+
+            public static void Peek(Buf buffer, out Buf same) => same = buffer;
+        }
+        """;
+
+    // A method group bound to the buffer (`Task.Run(buf.Touch)`) runs with the buffer as its target, like a lambda
+    // capturing it: lending the buffer while the delegate may still be running is a use while lent.
+    internal const string MethodGroupBoundToTheBuffer = """
+        class C
+        {
+            async Task Instance(Block buf)
+            {
+                var running = Task.Run({|UR0001:buf|}.Touch);
+                (_, buf) = await Blocks.ReadAsync(buf);
+                await running;
+            }
+
+            async Task Created(Block buf)
+            {
+                var running = Task.Run(new Action({|UR0001:buf|}.Touch));
+                (_, buf) = await Blocks.ReadAsync(buf);
+                await running;
+            }
+
+            async Task<int> Extension(UringFile f, byte[] buf)
+            {
+                var hashing = Task.Run({|UR0001:buf|}.Hash);
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                return await hashing;
+            }
+
+            async Task<int> Alias(UringFile f, byte[] buf)
+            {
+                var copy = buf;
+                var hashing = Task.Run({|UR0006:copy|}.Hash);
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                return await hashing;
+            }
+
+            async Task<int> BoundWhileLent(UringFile f, byte[] buf, Block block)
+            {
+                var pending = f.ReadAtAsync(buf, 0);
+                var lending = Blocks.ReadAsync(block);
+                Func<int> hash = {|UR0001:buf|}.Hash;
+                Action touch = {|UR0001:block|}.Touch;
+                (_, buf) = await pending;
+                (_, block) = await lending;
+                return hash();
+            }
+        }
+        """ + Blocks;
+
+    [Fact]
+    public Task AMethodGroupBoundToTheBufferRunsWhileItIsLentAgain() => Verify.AnalyzerAsync(MethodGroupBoundToTheBuffer);
+
+    [Fact]
+    public Task AMethodGroupBoundToSomethingElseIsFine() => Verify.AnalyzerAsync("""
+        class C
+        {
+            static void Work() { }
+
+            async Task<int> M(UringFile f, byte[] buf, byte[] other, Block block)
+            {
+                var hashing = Task.Run(other.Hash);
+                var working = Task.Run(Work);
+                var touching = Task.Run(block.Touch);
+                int h = await Task.Run(buf.Hash);
+                (_, buf) = await f.ReadAtAsync(buf, 0);
+                await working;
+                await touching;
+                return h + await hashing;
+            }
+        }
+        """ + Blocks);
+
+    private const string Blocks = """
+
+        sealed class Block
+        {
+            public byte[] Data = new byte[16];
+            public void Touch() => Data[0]++;
+        }
+
+        static class Blocks
+        {
+            public static ValueTask<IoResult<Block>> ReadAsync([UringSafe.Lends] Block block) => new(new IoResult<Block>(0, block));
+            public static int Hash(this byte[] data) => data.Length;
+        }
+        """;
+}

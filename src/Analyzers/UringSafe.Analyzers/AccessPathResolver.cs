@@ -16,6 +16,7 @@ internal sealed class AccessPathResolver
     private Dictionary<CaptureId, List<IOperation>>? _captures;
     private Dictionary<IOperation, AccessPath?>? _paths;
     private Dictionary<IOperation, AccessPath?>? _uncapturedPaths;
+    private Dictionary<CaptureId, List<(ISymbol Member, IOperation Value)>>? _initialized;
 
     public void AddCapture(IFlowCaptureOperation capture)
     {
@@ -28,6 +29,38 @@ internal sealed class AccessPathResolver
 
         list.Add(capture.Value);
     }
+
+    /// <summary>
+    /// Records an assignment to a member of a captured value (<c>{ Arr = buf }</c> of an object initializer assigns
+    /// <c>Arr</c> of the capture of <c>new Holder()</c>): <see cref="InitializedMembers"/> answers for it.
+    /// </summary>
+    public void AddMemberAssignment(ISimpleAssignmentOperation assignment)
+    {
+        var member = assignment.Target switch
+        {
+            IFieldReferenceOperation { Field.IsStatic: false } field => (ISymbol)field.Field,
+            IPropertyReferenceOperation { Property.IsStatic: false, Arguments.IsEmpty: true } property => property.Property,
+            _ => null,
+        };
+        if (member != null && !assignment.IsRef && ((IMemberReferenceOperation)assignment.Target).Instance is IFlowCaptureReferenceOperation instance)
+        {
+            _initialized ??= new Dictionary<CaptureId, List<(ISymbol, IOperation)>>();
+            if (!_initialized.TryGetValue(instance.Id, out var members))
+            {
+                members = new List<(ISymbol, IOperation)>();
+                _initialized[instance.Id] = members;
+            }
+
+            members.Add((member, assignment.Value));
+        }
+    }
+
+    /// <summary>The members an object initializer assigns, with their values, when the capture holds the object it creates.</summary>
+    public List<(ISymbol Member, IOperation Value)>? InitializedMembers(CaptureId id) =>
+        _initialized != null && _initialized.TryGetValue(id, out var members)
+            && CapturedValues(id) is { Count: 1 } values && values[0] is IObjectCreationOperation
+            ? members
+            : null;
 
     /// <summary>The values a flow capture may hold, or null for a capture of another graph.</summary>
     public List<IOperation>? CapturedValues(CaptureId id) => _captures != null && _captures.TryGetValue(id, out var values) ? values : null;
@@ -113,7 +146,10 @@ internal sealed class AccessPathResolver
                     AccessPath? result = null;
                     foreach (var value in values)
                     {
-                        var path = ResolvePath(value, followCaptures, depth + 1);
+                        // A captured assignment (`using (buf = new Buf())`) holds what its target does right after it.
+                        var path = value is ISimpleAssignmentOperation { IsRef: false } assignment
+                            ? ResolvePath(assignment.Target, followCaptures, depth + 1)
+                            : ResolvePath(value, followCaptures, depth + 1);
                         if (path == null || (result != null && !result.Equals(path)))
                         {
                             return null;
@@ -138,12 +174,11 @@ internal sealed class AccessPathResolver
             operation = LendingModel.StripConversions(operation);
             switch (operation)
             {
-                case IInvocationOperation invocation when BufferTypes.IsBufferView(invocation.Type) && !BufferTypes.IsCopy(invocation):
+                case IInvocationOperation invocation when BufferTypes.IsBufferView(invocation.Type):
                     {
-                        var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
-                        if (source == null || !BufferTypes.IsBufferView(LendingModel.StripConversions(source).Type))
+                        var source = ViewedOperand(invocation);
+                        if (source == null)
                         {
-                            // Only memory makes a view of memory: ArrayPool<byte>.Shared.Rent() is not a view of the pool.
                             return null;
                         }
 
@@ -235,6 +270,18 @@ internal sealed class AccessPathResolver
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The memory a call may return (or hand out) a view of: its receiver or first argument, when that is memory and the
+    /// call does not copy it. Only memory makes a view of memory: ArrayPool&lt;byte&gt;.Shared.Rent() is not a view of the pool.
+    /// </summary>
+    public static IOperation? ViewedOperand(IInvocationOperation invocation)
+    {
+        var source = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+        return source == null || BufferTypes.IsCopy(invocation) || !BufferTypes.IsBufferView(LendingModel.StripConversions(source).Type)
+            ? null
+            : source;
     }
 
     /// <summary>Where the memory a pointer expression points to lives, when it is stack or fixed-pinned memory (<paramref name="state"/> knows the pointer locals').</summary>

@@ -19,7 +19,7 @@ namespace UringSafe.Analyzers;
 /// and cannot alias it (<c>r.Result</c>). On the exception path it stays lent, but with no try statement in the function an exception leaves
 /// it (a using, foreach or lock finally in between touches only its own resource, which must not be the buffer); and
 /// with no alias of the variable (it is assigned only fresh values, and never copied or viewed into anything that
-/// could hold it) and no lambda or local function in the function, nothing else can name the buffer. Every loan is
+/// could hold it) and no lambda, local function or method group bound to a value in the function, nothing else can name the buffer. Every loan is
 /// seen on the operation tree: a foreach whose enumerator calls lend (calls the tree does not show) refuses the skip.
 /// </remarks>
 internal static class InPlaceTakeBack
@@ -95,6 +95,13 @@ internal static class InPlaceTakeBack
     /// </summary>
     public static bool EnumeratorLends(IForEachLoopOperation loop, LendingFacts facts)
     {
+        var collection = loop.Collection is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
+        if (!loop.IsAsynchronous && (collection.Type is IArrayTypeSymbol || collection.Type?.SpecialType == SpecialType.System_String))
+        {
+            // An array or a string is enumerated by the compiler itself: no GetEnumerator, MoveNext or Dispose is called.
+            return false;
+        }
+
         if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
         {
             return true;
@@ -159,6 +166,9 @@ internal static class InPlaceTakeBack
                 case ILocalFunctionOperation:
                 case ITryOperation:
                 case IForEachLoopOperation loop when EnumeratorLends(loop, _facts):
+                // A method group bound to a value (`buf.Touch`, an extension's `buf.Hash`, whose receiver the tree leaves out) may run while it is lent.
+                case IMethodReferenceOperation { Instance: not (null or IInstanceReferenceOperation) }:
+                case IMethodReferenceOperation { Method.IsExtensionMethod: true }:
                     return false;
                 case IVariableDeclaratorOperation declarator:
                     if (declarator.Parent is IVariableDeclarationOperation { Parent: IVariableDeclarationGroupOperation { Parent: not (IUsingOperation or IUsingDeclarationOperation) } }
@@ -343,9 +353,17 @@ internal static class InPlaceTakeBack
                 case ISwitchOperation:
                 case ISwitchExpressionOperation:
                     return false;
+                case IAssignmentOperation assignment when assignment.Target == child:
+                    if (MayAlias(assignment.Value))
+                    {
+                        return false;
+                    }
+
+                    // The assignment's value is the variable's: where it goes (`using (buf = new Buf())`) is looked at too.
+                    continue;
                 case IAssignmentOperation assignment:
                     // Simple, compound and '??=' alike (a deconstruction is refused above).
-                    return assignment.Target == child ? !MayAlias(assignment.Value) : !MayHoldAlias(assignment.Value);
+                    return !MayHoldAlias(assignment.Value);
                 case IVariableInitializerOperation initializer:
                     return !MayHoldAlias(initializer.Value);
             }

@@ -47,8 +47,8 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            var lendingFunctions = LendingFunctions(root, facts, out var lendingBodies, out var loops);
-            if (lendingFunctions == null || AllTakenBackInPlace(lendingBodies!, loops, context.OwningSymbol, facts))
+            var lendingFunctions = LendingFunctions(root, facts, out var lendingBodies, out var foreachLends);
+            if (lendingFunctions == null || (!foreachLends && AllTakenBackInPlace(lendingBodies!, context.OwningSymbol, facts)))
             {
                 continue;
             }
@@ -68,33 +68,38 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// Null when nothing in the body lends; otherwise the lambdas and local functions that contain a lending call,
-    /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed.
-    /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly,
-    /// <paramref name="loops"/> the foreach loops anywhere in the body (whose enumerator calls may lend too).
+    /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed. A
+    /// foreach whose enumerator calls lend (<see cref="InPlaceTakeBack.EnumeratorLends"/>) is a lending call too, one
+    /// the operation tree does not show (<paramref name="foreachLends"/>).
+    /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly.
     /// </summary>
     private static HashSet<IMethodSymbol>? LendingFunctions(IOperation body, LendingFacts facts, out HashSet<IOperation>? lendingBodies,
-        out List<IForEachLoopOperation>? loops)
+        out bool foreachLends)
     {
         HashSet<IMethodSymbol>? functions = null;
         lendingBodies = null;
-        loops = null;
+        foreachLends = false;
         foreach (var operation in body.DescendantsAndSelf())
         {
             if (operation is IForEachLoopOperation loop)
             {
-                (loops ??= new List<IForEachLoopOperation>()).Add(loop);
-                continue;
-            }
+                if (!InPlaceTakeBack.EnumeratorLends(loop, facts))
+                {
+                    continue;
+                }
 
-            if (!(operation is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
+                foreachLends = true;
+            }
+            else if (!(operation is IInvocationOperation invocation) || !facts.IsLendingInvocation(invocation))
             {
                 continue;
             }
 
+            // A lending call, or a foreach whose enumerator calls lend (the function holding it is the one that lends).
             functions ??= new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             lendingBodies ??= new HashSet<IOperation>();
             IOperation? innermost = null;
-            for (var parent = invocation.Parent; parent != null; parent = parent.Parent)
+            for (var parent = operation.Parent; parent != null; parent = parent.Parent)
             {
                 switch (parent)
                 {
@@ -116,22 +121,11 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// Whether every function that lends takes each buffer back in the statement that lends it (<see cref="InPlaceTakeBack"/>),
-    /// and no foreach lends (in a function the skip does not walk, it would lend unseen): then no graph is needed.
+    /// Whether every function that lends takes each buffer back in the statement that lends it (<see cref="InPlaceTakeBack"/>):
+    /// then no graph is needed. Not asked when a foreach lends (the skip does not follow its enumerator's loans).
     /// </summary>
-    private static bool AllTakenBackInPlace(HashSet<IOperation> lendingBodies, List<IForEachLoopOperation>? loops, ISymbol owner, LendingFacts facts)
+    private static bool AllTakenBackInPlace(HashSet<IOperation> lendingBodies, ISymbol owner, LendingFacts facts)
     {
-        if (loops != null)
-        {
-            foreach (var loop in loops)
-            {
-                if (InPlaceTakeBack.EnumeratorLends(loop, facts))
-                {
-                    return false;
-                }
-            }
-        }
-
         foreach (var function in lendingBodies)
         {
             var symbol = function switch

@@ -34,7 +34,7 @@ internal sealed class OwnershipDataflow
         var loans = new Dictionary<IOperation, LoanInfo>(OwnershipState.OperationComparer);
         var uses = new OwnershipUseChecks(diagnostics, facts, model, loans);
         _pinned = new PinnedScopeChecks(loans, uses);
-        _transfer = new OwnershipTransfer(cfg, facts, _paths, loans, uses, new CaptureTracker(_paths, uses, cancellationToken), cancellationToken);
+        _transfer = new OwnershipTransfer(cfg, facts, _paths, loans, uses, new CaptureTracker(_paths, uses, cancellationToken), model, cancellationToken);
     }
 
     /// <summary>Analyzes a graph, then the graphs of the local functions and lambdas nested in it that lend (<paramref name="lendingFunctions"/>).</summary>
@@ -88,6 +88,10 @@ internal sealed class OwnershipDataflow
                     else if (descendant is IFlowCaptureOperation capture)
                     {
                         _paths.AddCapture(capture);
+                    }
+                    else if (descendant is ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Instance: IFlowCaptureReferenceOperation } } assignment)
+                    {
+                        _paths.AddMemberAssignment(assignment);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -18,6 +19,7 @@ internal sealed class OwnershipTransfer
     private readonly Dictionary<IOperation, LoanInfo> _loans;
     private readonly OwnershipUseChecks _uses;
     private readonly CaptureTracker _captures;
+    private readonly SemanticModel? _model;
     private readonly CancellationToken _cancellationToken;
 
     private OwnershipState _state = new OwnershipState();
@@ -25,8 +27,9 @@ internal sealed class OwnershipTransfer
     private bool _report;
 
     public OwnershipTransfer(ControlFlowGraph cfg, LendingFacts facts, AccessPathResolver paths, Dictionary<IOperation, LoanInfo> loans,
-        OwnershipUseChecks uses, CaptureTracker captures, CancellationToken cancellationToken)
+        OwnershipUseChecks uses, CaptureTracker captures, SemanticModel? model, CancellationToken cancellationToken)
     {
+        _model = model;
         _cfg = cfg;
         _facts = facts;
         _paths = paths;
@@ -200,6 +203,16 @@ internal sealed class OwnershipTransfer
                 }
 
                 return;
+            case IMethodReferenceOperation { Instance: null } extension when ExtensionTarget(extension) is { } target:
+                Use(target.Path, target.Syntax);
+                return;
+        }
+
+        if (operation is IPropertyReferenceOperation { Arguments.IsEmpty: false, Instance: { } indexed } && _report
+            && _paths.ResolvePath(indexed) is { } indexedPath)
+        {
+            // An indexer (`r[0]`) may read any member of what it indexes (`r.Buffer[0]`).
+            _uses.UseMembers(_state, indexedPath, indexed is IFlowCaptureReferenceOperation reference ? _paths.CapturedSyntax(reference) ?? indexed.Syntax : indexed.Syntax);
         }
 
         var referencedPath = _paths.ResolvePath(operation);
@@ -355,6 +368,20 @@ internal sealed class OwnershipTransfer
             _state.TaskLoans[target] = loans;
         }
 
+        AliasValue(target, value, stripped);
+        var origin = _paths.ComputeOrigin(stripped, _state);
+        if (origin != null)
+        {
+            _state.Origins[target] = origin;
+        }
+    }
+
+    /// <summary>
+    /// What <paramref name="target"/>, just assigned <paramref name="value"/>, refers to: the memory of the location the
+    /// value names or views, the members of a struct it copies, the members an object initializer gave it.
+    /// </summary>
+    private void AliasValue(AccessPath target, IOperation value, IOperation stripped)
+    {
         if (BufferTypes.IsAliasCapable(value.Type) || BufferTypes.IsAliasCapable(stripped.Type))
         {
             var source = _paths.ResolvePath(stripped) ?? _paths.DerivedRoot(stripped);
@@ -362,12 +389,65 @@ internal sealed class OwnershipTransfer
             {
                 AliasTo(target, source);
             }
+
+            if (stripped is IPropertyReferenceOperation { Arguments.IsEmpty: true, Instance: { Type.IsReferenceType: true } instance } property
+                && property.Property.Name == "Buffer" && SymbolEqualityComparer.Default.Equals(property.Type, instance.Type)
+                && _paths.ResolvePath(instance) is { } self)
+            {
+                // A result's Buffer of the result's own class may be the result itself (`Buffer => this`, `buf = r.Buffer`).
+                AliasTo(target, self);
+            }
+        }
+        else if (stripped.Type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } structType
+            && SymbolEqualityComparer.Default.Equals(structType, value.Type)
+            && _paths.ResolvePath(stripped) is { } copied)
+        {
+            CopyMembers(target, copied, structType);
         }
 
-        var origin = _paths.ComputeOrigin(stripped, _state);
-        if (origin != null)
+        if (stripped is IFlowCaptureReferenceOperation created && _paths.InitializedMembers(created.Id) is { } members)
         {
-            _state.Origins[target] = origin;
+            // `h = new Holder { Arr = buf }`: the initializer assigned the members of the object h now holds.
+            foreach (var (member, memberValue) in members)
+            {
+                if (target.Append(member) is { } targetMember)
+                {
+                    AliasValue(targetMember, memberValue, LendingModel.StripConversions(memberValue));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A struct copied from a location (<c>var copy = h;</c>): each member of the copy that can hold a buffer holds what
+    /// the original's does, an alias of it and of everything it aliases (structs in it alike, as deep as a path goes).
+    /// </summary>
+    private void CopyMembers(AccessPath target, AccessPath source, ITypeSymbol type)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            if (!(member is IFieldSymbol { IsStatic: false } field))
+            {
+                continue;
+            }
+
+            // An auto-property's backing field: its paths name the property.
+            var symbol = field.AssociatedSymbol ?? field;
+            var targetMember = target.Append(symbol);
+            var sourceMember = source.Append(symbol);
+            if (targetMember == null || sourceMember == null)
+            {
+                continue;
+            }
+
+            if (BufferTypes.IsAliasCapable(field.Type))
+            {
+                AliasTo(targetMember, sourceMember);
+            }
+            else if (field.Type is { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None } && !SymbolEqualityComparer.Default.Equals(field.Type, type))
+            {
+                CopyMembers(targetMember, sourceMember, field.Type);
+            }
         }
     }
 
@@ -397,7 +477,7 @@ internal sealed class OwnershipTransfer
         Visit(invocation.Instance);
 
         List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent = null;
-        List<AccessPath>? outputs = null;
+        List<(AccessPath Path, IParameterSymbol Parameter)>? outputs = null;
         var consumed = false;
         foreach (var argument in invocation.Arguments)
         {
@@ -410,11 +490,13 @@ internal sealed class OwnershipTransfer
 
             if (argument.Parameter != null && argument.Parameter.RefKind == RefKind.Out)
             {
-                var output = _paths.ResolvePath(argument.Value);
+                // `out var copy` declares the variable it sets.
+                var target = argument.Value is IDeclarationExpressionOperation declaration ? declaration.Expression : argument.Value;
+                var output = _paths.ResolvePath(target);
                 if (output != null)
                 {
-                    VisitPathReceiver(argument.Value);
-                    (outputs ??= new List<AccessPath>()).Add(output);
+                    VisitPathReceiver(target);
+                    (outputs ??= new List<(AccessPath, IParameterSymbol)>()).Add((output, argument.Parameter));
                     continue;
                 }
             }
@@ -471,9 +553,13 @@ internal sealed class OwnershipTransfer
 
         if (outputs != null)
         {
-            foreach (var output in outputs)
+            foreach (var (output, parameter) in outputs)
             {
                 Assign(output, null);
+                if (BufferTypes.IsAliasCapable(parameter.Type))
+                {
+                    AliasOutput(output, parameter, invocation, lent);
+                }
             }
         }
 
@@ -499,7 +585,8 @@ internal sealed class OwnershipTransfer
 
     /// <summary>
     /// A lambda passed to a call that returns a task (<c>Task.Run(() =&gt; Hash(chunk))</c>) may run until that task
-    /// completes: what it captures is in use until then, like a loan that holds no location.
+    /// completes: what it captures is in use until then, like a loan that holds no location. So does the target of a
+    /// method group (<c>Task.Run(buf.Touch)</c>).
     /// </summary>
     private void StartDelegates(IInvocationOperation invocation)
     {
@@ -528,6 +615,11 @@ internal sealed class OwnershipTransfer
             {
                 _captures.CollectCaptures(_cfg.GetAnonymousFunctionControlFlowGraph(lambda, _cancellationToken), lambda.Symbol, captured ??= new List<(AccessPath, SyntaxNode)>());
             }
+            else if (value is IMethodReferenceOperation group && BoundTarget(group) is { } target)
+            {
+                // A method group bound to a location (`buf.Touch`, an extension's `buf.Hash`) runs with it as its target.
+                (captured ??= new List<(AccessPath, SyntaxNode)>()).Add(target);
+            }
         }
 
         if (captured == null || captured.Count == 0)
@@ -541,6 +633,70 @@ internal sealed class OwnershipTransfer
         }
 
         _state.Loans[invocation] = LoanFlags.InFlight;
+    }
+
+    /// <summary>
+    /// An out argument that may hand back the buffer: of a lending call, any buffer it lends (<c>Outs.ReadAsync(buf, out
+    /// var same)</c>); of another call, a view of the memory its receiver or first argument views, as its result would
+    /// be (<c>MemoryMarshal.TryGetArray(memory, out var segment)</c>, see <see cref="AccessPathResolver.DerivedRoot"/>).
+    /// </summary>
+    private void AliasOutput(AccessPath output, IParameterSymbol parameter, IInvocationOperation invocation,
+        List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)>? lent)
+    {
+        if (lent != null)
+        {
+            foreach (var item in lent)
+            {
+                if (item.Path != null)
+                {
+                    AliasTo(output, item.Path);
+                }
+            }
+
+            return;
+        }
+
+        var source = BufferTypes.IsBufferView(parameter.Type) ? AccessPathResolver.ViewedOperand(invocation) : null;
+        var path = source == null ? null : _paths.ResolvePath(LendingModel.StripConversions(source)) ?? _paths.DerivedRoot(source);
+        if (path != null)
+        {
+            AliasTo(output, path);
+        }
+    }
+
+    /// <summary>The location a method group is bound to (<c>buf</c> of <c>buf.Touch</c> or of an extension's <c>buf.Hash</c>).</summary>
+    private (AccessPath Path, SyntaxNode Syntax)? BoundTarget(IMethodReferenceOperation group)
+    {
+        if (group.Instance == null)
+        {
+            return ExtensionTarget(group);
+        }
+
+        var target = LendingModel.StripConversions(group.Instance);
+        var path = _paths.ResolvePath(target);
+        if (path == null)
+        {
+            return null;
+        }
+
+        return (path, target is IFlowCaptureReferenceOperation reference ? _paths.CapturedSyntax(reference) ?? target.Syntax : target.Syntax);
+    }
+
+    /// <summary>
+    /// The location an extension method group is bound to (<c>buf</c> of <c>buf.Hash</c>): the operation leaves the
+    /// receiver out (its Instance is null), so it is read from the syntax.
+    /// </summary>
+    private (AccessPath Path, SyntaxNode Syntax)? ExtensionTarget(IMethodReferenceOperation group)
+    {
+        if (!group.Method.IsExtensionMethod || !(group.Syntax is MemberAccessExpressionSyntax access))
+        {
+            return null;
+        }
+
+        var model = group.SemanticModel ?? _model;
+        var receiver = model?.SyntaxTree == access.SyntaxTree ? model.GetOperation(access.Expression, _cancellationToken) : null;
+        var path = receiver == null ? null : _paths.ResolvePath(LendingModel.StripConversions(receiver));
+        return path == null ? null : (path, access.Expression);
     }
 
     private (AccessPath? Path, IOperation Value, PointerOrigin? Origin) LendArgument(IOperation value, List<(AccessPath? Path, IOperation Value, PointerOrigin? Origin)> earlierInSameCall)

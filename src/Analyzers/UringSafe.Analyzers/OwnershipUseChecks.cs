@@ -40,6 +40,25 @@ internal sealed class OwnershipUseChecks
         }
     }
 
+    /// <summary>Reports a read of the members of <paramref name="path"/> (by an indexer) while one of them, or an alias of one, is lent.</summary>
+    public void UseMembers(OwnershipState state, AccessPath path, SyntaxNode syntax)
+    {
+        foreach (var pair in state.Aliases)
+        {
+            if (pair.Key.Length > path.Length && pair.Key.IsWithin(path))
+            {
+                foreach (var alias in pair.Value)
+                {
+                    if (EffectiveStatus(state, alias) != LoanFlags.None)
+                    {
+                        Report(DiagnosticDescriptors.UR0006_AliasOfLentBufferUsed, syntax, pair.Key.ToString(), alias.ToString());
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Reports lending <paramref name="path"/> while it, or an alias of it, is lent, or while a running delegate uses it.</summary>
     public void CheckLend(OwnershipState state, AccessPath path, SyntaxNode syntax, bool lentInSameCall)
     {
