@@ -89,19 +89,30 @@ internal sealed class OwnershipState
         return clone;
     }
 
-    /// <summary>A copy in which every loan that may be lent is marked as lent on the exception path.</summary>
-    public OwnershipState OnExceptionPath()
+    /// <summary>
+    /// Marks, in place, every loan that may be lent as lent on the exception path: for a state nothing else holds (the
+    /// transfer's exceptional state, which its next transfer replaces), where a copy cost a clone of every set per block.
+    /// </summary>
+    public void MarkExceptionPath()
     {
-        var clone = Clone();
+        List<IOperation>? lent = null;
         foreach (var pair in Loans)
         {
             if (pair.Value != LoanFlags.None)
             {
-                clone.Loans[pair.Key] = pair.Value | LoanFlags.ExceptionPath;
+                (lent ??= new List<IOperation>()).Add(pair.Key);
             }
         }
 
-        return clone;
+        if (lent == null)
+        {
+            return;
+        }
+
+        foreach (var loan in lent)
+        {
+            Loans[loan] |= LoanFlags.ExceptionPath;
+        }
     }
 
     /// <summary>Joins <paramref name="other"/> into this state; returns true if this state grew.</summary>
