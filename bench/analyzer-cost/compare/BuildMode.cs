@@ -183,7 +183,10 @@ static class BuildMode
         }
         Console.WriteLine("allocated MB (the run's less the baseline's; telemetry calls included), min / median / max:");
         foreach (var k in allocOf.Keys)
-            Console.WriteLine($"{Mmm(allocOf[k])} MB  {k}");
+        {
+            var l = allocOf[k].OrderBy(x => x).ToList();
+            Console.WriteLine($"{l[0],7:0.0} {l[l.Count / 2],7:0.0} {l[^1],7:0.0} MB  {k}");
+        }
         Console.WriteLine("SDK analyzers that ran longest (telemetry median, run with both SDK assemblies):");
         foreach (var (k, l) in perAnalyzer.Select(p => (p.Key, p.Value)).OrderByDescending(p => p.Value.OrderBy(x => x).ElementAt(p.Value.Count / 2)).Take(8))
             Console.WriteLine($"  {l.OrderBy(x => x).ElementAt(l.Count / 2),7:0} ms  {k}");
