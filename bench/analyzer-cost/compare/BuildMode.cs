@@ -127,6 +127,9 @@ static class BuildMode
         var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, optionsProvider);
         var cpuOf = new Dictionary<string, List<double>>();
         var telOf = new Dictionary<string, List<double>>();
+        // Bytes allocated by the run less the baseline's: not moved by the machine's load, unlike CPU and telemetry.
+        var allocOf = new Dictionary<string, List<double>>();
+        static double Allocated() => GC.GetTotalAllocatedBytes(precise: true) / 1048576.0;
         var perAnalyzer = new Dictionary<string, List<double>>();
         var diagCounts = new Dictionary<string, string>();
         static void Add(Dictionary<string, List<double>> d, string k, double v) => (d.TryGetValue(k, out var l) ? l : d[k] = new List<double>()).Add(v);
@@ -134,17 +137,18 @@ static class BuildMode
         for (int round = 0; round <= rounds; round++)
         {
             GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-            var c0 = Cpu(); var sw = Stopwatch.StartNew();
+            var a0 = Allocated(); var c0 = Cpu(); var sw = Stopwatch.StartNew();
             Compile().GetDiagnostics();
-            double baseCpu = (Cpu() - c0).TotalMilliseconds, baseWall = sw.Elapsed.TotalMilliseconds;
+            double baseCpu = (Cpu() - c0).TotalMilliseconds, baseWall = sw.Elapsed.TotalMilliseconds, baseAlloc = Allocated() - a0;
             if (round > 0) { Add(cpuOf, "compiler alone (baseline): CPU", baseCpu); Add(telOf, "compiler alone (baseline): wall", baseWall); }
             foreach (var (name, analyzers) in runs)
             {
                 GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-                var c = Cpu();
+                var alloc0 = Allocated(); var c = Cpu();
                 var w = Compile().WithAnalyzers(analyzers.ToImmutableArray(), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
                 var diags = await w.GetAnalyzerDiagnosticsAsync();
                 double cpu = (Cpu() - c).TotalMilliseconds - baseCpu;
+                double alloc = Allocated() - alloc0 - baseAlloc;
                 double tel = 0;
                 foreach (var a in analyzers)
                 {
@@ -153,7 +157,7 @@ static class BuildMode
                     if (round > 0 && analyzers == sdkAll) Add(perAnalyzer, a.GetType().Name, ms);
                 }
                 diagCounts[name] = string.Join(" ", diags.GroupBy(d => d.Id).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"));
-                if (round > 0) { Add(cpuOf, name, cpu); Add(telOf, name, tel); }
+                if (round > 0) { Add(cpuOf, name, cpu); Add(telOf, name, tel); Add(allocOf, name, alloc); }
             }
             Console.Error.WriteLine($"round {round} done (baseline CPU {baseCpu:0} ms, wall {baseWall:0} ms)");
         }
@@ -176,6 +180,12 @@ static class BuildMode
         {
             string tk = k.StartsWith("compiler") ? "compiler alone (baseline): wall" : k;
             Console.WriteLine($"{Mmm(cpuOf[k])} | {Mmm(telOf[tk])} ms  {k} {(diagCounts.TryGetValue(k, out var dc) && dc.Length > 0 ? "[" + dc + "]" : "")}");
+        }
+        Console.WriteLine("allocated MB (the run's less the baseline's; telemetry calls included), min / median / max:");
+        foreach (var k in allocOf.Keys)
+        {
+            var l = allocOf[k].OrderBy(x => x).ToList();
+            Console.WriteLine($"{l[0],7:0.0} {l[l.Count / 2],7:0.0} {l[^1],7:0.0} MB  {k}");
         }
         Console.WriteLine("SDK analyzers that ran longest (telemetry median, run with both SDK assemblies):");
         foreach (var (k, l) in perAnalyzer.Select(p => (p.Key, p.Value)).OrderByDescending(p => p.Value.OrderBy(x => x).ElementAt(p.Value.Count / 2)).Take(8))

@@ -22,7 +22,7 @@ public sealed class LendingResultAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var facts = new LendingFacts(start.Compilation);
+            var facts = LendingFacts.For(start.Compilation);
             start.RegisterOperationAction(operation => AnalyzeInvocation(operation, facts), OperationKind.Invocation);
         });
     }

@@ -23,7 +23,7 @@ public sealed class LendsContractAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var facts = new LendingFacts(start.Compilation);
+            var facts = LendingFacts.For(start.Compilation);
             start.RegisterOperationBlockAction(block => AnalyzeBlock(block, facts));
         });
     }

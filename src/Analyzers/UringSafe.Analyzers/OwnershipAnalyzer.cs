@@ -25,16 +25,18 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
-            var facts = new LendingFacts(start.Compilation);
+            var facts = LendingFacts.For(start.Compilation);
             start.RegisterOperationBlockAction(block => AnalyzeBlock(block, facts));
         });
     }
 
     private static void AnalyzeBlock(OperationBlockAnalysisContext context, LendingFacts facts)
     {
-        var diagnostics = new OwnershipDiagnostics();
-        var analyzed = new HashSet<IOperation>();
-        foreach (var block in context.OperationBlocks)
+        // Allocated only when needed: most blocks lend nothing, and most have one operation block.
+        OwnershipDiagnostics? diagnostics = null;
+        var blocks = context.OperationBlocks;
+        HashSet<IOperation>? analyzed = blocks.Length > 1 ? new HashSet<IOperation>() : null;
+        foreach (var block in blocks)
         {
             var root = block;
             while (root.Parent != null)
@@ -42,7 +44,7 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 root = root.Parent;
             }
 
-            if (!analyzed.Add(root))
+            if (analyzed != null && !analyzed.Add(root))
             {
                 continue;
             }
@@ -59,11 +61,20 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
                 : null;
             if (cfg != null)
             {
-                OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, facts, diagnostics, lendingFunctions, context.CancellationToken);
+                OwnershipDataflow.AnalyzeGraphTree(cfg, root.SemanticModel, facts, diagnostics ??= new OwnershipDiagnostics(), lendingFunctions, context.CancellationToken);
             }
         }
 
-        diagnostics.ReportTo(context.ReportDiagnostic);
+        if (diagnostics == null)
+        {
+            return;
+        }
+
+        // A loop rather than a method group: context.ReportDiagnostic as a delegate boxed the context for every block.
+        foreach (var diagnostic in diagnostics.InOrder())
+        {
+            context.ReportDiagnostic(diagnostic);
+        }
     }
 
     /// <summary>

@@ -139,7 +139,9 @@ internal sealed class OwnershipDataflow
 
             if (_transfer.Exceptional != null && handlers[ordinal].Count > 0)
             {
-                var exceptional = _transfer.Exceptional.OnExceptionPath();
+                // The transfer's own state (Propagate copies or joins it), so marked in place rather than cloned.
+                var exceptional = _transfer.Exceptional;
+                exceptional.MarkExceptionPath();
                 foreach (var (handler, isFinally) in handlers[ordinal])
                 {
                     var depth = finallyDepth[handler.Ordinal];

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
@@ -36,11 +35,12 @@ internal sealed class OwnershipDiagnostics
         _byLocation[key] = (diagnostic, rank);
     }
 
-    public void ReportTo(Action<Diagnostic> report)
+    /// <summary>The kept diagnostics, in the order their locations were first found.</summary>
+    public IEnumerable<Diagnostic> InOrder()
     {
         foreach (var key in _order)
         {
-            report(_byLocation[key].Diagnostic);
+            yield return _byLocation[key].Diagnostic;
         }
     }
 }
