@@ -1,7 +1,5 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
@@ -88,45 +86,6 @@ internal static class InPlaceTakeBack
         return true;
     }
 
-    /// <summary>
-    /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
-    /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree, so the
-    /// dataflow sees a loan there that no walk over the tree does.
-    /// </summary>
-    public static bool EnumeratorLends(IForEachLoopOperation loop, LendingFacts facts)
-    {
-        var collection = loop.Collection is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
-        if (!loop.IsAsynchronous && (collection.Type is IArrayTypeSymbol || collection.Type?.SpecialType == SpecialType.System_String))
-        {
-            // An array or a string is enumerated by the compiler itself: no GetEnumerator, MoveNext or Dispose is called.
-            return false;
-        }
-
-        if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
-        {
-            return true;
-        }
-
-        var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
-        foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
-        {
-            if (method == null)
-            {
-                continue;
-            }
-
-            foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
-            {
-                if (facts.IsLendingParameter(parameter))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>One pass over a function's operations (nested functions end it: they are not this shape).</summary>
     private sealed class Walk
     {
@@ -165,7 +124,7 @@ internal static class InPlaceTakeBack
                 case IAnonymousFunctionOperation:
                 case ILocalFunctionOperation:
                 case ITryOperation:
-                case IForEachLoopOperation loop when EnumeratorLends(loop, _facts):
+                case IForEachLoopOperation loop when _facts.IsLendingForEach(loop):
                 // A method group bound to a value (`buf.Touch`, an extension's `buf.Hash`, whose receiver the tree leaves out) may run while it is lent.
                 case IMethodReferenceOperation { Instance: not (null or IInstanceReferenceOperation) }:
                 case IMethodReferenceOperation { Method.IsExtensionMethod: true }:

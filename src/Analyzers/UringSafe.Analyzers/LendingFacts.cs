@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace UringSafe.Analyzers;
@@ -84,6 +86,45 @@ internal sealed class LendingFacts
             if (IsDeclaredLending(parameter))
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the calls a foreach makes (GetEnumerator, an extension with <c>[Lends]</c> on its collection, and
+    /// MoveNext, Dispose) lend: they are invocations in the control flow graph, not in the operation tree, so the
+    /// dataflow sees a loan there that no walk over the tree does.
+    /// </summary>
+    public bool IsLendingForEach(IForEachLoopOperation loop)
+    {
+        var collection = loop.Collection is IConversionOperation { IsImplicit: true } conversion ? conversion.Operand : loop.Collection;
+        if (!loop.IsAsynchronous && (collection.Type is IArrayTypeSymbol || collection.Type?.SpecialType == SpecialType.System_String))
+        {
+            // An array or a string is enumerated by the compiler itself: no GetEnumerator, MoveNext or Dispose is called.
+            return false;
+        }
+
+        if (!(loop.Syntax is CommonForEachStatementSyntax syntax) || loop.SemanticModel == null)
+        {
+            return true;
+        }
+
+        var info = loop.SemanticModel.GetForEachStatementInfo(syntax);
+        foreach (var method in new[] { info.GetEnumeratorMethod, info.MoveNextMethod, info.DisposeMethod })
+        {
+            if (method == null)
+            {
+                continue;
+            }
+
+            foreach (var parameter in (method.ReducedFrom ?? method).Parameters)
+            {
+                if (IsLendingParameter(parameter))
+                {
+                    return true;
+                }
             }
         }
 

@@ -80,7 +80,7 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
     /// <summary>
     /// Null when nothing in the body lends; otherwise the lambdas and local functions that contain a lending call,
     /// directly or in a function nested in them: only their graphs can hold a loan, so only they are analyzed. A
-    /// foreach whose enumerator calls lend (<see cref="InPlaceTakeBack.EnumeratorLends"/>) is a lending call too, one
+    /// foreach whose enumerator calls lend (<see cref="LendingFacts.IsLendingForEach"/>) is a lending call too, one
     /// the operation tree does not show (<paramref name="foreachLends"/>).
     /// <paramref name="lendingBodies"/> gets the functions (and the body itself) that contain a lending call directly.
     /// </summary>
@@ -94,7 +94,7 @@ public sealed class OwnershipAnalyzer : DiagnosticAnalyzer
         {
             if (operation is IForEachLoopOperation loop)
             {
-                if (!InPlaceTakeBack.EnumeratorLends(loop, facts))
+                if (!facts.IsLendingForEach(loop))
                 {
                     continue;
                 }
