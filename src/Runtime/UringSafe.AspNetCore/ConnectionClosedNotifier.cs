@@ -78,17 +78,22 @@ internal sealed class ConnectionClosedNotifier : IDisposable
         TimeSpan ran = Stopwatch.GetElapsedTime(since);
         if (ran < StuckAfter)
         {
-            try
-            {
-                _rescue.Change(StuckAfter - ran + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
-            }
-            catch (ObjectDisposedException)
-            {
-                // the transport stopped
-            }
+            ArmRescue(StuckAfter - ran + TimeSpan.FromMilliseconds(1));
             return;
         }
         RescueIfStuck();
+    }
+
+    private void ArmRescue(TimeSpan due)
+    {
+        try
+        {
+            _rescue.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // the transport stopped (Dispose may end while a callback still blocks this thread; .NET documents a throw)
+        }
     }
 
     private void Run()
@@ -96,14 +101,7 @@ internal sealed class ConnectionClosedNotifier : IDisposable
         foreach (IConnectionClosedNotice connection in _queue.GetConsumingEnumerable())
         {
             Volatile.Write(ref _firingSince, Stopwatch.GetTimestamp());
-            try
-            {
-                _rescue.Change(StuckAfter, Timeout.InfiniteTimeSpan);
-            }
-            catch (ObjectDisposedException)
-            {
-                // disposed while an earlier callback blocked (.NET documents a throw here; this runtime ignores it)
-            }
+            ArmRescue(StuckAfter);
             connection.FireClosed(); // logs what a callback threw
             Volatile.Write(ref _firingSince, 0);
         }
